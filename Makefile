@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tlsnic: user entry points. The module itself is described by Kbuild.
+#
+#   make            build tlsnic.ko for the test kernel (build/test/tlsnic.ko)
+#   make demo       set up, build, boot the release kernel and run the demo
+#   make check      set up, build, and run every test (host + QEMU guest)
+#   make bench      benchmarks (release kernel), not tests
+#   make FLAVOUR=release      build against the release kernel instead
+#   make KDIR=/path/to/linux  build against your own configured 6.12 tree
+
+FLAVOUR ?= test
+
+.PHONY: all module setup kernel demo check bench host-test clean
+
+all: module
+
+setup:
+	scripts/setup.sh
+
+kernel: setup
+	scripts/build-kernel.sh $(FLAVOUR)
+
+module: setup
+	scripts/build-module.sh $(FLAVOUR)
+
+host-test:
+	scripts/host-test.sh
+
+demo:
+	scripts/demo.sh
+
+check:
+	scripts/check.sh
+
+bench:
+	scripts/bench.sh
+
+clean:
+	rm -rf build rust/core/target

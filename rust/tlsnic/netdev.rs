@@ -1,0 +1,749 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe abstractions for a virtual Ethernet driver.
+//!
+//! This is the only part of tlsnic that touches raw kernel pointers. It provides
+//!
+//! - [`Device`]: a registered (or registering) `struct net_device` whose private area holds the
+//!   driver's [`Driver::Priv`],
+//! - [`SkBuff`]: an owned `struct sk_buff`,
+//! - [`Rtnl`] and [`RcuGuard`]: proof that the RTNL lock or an RCU read-side section is held,
+//! - [`PeerLink`]: an RCU-published pointer from one device to another,
+//! - [`Adapter`] and [`LinkOps`]: the tables (`net_device_ops`, `ethtool_ops`, `rtnl_link_ops`)
+//!   that route the kernel's callbacks to a [`Driver`] implementation, in the style of
+//!   `rust/kernel/net/phy.rs`.
+//!
+//! C headers: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h),
+//! [`include/net/rtnetlink.h`](srctree/include/net/rtnetlink.h),
+//! [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
+
+use crate::bindings;
+use crate::tlsnic_core::ifname::IfName;
+use core::{
+    marker::PhantomData,
+    mem::{self, ManuallyDrop},
+    pin::Pin,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicPtr, Ordering},
+};
+use kernel::{
+    error::{from_result, to_result},
+    ffi::c_int,
+    init::PinInit,
+    prelude::*,
+    str::CStr,
+    types::Opaque,
+};
+
+/// Length of an Ethernet header.
+pub(crate) const ETH_HLEN: u32 = bindings::ETH_HLEN;
+
+/// Builds a feature mask from `NETIF_F_*_BIT` numbers.
+const fn feature(bit: u32) -> u64 {
+    1u64 << bit
+}
+
+/// Device features a virtual Ethernet device advertises (`netdev_features_t` bits).
+pub(crate) mod features {
+    use super::{bindings as b, feature};
+
+    /// Scatter/gather.
+    pub(crate) const SG: u64 = feature(b::NETIF_F_SG_BIT);
+    /// Frag lists.
+    pub(crate) const FRAGLIST: u64 = feature(b::NETIF_F_FRAGLIST_BIT);
+    /// Checksum offload for every protocol.
+    pub(crate) const HW_CSUM: u64 = feature(b::NETIF_F_HW_CSUM_BIT);
+    /// Receive checksum offload.
+    pub(crate) const RXCSUM: u64 = feature(b::NETIF_F_RXCSUM_BIT);
+    /// DMA to high memory.
+    pub(crate) const HIGHDMA: u64 = feature(b::NETIF_F_HIGHDMA_BIT);
+    /// SCTP CRC offload.
+    pub(crate) const SCTP_CRC: u64 = feature(b::NETIF_F_SCTP_CRC_BIT);
+    /// Every segmentation offload the stack can emulate in software (TSO, TSO6, UFO/L4, ...).
+    pub(crate) const GSO_SOFTWARE: u64 = feature(b::NETIF_F_TSO_BIT)
+        | feature(b::NETIF_F_TSO_ECN_BIT)
+        | feature(b::NETIF_F_TSO_MANGLEID_BIT)
+        | feature(b::NETIF_F_TSO6_BIT)
+        | feature(b::NETIF_F_GSO_SCTP_BIT)
+        | feature(b::NETIF_F_GSO_UDP_L4_BIT)
+        | feature(b::NETIF_F_GSO_FRAGLIST_BIT);
+    /// Segmentation offloads of encapsulated traffic.
+    pub(crate) const GSO_ENCAP_ALL: u64 = feature(b::NETIF_F_GSO_GRE_BIT)
+        | feature(b::NETIF_F_GSO_GRE_CSUM_BIT)
+        | feature(b::NETIF_F_GSO_IPXIP4_BIT)
+        | feature(b::NETIF_F_GSO_IPXIP6_BIT)
+        | feature(b::NETIF_F_GSO_UDP_TUNNEL_BIT)
+        | feature(b::NETIF_F_GSO_UDP_TUNNEL_CSUM_BIT);
+}
+
+/// Proof that the RTNL lock is held by the current thread.
+///
+/// Handed to the driver by the callbacks the kernel calls under RTNL, or obtained with
+/// [`Rtnl::lock`].
+pub(crate) struct Rtnl(PhantomData<*mut ()>);
+
+impl Rtnl {
+    /// Takes the RTNL lock; it is released when the guard is dropped.
+    pub(crate) fn lock() -> RtnlGuard {
+        // SAFETY: `rtnl_lock` may be called from any sleepable context; the guard unlocks.
+        unsafe { bindings::rtnl_lock() };
+        RtnlGuard(Rtnl(PhantomData))
+    }
+
+    /// Creates the token for code that runs under RTNL.
+    ///
+    /// # Safety
+    ///
+    /// The caller must hold the RTNL lock for as long as the token (and anything borrowed from it)
+    /// lives.
+    unsafe fn assume_held() -> Self {
+        // SAFETY: `rtnl_is_locked` only reads the mutex state.
+        debug_assert!(unsafe { bindings::tlsnic_rtnl_is_locked() });
+        Rtnl(PhantomData)
+    }
+}
+
+/// The RTNL lock, held until this guard is dropped.
+pub(crate) struct RtnlGuard(Rtnl);
+
+impl core::ops::Deref for RtnlGuard {
+    type Target = Rtnl;
+
+    fn deref(&self) -> &Rtnl {
+        &self.0
+    }
+}
+
+impl Drop for RtnlGuard {
+    fn drop(&mut self) {
+        // SAFETY: the guard was created by `Rtnl::lock`, so this thread holds RTNL. Unlocking also
+        // runs the deferred frees of unregistered devices (`netdev_run_todo`).
+        unsafe { bindings::rtnl_unlock() };
+    }
+}
+
+/// An RCU read-side critical section, ended when the guard is dropped.
+pub(crate) struct RcuGuard(PhantomData<*mut ()>);
+
+impl RcuGuard {
+    /// Enters an RCU read-side critical section.
+    pub(crate) fn lock() -> Self {
+        // SAFETY: `rcu_read_lock` may be called in any context; `Drop` ends the section.
+        unsafe { bindings::tlsnic_rcu_read_lock() };
+        Self(PhantomData)
+    }
+}
+
+impl Drop for RcuGuard {
+    fn drop(&mut self) {
+        // SAFETY: this guard entered the section in `lock`.
+        unsafe { bindings::tlsnic_rcu_read_unlock() };
+    }
+}
+
+/// A network namespace (`struct net`).
+#[repr(transparent)]
+pub(crate) struct Net(Opaque<bindings::net>);
+
+impl Net {
+    /// The initial network namespace.
+    pub(crate) fn init_ns() -> &'static Net {
+        // SAFETY: `init_net` is a static object that lives as long as the kernel; `Net` is a
+        // transparent wrapper around `struct net`.
+        unsafe { &*ptr::addr_of_mut!(bindings::init_net).cast::<Net>() }
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` must point to a `struct net` that stays alive for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::net) -> &'a Net {
+        // SAFETY: the caller guarantees validity for `'a`; `Net` is transparent.
+        unsafe { &*ptr.cast::<Net>() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::net {
+        self.0.get()
+    }
+}
+
+/// A netlink extended-ack, where a netlink request can be given an error message.
+pub(crate) struct ExtAck(*mut bindings::netlink_ext_ack);
+
+impl ExtAck {
+    /// Attaches `msg` to the failing request (like `NL_SET_ERR_MSG`).
+    pub(crate) fn set_msg(&self, msg: &'static CStr) {
+        if !self.0.is_null() {
+            // SAFETY: a non-null extack passed to a link callback is valid for the callback's
+            // duration; the message is a static string, as `NL_SET_ERR_MSG` requires.
+            unsafe { (*self.0)._msg = msg.as_char_ptr() };
+        }
+    }
+}
+
+/// The part of a [`Driver`] the kernel calls through `net_device_ops`, `ethtool_ops` and
+/// `rtnl_link_ops`.
+pub(crate) trait Driver: Sized + Send + Sync + 'static {
+    /// Driver name; also the link kind (`ip link add ... type KIND`).
+    const KIND: &'static CStr;
+
+    /// Per-device private data, initialised in place when the device is allocated and dropped
+    /// when it is freed. Its initialiser must not allocate: a device whose registration fails is
+    /// freed by the core without dropping it.
+    type Priv: Send + Sync;
+
+    /// Initialiser of the private data.
+    fn priv_init() -> impl PinInit<Self::Priv>;
+
+    /// Configures a newly allocated device (features, MTU range, ...).
+    fn setup(dev: &mut SetupDevice<'_>);
+
+    /// `ndo_open`: the device is brought up.
+    fn open(rtnl: &Rtnl, dev: &Device<Self>) -> Result;
+
+    /// `ndo_stop`: the device is brought down.
+    fn stop(rtnl: &Rtnl, dev: &Device<Self>) -> Result;
+
+    /// `ndo_start_xmit`: transmit (or drop) `skb`. The packet is always consumed.
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff);
+
+    /// `ndo_get_iflink`: ifindex of the device this one is linked to (0 for none).
+    fn iflink(dev: &Device<Self>) -> i32;
+
+    /// `rtnl_link_ops.get_link_net`: the namespace of the linked device.
+    fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a RcuGuard) -> &'a Net;
+
+    /// `rtnl_link_ops.newlink`: `ip link add ... type KIND`. Must register `dev` (or fail without
+    /// registering it).
+    fn newlink(rtnl: &Rtnl, src_net: &Net, dev: NewLink<'_, Self>, extack: &ExtAck) -> Result;
+
+    /// `rtnl_link_ops.dellink`: queue `dev` (and whatever goes with it) for unregistration.
+    fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue);
+}
+
+/// A network device driven by `T`.
+///
+/// # Invariants
+///
+/// The wrapped `net_device` was allocated by [`Adapter::<T>::setup`] (so its private area holds an
+/// initialised, pinned `T::Priv`) and is registered, or being registered or unregistered, and not
+/// yet freed for as long as a reference to it exists.
+#[repr(transparent)]
+pub(crate) struct Device<T: Driver>(Opaque<bindings::net_device>, PhantomData<T>);
+
+// SAFETY: `struct net_device` is built for concurrent use; every method below calls C functions
+// that may run concurrently with each other, or reads fields with `READ_ONCE` semantics.
+unsafe impl<T: Driver> Sync for Device<T> {}
+// SAFETY: see `Sync`; nothing in a device is tied to the thread that created it.
+unsafe impl<T: Driver> Send for Device<T> {}
+
+impl<T: Driver> Device<T> {
+    /// # Safety
+    ///
+    /// `ptr` must point to a device satisfying the type invariants for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
+        // SAFETY: guaranteed by the caller; `Device` is a transparent wrapper.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::net_device {
+        self.0.get()
+    }
+
+    /// The driver's private data of this device.
+    pub(crate) fn data(&self) -> Pin<&T::Priv> {
+        // SAFETY: by the type invariant the private area holds an initialised `T::Priv` that is
+        // never moved (it lives inside the device allocation) until the device is freed.
+        unsafe { Pin::new_unchecked(&*bindings::tlsnic_netdev_priv(self.as_raw()).cast::<T::Priv>()) }
+    }
+
+    /// Whether the device is administratively up.
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: the device is valid (type invariant); `netif_running` tests a state bit.
+        unsafe { bindings::tlsnic_netif_running(self.as_raw()) }
+    }
+
+    /// Reports carrier (the "cable" is plugged in).
+    pub(crate) fn carrier_on(&self) {
+        // SAFETY: the device is valid; `netif_carrier_on` may be called in any context.
+        unsafe { bindings::netif_carrier_on(self.as_raw()) }
+    }
+
+    /// Reports loss of carrier.
+    pub(crate) fn carrier_off(&self) {
+        // SAFETY: the device is valid; `netif_carrier_off` may be called in any context.
+        unsafe { bindings::netif_carrier_off(self.as_raw()) }
+    }
+
+    /// The interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: the device is valid; `ifindex` may change under RTNL (netns moves), so it is
+        // read once, like `READ_ONCE(dev->ifindex)`.
+        unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).ifindex)) }
+    }
+
+    /// The interface name (NUL-padded), or the name template before registration.
+    pub(crate) fn name(&self) -> [u8; 16] {
+        // SAFETY: the device is valid; the name buffer is a fixed array that is only rewritten
+        // under RTNL, which every caller of this method holds.
+        let name = unsafe { (*self.as_raw()).name };
+        name.map(|c| c as u8)
+    }
+
+    /// The network namespace the device is in.
+    pub(crate) fn net(&self) -> &Net {
+        // SAFETY: the device is valid and a device's namespace outlives the device.
+        unsafe { Net::from_raw(bindings::tlsnic_dev_net(self.as_raw())) }
+    }
+
+    /// Counts a transmitted packet of `len` bytes.
+    pub(crate) fn count_tx(&self, len: u32) {
+        // SAFETY: the device is valid and has per-CPU `tstats` (`SetupDevice` requests them).
+        unsafe { bindings::tlsnic_tstats_tx_add(self.as_raw(), len) }
+    }
+
+    /// Counts a received packet of `len` bytes.
+    pub(crate) fn count_rx(&self, len: u32) {
+        // SAFETY: as for `count_tx`.
+        unsafe { bindings::tlsnic_tstats_rx_add(self.as_raw(), len) }
+    }
+
+    /// Counts a packet dropped on transmit.
+    pub(crate) fn count_tx_dropped(&self) {
+        // SAFETY: the device is valid; `DEV_STATS_INC` is an atomic increment.
+        unsafe { bindings::tlsnic_stats_tx_dropped_inc(self.as_raw()) }
+    }
+
+    /// Finishes registration of a device created under `rtnl`: applies its flags and sends the
+    /// netlink notification (`rtnl_configure_link`).
+    pub(crate) fn configure(&self, _rtnl: &Rtnl) -> Result {
+        // SAFETY: the device is registered and RTNL is held; a null `ifinfomsg` only notifies.
+        to_result(unsafe { bindings::rtnl_configure_link(self.as_raw(), ptr::null(), 0, ptr::null()) })
+    }
+
+    /// Unregisters the device now (it is freed after RTNL is released).
+    pub(crate) fn unregister(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is registered and RTNL is held; a null list unregisters at once.
+        unsafe { bindings::unregister_netdevice_queue(self.as_raw(), ptr::null_mut()) }
+    }
+}
+
+/// A device allocated with a `T` driver's link ops but not registered yet. Freed on drop.
+pub(crate) struct NewDevice<T: Driver>(NonNull<bindings::net_device>, PhantomData<T>);
+
+impl<T: Driver> NewDevice<T> {
+    /// Allocates a device of link kind `T` in `net` (`rtnl_create_link` with no attributes).
+    /// `name` may be a template such as `tlsnic%d`.
+    pub(crate) fn create(_rtnl: &Rtnl, ops: &'static LinkOps<T>, net: &Net, name: &IfName) -> Result<Self> {
+        let assign = if name.is_template() {
+            bindings::NET_NAME_ENUM
+        } else {
+            bindings::NET_NAME_USER
+        };
+        // `rtnl_create_link` reads optional attributes from a `tb[IFLA_MAX + 1]` array.
+        let mut tb = [ptr::null_mut::<bindings::nlattr>(); bindings::IFLA_MAX as usize + 1];
+        // SAFETY: RTNL is held; `name` is NUL-terminated; `ops` is registered for as long as
+        // devices of kind `T` exist (`Registration` unregisters them before the ops go away);
+        // `tb` has `IFLA_MAX + 1` entries; a null extack is allowed.
+        let dev = unsafe {
+            bindings::rtnl_create_link(
+                net.as_raw(),
+                name.as_bytes_with_nul().as_ptr(),
+                assign as u8,
+                ops.0.get(),
+                tb.as_mut_ptr(),
+                ptr::null_mut(),
+            )
+        };
+        let dev = kernel::error::from_err_ptr(dev)?;
+        Ok(Self(NonNull::new(dev).ok_or(ENOMEM)?, PhantomData))
+    }
+
+    /// The device, before registration.
+    pub(crate) fn device(&self) -> &Device<T> {
+        // SAFETY: allocated through `Adapter::<T>::setup` and owned by `self`.
+        unsafe { Device::from_raw(self.0.as_ptr()) }
+    }
+
+    /// Registers the device. It then lives until it is unregistered, which needs RTNL, so it is
+    /// borrowed for as long as `rtnl` is held.
+    pub(crate) fn register(self, rtnl: &Rtnl) -> Result<&Device<T>> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: RTNL is held; the device is allocated and not registered.
+        let ret = unsafe { bindings::register_netdevice(this.0.as_ptr()) };
+        if ret != 0 {
+            // A device whose registration failed is still ours to free.
+            drop(ManuallyDrop::into_inner(this));
+            return Err(Error::from_errno(ret));
+        }
+        let _ = rtnl;
+        // SAFETY: the device is registered; it is freed only after an unregistration under RTNL
+        // completes, which cannot happen while the caller holds `rtnl`.
+        Ok(unsafe { Device::from_raw(this.0.as_ptr()) })
+    }
+}
+
+impl<T: Driver> Drop for NewDevice<T> {
+    fn drop(&mut self) {
+        let dev = self.0.as_ptr();
+        // SAFETY: the device was never registered, so nothing else references it; its private
+        // data was initialised in `setup` and is dropped exactly once, here, before the free.
+        unsafe {
+            ptr::drop_in_place(bindings::tlsnic_netdev_priv(dev).cast::<T::Priv>());
+            (*dev).priv_destructor = None;
+            bindings::free_netdev(dev);
+        }
+    }
+}
+
+/// The device handed to [`Driver::newlink`], allocated by the rtnetlink core.
+pub(crate) struct NewLink<'a, T: Driver>(&'a Device<T>);
+
+impl<'a, T: Driver> NewLink<'a, T> {
+    /// The device, before registration.
+    pub(crate) fn device(&self) -> &Device<T> {
+        self.0
+    }
+
+    /// Registers the device. On failure the core frees it.
+    pub(crate) fn register(self, _rtnl: &'a Rtnl) -> Result<&'a Device<T>> {
+        // SAFETY: `newlink` runs under RTNL with an allocated, unregistered device.
+        to_result(unsafe { bindings::register_netdevice(self.0.as_raw()) })?;
+        Ok(self.0)
+    }
+}
+
+/// The list of devices a `dellink` batch unregisters.
+pub(crate) struct UnregisterQueue(*mut bindings::list_head);
+
+impl UnregisterQueue {
+    /// Queues `dev` for unregistration with the rest of the batch.
+    pub(crate) fn add<T: Driver>(&mut self, _rtnl: &Rtnl, dev: &Device<T>) {
+        // SAFETY: RTNL is held; the list head comes from the core's `dellink` call (or is null,
+        // which unregisters at once).
+        unsafe { bindings::unregister_netdevice_queue(dev.as_raw(), self.0) }
+    }
+}
+
+/// A pointer from one device of driver `T` to another, published with RCU.
+///
+/// # Invariants
+///
+/// A non-null pointer refers to a device satisfying [`Device`]'s invariants. It is only changed
+/// under RTNL, and cleared (under RTNL) before the device it points to is unregistered; devices
+/// are freed only after an RCU grace period following their unregistration.
+pub(crate) struct PeerLink<T: Driver>(AtomicPtr<bindings::net_device>, PhantomData<T>);
+
+impl<T: Driver> PeerLink<T> {
+    /// An empty link.
+    pub(crate) const fn new() -> Self {
+        Self(AtomicPtr::new(ptr::null_mut()), PhantomData)
+    }
+
+    /// The linked device, valid for the RCU read-side section.
+    pub(crate) fn get<'a>(&self, _rcu: &'a RcuGuard) -> Option<&'a Device<T>> {
+        let p = self.0.load(Ordering::Acquire);
+        // SAFETY: by the invariant a non-null device is freed only after a grace period, which
+        // cannot end while `_rcu` is held.
+        (!p.is_null()).then(|| unsafe { Device::from_raw(p) })
+    }
+
+    /// The linked device, valid while RTNL is held.
+    pub(crate) fn get_rtnl<'a>(&self, _rtnl: &'a Rtnl) -> Option<&'a Device<T>> {
+        let p = self.0.load(Ordering::Acquire);
+        // SAFETY: the link is cleared under RTNL before its device is unregistered, and frees
+        // happen after RTNL is released.
+        (!p.is_null()).then(|| unsafe { Device::from_raw(p) })
+    }
+
+    /// Points the link at `dev` (or clears it).
+    pub(crate) fn set(&self, _rtnl: &Rtnl, dev: Option<&Device<T>>) {
+        let p = dev.map_or(ptr::null_mut(), |d| d.as_raw());
+        self.0.store(p, Ordering::Release);
+    }
+}
+
+/// Why a packet was not delivered; it has been freed.
+pub(crate) struct Dropped;
+
+/// An owned socket buffer (`struct sk_buff`), freed on drop.
+pub(crate) struct SkBuff(NonNull<bindings::sk_buff>);
+
+// SAFETY: an skb is not tied to the thread that created it.
+unsafe impl Send for SkBuff {}
+
+impl SkBuff {
+    /// # Safety
+    ///
+    /// `ptr` must be a valid skb whose ownership passes to the returned value.
+    unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Option<Self> {
+        NonNull::new(ptr).map(Self)
+    }
+
+    /// Bytes in the packet (linear part and fragments).
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: we own a valid skb.
+        unsafe { (*self.0.as_ptr()).len }
+    }
+
+    /// Makes sure the first `len` bytes are in the linear part (`pskb_may_pull`).
+    pub(crate) fn may_pull(&mut self, len: u32) -> bool {
+        // SAFETY: we own a valid skb.
+        unsafe { bindings::tlsnic_pskb_may_pull(self.0.as_ptr(), len) }
+    }
+
+    /// Takes the software transmit timestamp, if the socket asked for one.
+    pub(crate) fn tx_timestamp(&mut self) {
+        // SAFETY: we own a valid skb.
+        unsafe { bindings::tlsnic_skb_tx_timestamp(self.0.as_ptr()) }
+    }
+
+    /// Hands the packet to `to`'s receive path, as if it arrived on that device's wire
+    /// (`__dev_forward_skb` then `netif_rx`). The data is passed by reference, like veth does:
+    /// the receive path treats cloned heads and shared fragments as read-only and copies before
+    /// writing (`skb_cow`, `skb_ensure_writable`), so the sender's retransmit queue never changes.
+    pub(crate) fn forward<U: Driver>(self, to: &Device<U>) -> Result<(), Dropped> {
+        let skb = ManuallyDrop::new(self).0.as_ptr();
+        // SAFETY: we own `skb` and `to` is a valid device; `__dev_forward_skb` frees the skb when
+        // it fails, and otherwise leaves it ready for `netif_rx`, which consumes it.
+        unsafe {
+            if bindings::__dev_forward_skb(to.as_raw(), skb) != bindings::NET_RX_SUCCESS as c_int {
+                return Err(Dropped);
+            }
+            if bindings::netif_rx(skb) != bindings::NET_RX_SUCCESS as c_int {
+                return Err(Dropped);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SkBuff {
+    fn drop(&mut self) {
+        // SAFETY: we own the skb.
+        unsafe { bindings::tlsnic_kfree_skb(self.0.as_ptr()) }
+    }
+}
+
+/// A device being set up by [`Driver::setup`], before anything else can see it.
+pub(crate) struct SetupDevice<'a>(&'a mut bindings::net_device);
+
+impl SetupDevice<'_> {
+    /// Sets the feature set: `features` are on, `hw_features` are user-togglable.
+    pub(crate) fn set_features(&mut self, features: u64, hw_features: u64) {
+        let dev = &mut *self.0;
+        dev.features |= features;
+        dev.hw_features |= hw_features;
+        dev.hw_enc_features |= features;
+        dev.vlan_features |= features;
+        dev.mpls_features |= features;
+    }
+
+    /// Sets the range `ip link set mtu` accepts.
+    pub(crate) fn set_mtu_range(&mut self, min: u32, max: u32) {
+        self.0.min_mtu = min;
+        self.0.max_mtu = max;
+    }
+
+    /// Marks the transmit path lockless and queue-less (no default qdisc; one can be attached).
+    pub(crate) fn set_lockless_tx(&mut self) {
+        self.0.set_lltx(1);
+        self.0.priv_flags |= bindings::netdev_priv_flags_IFF_NO_QUEUE as u64;
+    }
+
+    /// Allows changing the MAC address while up; frames must not be shared between devices.
+    pub(crate) fn set_live_addr_change(&mut self) {
+        self.0.priv_flags |= bindings::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE as u64;
+        self.0.priv_flags &= !(bindings::netdev_priv_flags_IFF_TX_SKB_SHARING as u64);
+    }
+
+    /// Allows GSO packets up to the largest size the stack builds.
+    pub(crate) fn set_max_tso(&mut self) {
+        // SAFETY: the device is being set up and not yet visible to anyone else.
+        unsafe { bindings::netif_set_tso_max_size(self.0, bindings::GSO_MAX_SIZE) }
+    }
+}
+
+/// Adapter from the kernel's callback tables to a [`Driver`].
+pub(crate) struct Adapter<T: Driver>(PhantomData<T>);
+
+impl<T: Driver> Adapter<T> {
+    const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
+        ndo_open: Some(Self::ndo_open),
+        ndo_stop: Some(Self::ndo_stop),
+        ndo_start_xmit: Some(Self::ndo_start_xmit),
+        ndo_get_stats64: Some(bindings::dev_get_tstats64),
+        ndo_set_mac_address: Some(bindings::eth_mac_addr),
+        ndo_validate_addr: Some(bindings::eth_validate_addr),
+        ndo_get_iflink: Some(Self::ndo_get_iflink),
+        // SAFETY: `net_device_ops` holds only optional function pointers; all-zero means "no
+        // callback" for every remaining one.
+        ..unsafe { mem::zeroed() }
+    };
+
+    const ETHTOOL_OPS: bindings::ethtool_ops = bindings::ethtool_ops {
+        get_drvinfo: Some(Self::get_drvinfo),
+        get_link: Some(bindings::ethtool_op_get_link),
+        // SAFETY: `ethtool_ops` holds capability bits and optional function pointers; all-zero
+        // means "no capability, no callback".
+        ..unsafe { mem::zeroed() }
+    };
+
+    /// `rtnl_link_ops.setup` (also run by `alloc_netdev`): generic Ethernet setup, the ops
+    /// tables, the private data, then the driver's own setup.
+    unsafe extern "C" fn setup(dev: *mut bindings::net_device) {
+        // SAFETY: the core calls `setup` once on a freshly allocated, zeroed device whose private
+        // area is `size_of::<T::Priv>()` bytes (the link ops' `priv_size`), aligned to
+        // `NETDEV_ALIGN`, which `LinkOps::new` checks is enough for `T::Priv`.
+        unsafe {
+            bindings::ether_setup(dev);
+            (*dev).netdev_ops = &Self::NETDEV_OPS;
+            (*dev).ethtool_ops = &Self::ETHTOOL_OPS;
+            (*dev).needs_free_netdev = true;
+            (*dev).priv_destructor = Some(Self::priv_destructor);
+            (*dev).set_pcpu_stat_type(bindings::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS as u8);
+            bindings::tlsnic_eth_hw_addr_random(dev);
+            let slot = bindings::tlsnic_netdev_priv(dev).cast::<T::Priv>();
+            // The initialiser's error type is `Infallible`.
+            let _ = T::priv_init().__pinned_init(slot);
+            T::setup(&mut SetupDevice(&mut *dev));
+        }
+    }
+
+    /// `priv_destructor`: drops the private data when a registered device is freed.
+    unsafe extern "C" fn priv_destructor(dev: *mut bindings::net_device) {
+        // SAFETY: the private data was initialised in `setup`; the core calls the destructor
+        // once, when nothing else uses the device any more.
+        unsafe { ptr::drop_in_place(bindings::tlsnic_netdev_priv(dev).cast::<T::Priv>()) }
+    }
+
+    unsafe extern "C" fn ndo_open(dev: *mut bindings::net_device) -> c_int {
+        from_result(|| {
+            // SAFETY: `ndo_open` runs under RTNL on one of our devices.
+            let (rtnl, dev) = unsafe { (Rtnl::assume_held(), Device::<T>::from_raw(dev)) };
+            T::open(&rtnl, dev)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn ndo_stop(dev: *mut bindings::net_device) -> c_int {
+        from_result(|| {
+            // SAFETY: `ndo_stop` runs under RTNL on one of our devices.
+            let (rtnl, dev) = unsafe { (Rtnl::assume_held(), Device::<T>::from_raw(dev)) };
+            T::stop(&rtnl, dev)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn ndo_start_xmit(
+        skb: *mut bindings::sk_buff,
+        dev: *mut bindings::net_device,
+    ) -> bindings::netdev_tx_t {
+        // SAFETY: the core passes ownership of a valid skb and one of our (registered) devices.
+        let (skb, dev) = unsafe { (SkBuff::from_raw(skb), Device::<T>::from_raw(dev)) };
+        if let Some(skb) = skb {
+            T::start_xmit(dev, skb);
+        }
+        bindings::netdev_tx_NETDEV_TX_OK
+    }
+
+    unsafe extern "C" fn ndo_get_iflink(dev: *const bindings::net_device) -> c_int {
+        // SAFETY: called on one of our registered devices.
+        T::iflink(unsafe { Device::<T>::from_raw(dev.cast_mut()) })
+    }
+
+    unsafe extern "C" fn get_drvinfo(dev: *mut bindings::net_device, info: *mut bindings::ethtool_drvinfo) {
+        let _ = dev;
+        // SAFETY: the ethtool core passes a valid, zeroed `ethtool_drvinfo`.
+        let info = unsafe { &mut *info };
+        let name = T::KIND.as_bytes();
+        let n = name.len().min(info.driver.len() - 1);
+        for (d, s) in info.driver.iter_mut().zip(&name[..n]) {
+            *d = *s as _;
+        }
+    }
+
+    unsafe extern "C" fn newlink(
+        src_net: *mut bindings::net,
+        dev: *mut bindings::net_device,
+        _tb: *mut *mut bindings::nlattr,
+        _data: *mut *mut bindings::nlattr,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `newlink` runs under RTNL with a live source namespace and a device the core
+            // allocated with our link ops (so through `setup`).
+            let (rtnl, net, dev) = unsafe {
+                (Rtnl::assume_held(), Net::from_raw(src_net), Device::<T>::from_raw(dev))
+            };
+            T::newlink(&rtnl, net, NewLink(dev), &ExtAck(extack))?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn dellink(dev: *mut bindings::net_device, head: *mut bindings::list_head) {
+        // SAFETY: `dellink` runs under RTNL on one of our registered devices.
+        let (rtnl, dev) = unsafe { (Rtnl::assume_held(), Device::<T>::from_raw(dev)) };
+        T::dellink(&rtnl, dev, &mut UnregisterQueue(head));
+    }
+
+    unsafe extern "C" fn get_link_net(dev: *const bindings::net_device) -> *mut bindings::net {
+        // SAFETY: called on one of our registered devices.
+        let dev = unsafe { Device::<T>::from_raw(dev.cast_mut()) };
+        let rcu = RcuGuard::lock();
+        // A namespace outlives the devices in it, and the core holds RTNL or RCU around this call,
+        // so the pointer stays valid for the caller after our own section ends.
+        T::link_net(dev, &rcu).as_raw()
+    }
+}
+
+/// The `rtnl_link_ops` of driver `T`, to be placed in a `static`.
+#[repr(transparent)]
+pub(crate) struct LinkOps<T: Driver>(Opaque<bindings::rtnl_link_ops>, PhantomData<T>);
+
+// SAFETY: the table is written only by `rtnl_link_register`/`rtnl_link_unregister`, which
+// serialise on their own lock; everyone else only reads it.
+unsafe impl<T: Driver> Sync for LinkOps<T> {}
+
+impl<T: Driver> LinkOps<T> {
+    /// Builds the table.
+    pub(crate) const fn new() -> Self {
+        // `netdev_priv` aligns the private area to `NETDEV_ALIGN`.
+        assert!(mem::align_of::<T::Priv>() <= bindings::NETDEV_ALIGN as usize);
+        Self(
+            Opaque::new(bindings::rtnl_link_ops {
+                kind: T::KIND.as_char_ptr(),
+                priv_size: mem::size_of::<T::Priv>(),
+                setup: Some(Adapter::<T>::setup),
+                newlink: Some(Adapter::<T>::newlink),
+                dellink: Some(Adapter::<T>::dellink),
+                get_link_net: Some(Adapter::<T>::get_link_net),
+                // SAFETY: all-zero is the valid "unset" value of every remaining field (an empty
+                // list head is initialised by `rtnl_link_register`).
+                ..unsafe { mem::zeroed() }
+            }),
+            PhantomData,
+        )
+    }
+}
+
+/// A registered link kind. Dropping it deletes every device of the kind, in every namespace.
+pub(crate) struct Registration<T: Driver> {
+    ops: &'static LinkOps<T>,
+}
+
+impl<T: Driver> Registration<T> {
+    /// Registers `ops` with rtnetlink, enabling `ip link add ... type KIND`.
+    pub(crate) fn register(ops: &'static LinkOps<T>) -> Result<Self> {
+        // SAFETY: `ops` is a static table; it stays registered until `drop`.
+        to_result(unsafe { bindings::rtnl_link_register(ops.0.get()) })?;
+        Ok(Self { ops })
+    }
+}
+
+impl<T: Driver> Drop for Registration<T> {
+    fn drop(&mut self) {
+        // SAFETY: registered in `register`. `rtnl_link_unregister` takes RTNL itself and calls
+        // `dellink` for every device of this kind in every namespace before returning.
+        unsafe { bindings::rtnl_link_unregister(self.ops.0.get()) }
+    }
+}

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The tlsnic virtual NIC pair: two Ethernet devices joined by a virtual wire.
+//!
+//! A frame transmitted on one end is received on the other, also across network namespaces.
+//! Carrier is up only while both ends are up. Deleting either end (`ip link del`, the deletion of
+//! the namespace holding it, or module removal) deletes both.
+
+use crate::netdev::{
+    features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink, RcuGuard, Rtnl,
+    SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN,
+};
+use crate::tlsnic_core::ifname::{self, IfName, NameError};
+use kernel::{c_str, init::PinInit, pin_init, prelude::*, str::CStr};
+
+/// Smallest MTU (`ETH_MIN_MTU`).
+const MIN_MTU: u32 = 68;
+/// Largest MTU (`ETH_MAX_MTU`), as for veth.
+const MAX_MTU: u32 = 0xffff;
+
+/// What every tlsnic device offers: checksum offload (required later by the TLS offload
+/// features), scatter/gather and every software segmentation offload, like veth.
+const FEATURES: u64 = features::SG
+    | features::FRAGLIST
+    | features::HW_CSUM
+    | features::RXCSUM
+    | features::SCTP_CRC
+    | features::HIGHDMA
+    | features::GSO_SOFTWARE
+    | features::GSO_ENCAP_ALL;
+
+/// The rtnetlink link kind `tlsnic`.
+pub(crate) static LINK_OPS: LinkOps<Pair> = LinkOps::new();
+
+/// The pair driver.
+pub(crate) struct Pair;
+
+/// Private data of each end.
+#[pin_data]
+pub(crate) struct PairPriv {
+    /// The other end of the wire.
+    peer: PeerLink<Pair>,
+}
+
+impl Driver for Pair {
+    const KIND: &'static CStr = c_str!("tlsnic");
+    type Priv = PairPriv;
+
+    fn priv_init() -> impl PinInit<PairPriv> {
+        pin_init!(PairPriv { peer: PeerLink::new() })
+    }
+
+    fn setup(dev: &mut SetupDevice<'_>) {
+        dev.set_features(FEATURES, FEATURES);
+        dev.set_mtu_range(MIN_MTU, MAX_MTU);
+        dev.set_lockless_tx();
+        dev.set_live_addr_change();
+        dev.set_max_tso();
+    }
+
+    fn open(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
+        if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
+            if peer.is_running() {
+                dev.carrier_on();
+                peer.carrier_on();
+            }
+        }
+        Ok(())
+    }
+
+    fn stop(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
+        dev.carrier_off();
+        if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
+            peer.carrier_off();
+        }
+        Ok(())
+    }
+
+    fn start_xmit(dev: &Device<Self>, mut skb: SkBuff) {
+        let rcu = RcuGuard::lock();
+        let Some(peer) = dev.data().peer.get(&rcu) else {
+            dev.count_tx_dropped();
+            return;
+        };
+        if !skb.may_pull(ETH_HLEN) {
+            dev.count_tx_dropped();
+            return;
+        }
+        skb.tx_timestamp();
+        let len = skb.len();
+        match skb.forward(peer) {
+            Ok(()) => {
+                dev.count_tx(len);
+                peer.count_rx(len);
+            }
+            Err(_) => dev.count_tx_dropped(),
+        }
+    }
+
+    fn iflink(dev: &Device<Self>) -> i32 {
+        let rcu = RcuGuard::lock();
+        dev.data().peer.get(&rcu).map_or(0, |peer| peer.ifindex())
+    }
+
+    fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a RcuGuard) -> &'a Net {
+        dev.data().peer.get(rcu).map_or(dev.net(), |peer| peer.net())
+    }
+
+    fn newlink(rtnl: &Rtnl, src_net: &Net, dev: NewLink<'_, Self>, extack: &ExtAck) -> Result {
+        let peer_name = ifname::peer_name(&dev.device().name()).map_err(|e| match e {
+            NameError::TooLong => {
+                extack.set_msg(c_str!("tlsnic: peer name NAME-p must fit in 15 bytes"));
+                ENAMETOOLONG
+            }
+            NameError::Empty | NameError::Invalid => {
+                extack.set_msg(c_str!("tlsnic: invalid device name"));
+                EINVAL
+            }
+        })?;
+        // The peer lives in the namespace the request came from, the new device where the
+        // request put it (`ip link add NAME netns NS type tlsnic`).
+        let peer = NewDevice::create(rtnl, &LINK_OPS, src_net, &peer_name)?.register(rtnl)?;
+        peer.carrier_off();
+        let dev = peer
+            .configure(rtnl)
+            .and_then(|()| dev.register(rtnl))
+            .inspect_err(|_| peer.unregister(rtnl))?;
+        dev.carrier_off();
+        link(rtnl, dev, peer);
+        Ok(())
+    }
+
+    fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue) {
+        let peer = dev.data().peer.get_rtnl(rtnl);
+        dev.data().peer.set(rtnl, None);
+        queue.add(rtnl, dev);
+        if let Some(peer) = peer {
+            peer.data().peer.set(rtnl, None);
+            queue.add(rtnl, peer);
+        }
+    }
+}
+
+/// Joins two registered devices into a pair.
+fn link(rtnl: &Rtnl, a: &Device<Pair>, b: &Device<Pair>) {
+    a.data().peer.set(rtnl, Some(b));
+    b.data().peer.set(rtnl, Some(a));
+}
+
+/// Creates one pair `tlsnicN` <-> `tlsnicN+1` in `net` (for the `pairs` module parameter).
+pub(crate) fn create_pair(rtnl: &Rtnl, net: &Net) -> Result {
+    let template = IfName::new(b"tlsnic%d").map_err(|_| EINVAL)?;
+    let a = NewDevice::create(rtnl, &LINK_OPS, net, &template)?;
+    let b = NewDevice::create(rtnl, &LINK_OPS, net, &template)?;
+    let a = a.register(rtnl)?;
+    let b = b.register(rtnl).inspect_err(|_| a.unregister(rtnl))?;
+    a.carrier_off();
+    b.carrier_off();
+    link(rtnl, a, b);
+    a.configure(rtnl)?;
+    b.configure(rtnl)
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! tlsnic: virtual NIC pairs for kernel TLS offload.
+//!
+//! Loading the module creates `pairs` linked pairs of Ethernet devices (`tlsnic0` <-> `tlsnic1`,
+//! ...) and registers the `tlsnic` link kind for `ip link add NAME type tlsnic`. See
+//! `Documentation/index.rst`.
+//!
+//! Layout: [`netdev`] is the thin safe layer over the kernel's C structures (all `unsafe` code
+//! lives there); [`pair`] is the driver logic; `tlsnic_core` is the kernel-independent logic,
+//! shared with the host-tested `rust/core` crate.
+
+use kernel::prelude::*;
+
+mod bindings;
+mod netdev;
+mod pair;
+
+/// Kernel-independent logic, compiled from the `tlsnic-core` crate's sources (`rust/core`).
+#[path = "../core/src"]
+#[allow(unreachable_pub)]
+mod tlsnic_core {
+    pub(crate) mod ifname;
+}
+
+module! {
+    type: Tlsnic,
+    name: "tlsnic",
+    author: "tlsnic developers",
+    description: "Virtual NIC pairs with inline kernel TLS offload",
+    license: "GPL",
+    alias: ["rtnl-link-tlsnic"],
+}
+
+struct Tlsnic {
+    _link: netdev::Registration<pair::Pair>,
+}
+
+impl kernel::Module for Tlsnic {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let pairs = pairs_param();
+        if !tlsnic_core::ifname::pairs_valid(pairs) {
+            pr_err!(
+                "pairs={} is out of range (0..={})\n",
+                pairs,
+                tlsnic_core::ifname::MAX_PAIRS
+            );
+            return Err(EINVAL);
+        }
+        // Dropping the registration on an error below deletes the pairs already created.
+        let link = netdev::Registration::register(&pair::LINK_OPS)?;
+        {
+            let rtnl = netdev::Rtnl::lock();
+            for _ in 0..pairs {
+                pair::create_pair(&rtnl, netdev::Net::init_ns())?;
+            }
+        }
+        pr_info!("{} pair(s) created\n", pairs);
+        Ok(Tlsnic { _link: link })
+    }
+}
+
+/// The `pairs` module parameter (declared in the C shim).
+fn pairs_param() -> u32 {
+    // SAFETY: the parameter is read-only (0444) and only written by the module loader before
+    // `init` runs.
+    unsafe { core::ptr::addr_of!(bindings::tlsnic_param_pairs).read() }
+}

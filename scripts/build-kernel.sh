@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (or reuse) the tlsnic guest kernel and print its tree's path.
+#
+#   scripts/build-kernel.sh [test|release]
+#
+# The tree is cached under $TLSNIC_CACHE/kernel/, keyed by the kernel source
+# version, the flavour and a hash of the config fragments and toolchain, so
+# only the first run pays for the build. An interrupted build resumes.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+flavour=${1:-test}
+case "$flavour" in test|release) ;; *) die "unknown flavour '$flavour' (test|release)" ;; esac
+
+[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run scripts/setup.sh"
+kfrag=$TLSNIC_ROOT/qemu/kconfig
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 | tr -c "A-Za-z0-9.\n" _)
+key=$( { cat "$kfrag/base.config" "$kfrag/$flavour.config"
+	 /usr/bin/rustc --version; clang-19 --version | head -1
+	 "$TLSNIC_TOOLS/bin/bindgen" --version; echo "$srcver"; } | sha256sum | cut -c1-12)
+kdir=$TLSNIC_CACHE/kernel/$srcver-$flavour-$key
+stamp=$kdir/.tlsnic-built
+
+if [ -f "$stamp" ]; then
+	echo "$kdir"
+	exit 0
+fi
+
+mkdir -p "$TLSNIC_CACHE/kernel"
+exec 9>"$kdir.lock"
+flock 9
+if [ -f "$stamp" ]; then echo "$kdir"; exit 0; fi
+
+kmake() { make -C "$kdir" "${KMAKE_VARS[@]}" "$@"; }
+
+if ! [ -f "$kdir/Makefile" ]; then
+	log "unpacking kernel source $srcver into $kdir"
+	rm -rf "$kdir.unpack"
+	mkdir -p "$kdir.unpack"
+	tar -xf "$KERNEL_TARBALL" -C "$kdir.unpack" --strip-components=1
+	mv "$kdir.unpack" "$kdir"
+fi
+
+log "configuring ($flavour): x86_64_defconfig + base.config + $flavour.config"
+kmake -s x86_64_defconfig >/dev/null
+"$kdir/scripts/kconfig/merge_config.sh" -m -O "$kdir" "$kdir/.config" \
+	"$kfrag/base.config" "$kfrag/$flavour.config" >/dev/null
+kmake -s olddefconfig >/dev/null
+
+# Every option a fragment sets must have landed (Kconfig silently drops
+# options whose dependencies are unmet, e.g. RUST when rustc is unusable).
+bad=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=n) opt=${line%%=*}
+		grep -q "^$opt=" "$kdir/.config" && { log "config: $opt is set, wanted n"; bad=1; } ;;
+	CONFIG_*=*) grep -qx "$line" "$kdir/.config" || { log "config: $line did not stick"; bad=1; } ;;
+	esac
+done < <(cat "$kfrag/base.config" "$kfrag/$flavour.config")
+[ "$bad" = 0 ] || die "kernel config does not match the fragments (see above)"
+
+jobs=$(nproc)
+log "building kernel ($flavour, $jobs jobs); a cold build takes 20-40 minutes on 2 cores"
+blog=$kdir/.tlsnic-build.log
+start=$(date +%s)
+kmake -j"$jobs" bzImage modules >"$blog" 2>&1 &
+pid=$!
+while kill -0 "$pid" 2>/dev/null; do
+	sleep 30
+	n=$(grep -c -E '^  (CC|RUSTC|AS|LD)' "$blog" || true)
+	log "  ... $(( ($(date +%s) - start) / 60 )) min, $n objects built"
+done
+if ! wait "$pid"; then
+	tail -n 40 "$blog" >&2
+	die "kernel build failed (full log: $blog)"
+fi
+kmake -s modules_prepare >/dev/null
+log "kernel built in $(( ($(date +%s) - start) / 60 )) min: $kdir"
+touch "$stamp"
+echo "$kdir"

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for tlsnic scripts. Sourced, not executed.
+
+TLSNIC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TLSNIC_CACHE=${TLSNIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tlsnic}
+TLSNIC_TOOLS=$TLSNIC_CACHE/tools
+TLSNIC_VENV=$TLSNIC_CACHE/venv
+VNG_VERSION=1.42
+KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
+
+# Toolchain the kernel must be built with (never the rustup toolchain).
+KMAKE_VARS=(LLVM=-19 RUSTC=/usr/bin/rustc HOSTRUSTC=/usr/bin/rustc
+	RUSTDOC=/usr/bin/rustdoc BINDGEN="$TLSNIC_TOOLS/bin/bindgen")
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+
+log() { printf '[tlsnic] %s\n' "$*" >&2; }
+die() { printf '[tlsnic] error: %s\n' "$*" >&2; exit 1; }
