@@ -12,3 +12,17 @@
 #include <net/rtnetlink.h>
 
 #include "../shim/tlsnic_shim.h"
+
+/*
+ * Values bindgen cannot evaluate from macros (casts, enum arithmetic) are
+ * exported as constants, the way the kernel's own rust/bindings does.
+ */
+const netdev_features_t TLSNIC_NETIF_F_SG = NETIF_F_SG;
+const netdev_features_t TLSNIC_NETIF_F_FRAGLIST = NETIF_F_FRAGLIST;
+const netdev_features_t TLSNIC_NETIF_F_HW_CSUM = NETIF_F_HW_CSUM;
+const netdev_features_t TLSNIC_NETIF_F_RXCSUM = NETIF_F_RXCSUM;
+const netdev_features_t TLSNIC_NETIF_F_HIGHDMA = NETIF_F_HIGHDMA;
+const netdev_features_t TLSNIC_NETIF_F_SCTP_CRC = NETIF_F_SCTP_CRC;
+const netdev_features_t TLSNIC_NETIF_F_GSO_SOFTWARE = NETIF_F_GSO_SOFTWARE;
+const netdev_features_t TLSNIC_NETIF_F_GSO_ENCAP_ALL = NETIF_F_GSO_ENCAP_ALL;
+const unsigned int TLSNIC_IFLA_MAX = IFLA_MAX;

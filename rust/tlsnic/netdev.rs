@@ -35,45 +35,34 @@ use kernel::{
     types::Opaque,
 };
 
+/// `-ENAMETOOLONG` (not among `kernel::error::code` in 6.12).
+pub(crate) fn enametoolong() -> Error {
+    Error::from_errno(-(bindings::ENAMETOOLONG as c_int))
+}
+
 /// Length of an Ethernet header.
 pub(crate) const ETH_HLEN: u32 = bindings::ETH_HLEN;
 
-/// Builds a feature mask from `NETIF_F_*_BIT` numbers.
-const fn feature(bit: u32) -> u64 {
-    1u64 << bit
-}
-
-/// Device features a virtual Ethernet device advertises (`netdev_features_t` bits).
+/// Device features (`netdev_features_t` masks), from the kernel's own definitions.
 pub(crate) mod features {
-    use super::{bindings as b, feature};
+    use super::bindings as b;
 
     /// Scatter/gather.
-    pub(crate) const SG: u64 = feature(b::NETIF_F_SG_BIT);
+    pub(crate) const SG: u64 = b::TLSNIC_NETIF_F_SG;
     /// Frag lists.
-    pub(crate) const FRAGLIST: u64 = feature(b::NETIF_F_FRAGLIST_BIT);
+    pub(crate) const FRAGLIST: u64 = b::TLSNIC_NETIF_F_FRAGLIST;
     /// Checksum offload for every protocol.
-    pub(crate) const HW_CSUM: u64 = feature(b::NETIF_F_HW_CSUM_BIT);
+    pub(crate) const HW_CSUM: u64 = b::TLSNIC_NETIF_F_HW_CSUM;
     /// Receive checksum offload.
-    pub(crate) const RXCSUM: u64 = feature(b::NETIF_F_RXCSUM_BIT);
+    pub(crate) const RXCSUM: u64 = b::TLSNIC_NETIF_F_RXCSUM;
     /// DMA to high memory.
-    pub(crate) const HIGHDMA: u64 = feature(b::NETIF_F_HIGHDMA_BIT);
+    pub(crate) const HIGHDMA: u64 = b::TLSNIC_NETIF_F_HIGHDMA;
     /// SCTP CRC offload.
-    pub(crate) const SCTP_CRC: u64 = feature(b::NETIF_F_SCTP_CRC_BIT);
-    /// Every segmentation offload the stack can emulate in software (TSO, TSO6, UFO/L4, ...).
-    pub(crate) const GSO_SOFTWARE: u64 = feature(b::NETIF_F_TSO_BIT)
-        | feature(b::NETIF_F_TSO_ECN_BIT)
-        | feature(b::NETIF_F_TSO_MANGLEID_BIT)
-        | feature(b::NETIF_F_TSO6_BIT)
-        | feature(b::NETIF_F_GSO_SCTP_BIT)
-        | feature(b::NETIF_F_GSO_UDP_L4_BIT)
-        | feature(b::NETIF_F_GSO_FRAGLIST_BIT);
+    pub(crate) const SCTP_CRC: u64 = b::TLSNIC_NETIF_F_SCTP_CRC;
+    /// Every segmentation offload the stack can emulate in software (TSO, TSO6, USO, ...).
+    pub(crate) const GSO_SOFTWARE: u64 = b::TLSNIC_NETIF_F_GSO_SOFTWARE;
     /// Segmentation offloads of encapsulated traffic.
-    pub(crate) const GSO_ENCAP_ALL: u64 = feature(b::NETIF_F_GSO_GRE_BIT)
-        | feature(b::NETIF_F_GSO_GRE_CSUM_BIT)
-        | feature(b::NETIF_F_GSO_IPXIP4_BIT)
-        | feature(b::NETIF_F_GSO_IPXIP6_BIT)
-        | feature(b::NETIF_F_GSO_UDP_TUNNEL_BIT)
-        | feature(b::NETIF_F_GSO_UDP_TUNNEL_CSUM_BIT);
+    pub(crate) const GSO_ENCAP_ALL: u64 = b::TLSNIC_NETIF_F_GSO_ENCAP_ALL;
 }
 
 /// Proof that the RTNL lock is held by the current thread.
@@ -340,7 +329,7 @@ impl<T: Driver> NewDevice<T> {
             bindings::NET_NAME_USER
         };
         // `rtnl_create_link` reads optional attributes from a `tb[IFLA_MAX + 1]` array.
-        let mut tb = [ptr::null_mut::<bindings::nlattr>(); bindings::IFLA_MAX as usize + 1];
+        let mut tb = [ptr::null_mut::<bindings::nlattr>(); bindings::TLSNIC_IFLA_MAX as usize + 1];
         // SAFETY: RTNL is held; `name` is NUL-terminated; `ops` is registered for as long as
         // devices of kind `T` exist (`Registration` unregisters them before the ops go away);
         // `tb` has `IFLA_MAX + 1` entries; a null extack is allowed.
@@ -356,12 +345,6 @@ impl<T: Driver> NewDevice<T> {
         };
         let dev = kernel::error::from_err_ptr(dev)?;
         Ok(Self(NonNull::new(dev).ok_or(ENOMEM)?, PhantomData))
-    }
-
-    /// The device, before registration.
-    pub(crate) fn device(&self) -> &Device<T> {
-        // SAFETY: allocated through `Adapter::<T>::setup` and owned by `self`.
-        unsafe { Device::from_raw(self.0.as_ptr()) }
     }
 
     /// Registers the device. It then lives until it is unregistered, which needs RTNL, so it is
@@ -544,16 +527,27 @@ impl SetupDevice<'_> {
         self.0.max_mtu = max;
     }
 
-    /// Marks the transmit path lockless and queue-less (no default qdisc; one can be attached).
-    pub(crate) fn set_lockless_tx(&mut self) {
-        self.0.set_lltx(1);
-        self.0.priv_flags |= bindings::netdev_priv_flags_IFF_NO_QUEUE as u64;
+    /// Updates `priv_flags`: sets `set`, clears `clear` (`enum netdev_priv_flags` bits).
+    fn update_priv_flags(&mut self, set: u32, clear: u32) {
+        // SAFETY: `priv_flags` and `lltx` are bitfields in a `struct_group` (a union of two
+        // identical layouts); accessing them through the anonymous member is always valid.
+        let flags = unsafe { &mut self.0.__bindgen_anon_1.__bindgen_anon_1 };
+        flags.set_priv_flags((flags.priv_flags() | set as usize) & !(clear as usize));
     }
 
-    /// Allows changing the MAC address while up; frames must not be shared between devices.
+    /// Marks the transmit path lockless and queue-less (no default qdisc; one can be attached).
+    pub(crate) fn set_lockless_tx(&mut self) {
+        // SAFETY: as in `update_priv_flags`.
+        unsafe { self.0.__bindgen_anon_1.__bindgen_anon_1.set_lltx(1) };
+        self.update_priv_flags(bindings::netdev_priv_flags_IFF_NO_QUEUE, 0);
+    }
+
+    /// Allows changing the MAC address while up; frames are never shared between devices.
     pub(crate) fn set_live_addr_change(&mut self) {
-        self.0.priv_flags |= bindings::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE as u64;
-        self.0.priv_flags &= !(bindings::netdev_priv_flags_IFF_TX_SKB_SHARING as u64);
+        self.update_priv_flags(
+            bindings::netdev_priv_flags_IFF_LIVE_ADDR_CHANGE,
+            bindings::netdev_priv_flags_IFF_TX_SKB_SHARING,
+        );
     }
 
     /// Allows GSO packets up to the largest size the stack builds.
@@ -600,7 +594,7 @@ impl<T: Driver> Adapter<T> {
             (*dev).ethtool_ops = &Self::ETHTOOL_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
-            (*dev).set_pcpu_stat_type(bindings::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS as u8);
+            (*dev).set_pcpu_stat_type(bindings::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS);
             bindings::tlsnic_eth_hw_addr_random(dev);
             let slot = bindings::tlsnic_netdev_priv(dev).cast::<T::Priv>();
             // The initialiser's error type is `Infallible`.

@@ -9,6 +9,7 @@
 use crate::netdev::{
     features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink, RcuGuard, Rtnl,
     SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN,
+    enametoolong,
 };
 use crate::tlsnic_core::ifname::{self, IfName, NameError};
 use kernel::{c_str, init::PinInit, pin_init, prelude::*, str::CStr};
@@ -110,7 +111,7 @@ impl Driver for Pair {
         let peer_name = ifname::peer_name(&dev.device().name()).map_err(|e| match e {
             NameError::TooLong => {
                 extack.set_msg(c_str!("tlsnic: peer name NAME-p must fit in 15 bytes"));
-                ENAMETOOLONG
+                enametoolong()
             }
             NameError::Empty | NameError::Invalid => {
                 extack.set_msg(c_str!("tlsnic: invalid device name"));

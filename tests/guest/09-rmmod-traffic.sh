@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# rmmod while TCP traffic and a ping flood run across the pair: the module goes away cleanly.
+. "$(dirname "$0")/lib.sh"
+
+for round in 1 2 3; do
+	load pairs=2
+	netns_pair tlsnic0 tlsnic1
+	in_b socat -u TCP-LISTEN:$PORT,reuseaddr - >/dev/null 2>&1 &
+	retry 50 listening "$NS_B" "$PORT" || fail "listener"
+	in_a sh -c "cat /dev/zero | socat -u - TCP:$B4:$PORT" >/dev/null 2>&1 &
+	in_a ping -f -q "$B4" >/dev/null 2>&1 &
+	ip link set tlsnic2 up; ip link set tlsnic3 up
+	sleep 2
+	unload || fail "rmmod failed (round $round)"
+	! loaded || fail "module still loaded"
+	wait || true
+	cleanup_netns
+done

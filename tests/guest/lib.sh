@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for the in-guest tests. Sourced by each tests/guest/*.sh.
+# Test hosts use documentation addresses only (192.0.2.0/24, 2001:db8::/32).
+
+set -euo pipefail
+
+KO=${TLSNIC_KO:?TLSNIC_KO must point at tlsnic.ko}
+NS_A=tlsnic-a
+NS_B=tlsnic-b
+A4=192.0.2.1
+B4=192.0.2.2
+A6=2001:db8::1
+B6=2001:db8::2
+PORT=5201
+
+fail() { echo "# FAIL: $*" >&2; exit 1; }
+note() { echo "# $*" >&2; }
+
+load() { insmod "$KO" "$@"; }
+loaded() { [ -d /sys/module/tlsnic ]; }
+unload() { rmmod tlsnic; }
+
+in_a() { ip netns exec "$NS_A" "$@"; }
+in_b() { ip netns exec "$NS_B" "$@"; }
+
+# retry N CMD...: run CMD until it succeeds, at most N times, 0.2 s apart.
+retry() {
+	local n=$1; shift
+	while ! "$@" 2>/dev/null; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
+# carrier DEV [NS]: prints 1 or 0
+carrier() {
+	local dev=$1 ns=${2:-}
+	if [ -n "$ns" ]; then ip netns exec "$ns" cat "/sys/class/net/$dev/carrier" 2>/dev/null || echo 0
+	else cat "/sys/class/net/$dev/carrier" 2>/dev/null || echo 0; fi
+}
+
+# netns_pair DEV_A DEV_B: move the two ends into their own namespaces, address and bring them up.
+netns_pair() {
+	local da=$1 db=$2
+	ip netns add "$NS_A"
+	ip netns add "$NS_B"
+	ip link set "$da" netns "$NS_A"
+	ip link set "$db" netns "$NS_B"
+	ip -n "$NS_A" addr add "$A4/24" dev "$da"
+	ip -n "$NS_B" addr add "$B4/24" dev "$db"
+	ip -n "$NS_A" addr add "$A6/64" dev "$da" nodad
+	ip -n "$NS_B" addr add "$B6/64" dev "$db" nodad
+	ip -n "$NS_A" link set lo up
+	ip -n "$NS_B" link set lo up
+	ip -n "$NS_A" link set "$da" up
+	ip -n "$NS_B" link set "$db" up
+	retry 50 test "$(carrier "$da" "$NS_A")" = 1 || fail "no carrier on $da"
+}
+
+cleanup_netns() {
+	ip netns del "$NS_A" 2>/dev/null || true
+	ip netns del "$NS_B" 2>/dev/null || true
+}
+
+# listening NS PORT: true once a TCP listener is up on PORT in NS
+listening() { ip netns exec "$1" ss -Htln "sport = :$2" | grep -q .; }
+
+# tcp_transfer FILE: send FILE from A to B over TCP (IPv4), check sha256 equality.
+tcp_transfer() {
+	local file=$1 dst=${2:-$B4} want got
+	want=$(sha256sum <"$file" | cut -d' ' -f1)
+	rm -f /tmp/tlsnic-recv.sha
+	in_b sh -c "socat -u TCP6-LISTEN:$PORT,reuseaddr,ipv6only=0 - | sha256sum | cut -d' ' -f1 >/tmp/tlsnic-recv.sha" &
+	local rpid=$!
+	retry 50 listening "$NS_B" "$PORT" || fail "listener did not start"
+	in_a socat -u "FILE:$file" "TCP:$dst:$PORT" || fail "sender failed"
+	wait "$rpid" || fail "receiver failed"
+	got=$(cat /tmp/tlsnic-recv.sha)
+	[ "$want" = "$got" ] || fail "sha256 mismatch: sent $want received $got"
+	note "sha256 $want ok"
+}
+
+# mkdata FILE MIB: deterministic pseudo-random test data
+mkdata() {
+	[ -f "$1" ] && [ "$(stat -c %s "$1")" = $(( $2 * 1048576 )) ] && return 0
+	openssl enc -aes-128-ctr -nosalt -pass pass:tlsnic -pbkdf2 </dev/zero 2>/dev/null |
+		head -c $(( $2 * 1048576 )) >"$1"
+}
