@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Benchmarks (not tests) on the release kernel; results also go to build/bench.txt.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+"$here/setup.sh"
+"$here/build-kernel.sh" release >/dev/null
+ko=$("$here/build-module.sh" release)
+"$TLSNIC_ROOT/qemu/run.sh" --release -- scripts/guest/bench.sh "$ko" | tee "$TLSNIC_ROOT/build/bench.txt"

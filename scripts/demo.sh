@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The main job: set up, build the release kernel and tlsnic.ko, boot, run the demo in the guest.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+"$here/setup.sh"
+"$here/build-kernel.sh" release >/dev/null
+ko=$("$here/build-module.sh" release)
+exec "$TLSNIC_ROOT/qemu/run.sh" --release -- scripts/guest/demo.sh "$ko"
