@@ -35,6 +35,7 @@ echo "1..$(( ${#tests[@]} + have_kmemleak ))"
 
 pass=0 fail=0 n=0
 cleanup() {
+	pkill -9 -x socat; pkill -9 -x ping; pkill -9 -x iperf3; pkill -9 -x openssl
 	ip -all netns del 2>/dev/null || true
 	[ -d /sys/module/tlsnic ] && rmmod tlsnic 2>/dev/null
 	true

@@ -10,10 +10,15 @@ for round in 1 2 3; do
 	retry 50 listening "$NS_B" "$PORT" || fail "listener"
 	in_a sh -c "cat /dev/zero | socat -u - TCP:$B4:$PORT" >/dev/null 2>&1 &
 	in_a ping -f -q "$B4" >/dev/null 2>&1 &
-	ip link set tlsnic2 up; ip link set tlsnic3 up
+	ip link set tlsnic2 up
+	ip link set tlsnic3 up
 	sleep 2
+	tx=$(in_a cat /sys/class/net/tlsnic0/statistics/tx_bytes)
+	[ "$tx" -gt 1000000 ] || fail "no traffic before rmmod (tx_bytes $tx)"
 	unload || fail "rmmod failed (round $round)"
 	! loaded || fail "module still loaded"
-	wait || true
+	[ "$(ip -all netns exec ip -o link show type tlsnic 2>/dev/null | grep -cE '^[0-9]+: ')" = 0 ] ||
+		fail "devices left in a namespace"
+	stop_traffic
 	cleanup_netns
 done

@@ -58,6 +58,15 @@ netns_pair() {
 	retry 50 test "$(carrier "$da" "$NS_A")" = 1 || fail "no carrier on $da"
 }
 
+# stop_traffic: end the load generators the tests start in the background.
+stop_traffic() {
+	pkill -x socat 2>/dev/null || true
+	pkill -x ping 2>/dev/null || true
+	pkill -x iperf3 2>/dev/null || true
+	pkill -f '^cat /dev/zero' 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+
 cleanup_netns() {
 	ip netns del "$NS_A" 2>/dev/null || true
 	ip netns del "$NS_B" 2>/dev/null || true
