@@ -130,6 +130,13 @@ impl Drop for RcuGuard {
     }
 }
 
+/// The `pairs` module parameter, declared in the C shim (the `module!` macro of 6.12 cannot
+/// declare parameters).
+pub(crate) fn param_pairs() -> u32 {
+    // SAFETY: the parameter is read-only (0444): only the module loader writes it, before `init`.
+    unsafe { ptr::addr_of!(bindings::tlsnic_param_pairs).read() }
+}
+
 /// A network namespace (`struct net`).
 #[repr(transparent)]
 pub(crate) struct Net(Opaque<bindings::net>);
@@ -242,7 +249,9 @@ impl<T: Driver> Device<T> {
     pub(crate) fn data(&self) -> Pin<&T::Priv> {
         // SAFETY: by the type invariant the private area holds an initialised `T::Priv` that is
         // never moved (it lives inside the device allocation) until the device is freed.
-        unsafe { Pin::new_unchecked(&*bindings::tlsnic_netdev_priv(self.as_raw()).cast::<T::Priv>()) }
+        unsafe {
+            Pin::new_unchecked(&*bindings::tlsnic_netdev_priv(self.as_raw()).cast::<T::Priv>())
+        }
     }
 
     /// Whether the device is administratively up.
@@ -306,7 +315,9 @@ impl<T: Driver> Device<T> {
     /// netlink notification (`rtnl_configure_link`).
     pub(crate) fn configure(&self, _rtnl: &Rtnl) -> Result {
         // SAFETY: the device is registered and RTNL is held; a null `ifinfomsg` only notifies.
-        to_result(unsafe { bindings::rtnl_configure_link(self.as_raw(), ptr::null(), 0, ptr::null()) })
+        to_result(unsafe {
+            bindings::rtnl_configure_link(self.as_raw(), ptr::null(), 0, ptr::null())
+        })
     }
 
     /// Unregisters the device now (it is freed after RTNL is released).
@@ -322,7 +333,12 @@ pub(crate) struct NewDevice<T: Driver>(NonNull<bindings::net_device>, PhantomDat
 impl<T: Driver> NewDevice<T> {
     /// Allocates a device of link kind `T` in `net` (`rtnl_create_link` with no attributes).
     /// `name` may be a template such as `tlsnic%d`.
-    pub(crate) fn create(_rtnl: &Rtnl, ops: &'static LinkOps<T>, net: &Net, name: &IfName) -> Result<Self> {
+    pub(crate) fn create(
+        _rtnl: &Rtnl,
+        ops: &'static LinkOps<T>,
+        net: &Net,
+        name: &IfName,
+    ) -> Result<Self> {
         let assign = if name.is_template() {
             bindings::NET_NAME_ENUM
         } else {
@@ -349,7 +365,7 @@ impl<T: Driver> NewDevice<T> {
 
     /// Registers the device. It then lives until it is unregistered, which needs RTNL, so it is
     /// borrowed for as long as `rtnl` is held.
-    pub(crate) fn register(self, rtnl: &Rtnl) -> Result<&Device<T>> {
+    pub(crate) fn register(self, _rtnl: &Rtnl) -> Result<&Device<T>> {
         let this = ManuallyDrop::new(self);
         // SAFETY: RTNL is held; the device is allocated and not registered.
         let ret = unsafe { bindings::register_netdevice(this.0.as_ptr()) };
@@ -358,7 +374,6 @@ impl<T: Driver> NewDevice<T> {
             drop(ManuallyDrop::into_inner(this));
             return Err(Error::from_errno(ret));
         }
-        let _ = rtnl;
         // SAFETY: the device is registered; it is freed only after an unregistration under RTNL
         // completes, which cannot happen while the caller holds `rtnl`.
         Ok(unsafe { Device::from_raw(this.0.as_ptr()) })
@@ -645,8 +660,10 @@ impl<T: Driver> Adapter<T> {
         T::iflink(unsafe { Device::<T>::from_raw(dev.cast_mut()) })
     }
 
-    unsafe extern "C" fn get_drvinfo(dev: *mut bindings::net_device, info: *mut bindings::ethtool_drvinfo) {
-        let _ = dev;
+    unsafe extern "C" fn get_drvinfo(
+        _dev: *mut bindings::net_device,
+        info: *mut bindings::ethtool_drvinfo,
+    ) {
         // SAFETY: the ethtool core passes a valid, zeroed `ethtool_drvinfo`.
         let info = unsafe { &mut *info };
         let name = T::KIND.as_bytes();
@@ -667,7 +684,11 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `newlink` runs under RTNL with a live source namespace and a device the core
             // allocated with our link ops (so through `setup`).
             let (rtnl, net, dev) = unsafe {
-                (Rtnl::assume_held(), Net::from_raw(src_net), Device::<T>::from_raw(dev))
+                (
+                    Rtnl::assume_held(),
+                    Net::from_raw(src_net),
+                    Device::<T>::from_raw(dev),
+                )
             };
             T::newlink(&rtnl, net, NewLink(dev), &ExtAck(extack))?;
             Ok(0)

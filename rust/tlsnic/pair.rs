@@ -7,9 +7,8 @@
 //! the namespace holding it, or module removal) deletes both.
 
 use crate::netdev::{
-    features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink, RcuGuard, Rtnl,
-    SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN,
-    enametoolong,
+    enametoolong, features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink,
+    RcuGuard, Rtnl, SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN,
 };
 use crate::tlsnic_core::ifname::{self, IfName, NameError};
 use kernel::{c_str, init::PinInit, pin_init, prelude::*, str::CStr};
@@ -48,7 +47,9 @@ impl Driver for Pair {
     type Priv = PairPriv;
 
     fn priv_init() -> impl PinInit<PairPriv> {
-        pin_init!(PairPriv { peer: PeerLink::new() })
+        pin_init!(PairPriv {
+            peer: PeerLink::new()
+        })
     }
 
     fn setup(dev: &mut SetupDevice<'_>) {
@@ -104,7 +105,10 @@ impl Driver for Pair {
     }
 
     fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a RcuGuard) -> &'a Net {
-        dev.data().peer.get(rcu).map_or(dev.net(), |peer| peer.net())
+        dev.data()
+            .peer
+            .get(rcu)
+            .map_or(dev.net(), |peer| peer.net())
     }
 
     fn newlink(rtnl: &Rtnl, src_net: &Net, dev: NewLink<'_, Self>, extack: &ExtAck) -> Result {

@@ -38,7 +38,7 @@ struct Tlsnic {
 
 impl kernel::Module for Tlsnic {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let pairs = pairs_param();
+        let pairs = netdev::param_pairs();
         if !tlsnic_core::ifname::pairs_valid(pairs) {
             pr_err!(
                 "pairs={} is out of range (0..={})\n",
@@ -58,11 +58,4 @@ impl kernel::Module for Tlsnic {
         pr_info!("{} pair(s) created\n", pairs);
         Ok(Tlsnic { _link: link })
     }
-}
-
-/// The `pairs` module parameter (declared in the C shim).
-fn pairs_param() -> u32 {
-    // SAFETY: the parameter is read-only (0444) and only written by the module loader before
-    // `init` runs.
-    unsafe { core::ptr::addr_of!(bindings::tlsnic_param_pairs).read() }
 }

@@ -42,12 +42,18 @@ impl IfName {
         if bytes.len() >= IFNAMSIZ {
             return Err(NameError::TooLong);
         }
-        if bytes.iter().any(|&b| b == b'/' || b == b':' || b == 0 || b.is_ascii_whitespace()) {
+        if bytes
+            .iter()
+            .any(|&b| b == b'/' || b == b':' || b == 0 || b.is_ascii_whitespace())
+        {
             return Err(NameError::Invalid);
         }
         let mut buf = [0u8; IFNAMSIZ];
         buf[..bytes.len()].copy_from_slice(bytes);
-        Ok(Self { buf, len: bytes.len() })
+        Ok(Self {
+            buf,
+            len: bytes.len(),
+        })
     }
 
     /// The name without its NUL terminator.
@@ -126,7 +132,10 @@ mod tests {
     #[test]
     fn length_limits() {
         // 13 + 2 = 15 bytes: the longest name that still fits.
-        assert_eq!(peer_name(b"abcdefghijklm").unwrap().as_bytes(), b"abcdefghijklm-p");
+        assert_eq!(
+            peer_name(b"abcdefghijklm").unwrap().as_bytes(),
+            b"abcdefghijklm-p"
+        );
         assert_eq!(peer_name(b"abcdefghijklmn"), Err(NameError::TooLong));
         assert_eq!(peer_name(b"abcdefghijklmnop"), Err(NameError::TooLong));
         for len in 0..40usize {
