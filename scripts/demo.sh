@@ -4,7 +4,5 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-"$here/setup.sh"
-"$here/build-kernel.sh" release >/dev/null
-ko=$("$here/build-module.sh" release)
+ko=$(prepare release)
 exec "$TLSNIC_ROOT/qemu/run.sh" --release -- scripts/guest/demo.sh "$ko"

@@ -15,3 +15,10 @@ export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 
 log() { printf '[tlsnic] %s\n' "$*" >&2; }
 die() { printf '[tlsnic] error: %s\n' "$*" >&2; exit 1; }
+
+# prepare FLAVOUR: install what is missing, build the kernel and the module; prints the .ko path.
+prepare() {
+	"$TLSNIC_ROOT/scripts/setup.sh" >&2
+	"$TLSNIC_ROOT/scripts/build-kernel.sh" "$1" >/dev/null
+	"$TLSNIC_ROOT/scripts/build-module.sh" "$1"
+}

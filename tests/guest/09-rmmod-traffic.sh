@@ -6,10 +6,7 @@
 for round in 1 2 3; do
 	load pairs=2
 	netns_pair tlsnic0 tlsnic1
-	in_b socat -u TCP-LISTEN:$PORT,reuseaddr - >/dev/null 2>&1 &
-	retry 50 listening "$NS_B" "$PORT" || fail "listener"
-	in_a sh -c "cat /dev/zero | socat -u - TCP:$B4:$PORT" >/dev/null 2>&1 &
-	in_a ping -f -q "$B4" >/dev/null 2>&1 &
+	start_traffic
 	ip link set tlsnic2 up
 	ip link set tlsnic3 up
 	sleep 2

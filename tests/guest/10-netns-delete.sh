@@ -5,10 +5,7 @@
 
 load pairs=2
 netns_pair tlsnic0 tlsnic1
-in_b socat -u TCP-LISTEN:$PORT,reuseaddr - >/dev/null 2>&1 &
-retry 50 listening "$NS_B" "$PORT" || fail "listener"
-in_a sh -c "cat /dev/zero | socat -u - TCP:$B4:$PORT" >/dev/null 2>&1 &
-in_a ping -f -q "$B4" >/dev/null 2>&1 &
+start_traffic
 sleep 2
 # The namespace dies once nothing holds it: end its only process, then drop its name.
 pkill -f "TCP-LISTEN:$PORT" || true

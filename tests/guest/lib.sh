@@ -58,6 +58,14 @@ netns_pair() {
 	retry 50 test "$(carrier "$da" "$NS_A")" = 1 || fail "no carrier on $da"
 }
 
+# start_traffic: an endless TCP stream and a ping flood from A to B, in the background.
+start_traffic() {
+	in_b socat -u TCP-LISTEN:$PORT,reuseaddr - >/dev/null 2>&1 &
+	retry 50 listening "$NS_B" "$PORT" || fail "listener did not start"
+	in_a sh -c "cat /dev/zero | socat -u - TCP:$B4:$PORT" >/dev/null 2>&1 &
+	in_a ping -f -q "$B4" >/dev/null 2>&1 &
+}
+
 # stop_traffic: end the load generators the tests start in the background.
 stop_traffic() {
 	pkill -x socat 2>/dev/null || true
