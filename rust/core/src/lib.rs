@@ -10,4 +10,5 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod gcm;
 pub mod ifname;
