@@ -47,6 +47,7 @@ case "${TLSNIC_KVM:-auto}" in
 esac
 
 mkdir -p "$root/build"
+export PATH="$TLSNIC_VENV/bin:$PATH"
 args=(--run "$kdir/arch/x86/boot/bzImage" "${kvm[@]}" --cpus "$cpus" --memory "$mem"
 	--cwd "$root" --rwdir "$root/build" --append "printk.devkmsg=on")
 if [ $# -gt 0 ]; then
