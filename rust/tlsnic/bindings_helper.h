@@ -4,12 +4,16 @@
  * `kernel::bindings` does not cover (netdevice internals, rtnetlink links,
  * ethtool, kTLS, crypto AEAD, BPF) plus the C shim.
  */
+#include <crypto/aead.h>
+#include <linux/bpf.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
+#include <linux/filter.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
+#include <net/tls.h>
 
 #include "../shim/tlsnic_shim.h"
 
