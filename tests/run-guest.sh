@@ -19,7 +19,7 @@ REPORT_RE='BUG:|WARNING:|KASAN|kmemleak|lockdep|possible (recursive|circular) lo
 echo "# guest kernel: $(uname -r) ($(uname -v))"
 echo "# module: $TLSNIC_KO"
 modinfo "$TLSNIC_KO" | sed 's/^/#   /'
-grep -q . /sys/kernel/debug/kmemleak 2>/dev/null || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
 have_kmemleak=0
 if [ -w /sys/kernel/debug/kmemleak ]; then
 	have_kmemleak=1

@@ -7,7 +7,7 @@
 //! - [`Device`]: a registered (or registering) `struct net_device` whose private area holds the
 //!   driver's [`Driver::Priv`],
 //! - [`SkBuff`]: an owned `struct sk_buff`,
-//! - [`Rtnl`] and [`RcuGuard`]: proof that the RTNL lock or an RCU read-side section is held,
+//! - [`Rtnl`] and [`Rcu`]: proof that the RTNL lock or an RCU read-side section is held,
 //! - [`PeerLink`]: an RCU-published pointer from one device to another,
 //! - [`Adapter`] and [`LinkOps`]: the tables (`net_device_ops`, `ethtool_ops`, `rtnl_link_ops`)
 //!   that route the kernel's callbacks to a [`Driver`] implementation, in the style of
@@ -42,6 +42,10 @@ pub(crate) fn enametoolong() -> Error {
 
 /// Length of an Ethernet header.
 pub(crate) const ETH_HLEN: u32 = bindings::ETH_HLEN;
+/// Smallest MTU of an Ethernet device.
+pub(crate) const ETH_MIN_MTU: u32 = bindings::ETH_MIN_MTU;
+/// Largest MTU of an Ethernet device.
+pub(crate) const ETH_MAX_MTU: u32 = bindings::ETH_MAX_MTU;
 
 /// Device features (`netdev_features_t` masks), from the kernel's own definitions.
 pub(crate) mod features {
@@ -111,15 +115,42 @@ impl Drop for RtnlGuard {
     }
 }
 
+/// Proof that the current thread is in an RCU read-side critical section.
+///
+/// Handed to the driver by callbacks the kernel calls inside one (`ndo_start_xmit`), or obtained
+/// with [`RcuGuard::lock`].
+pub(crate) struct Rcu(PhantomData<*mut ()>);
+
+impl Rcu {
+    /// Creates the token for code that runs inside an RCU read-side critical section.
+    ///
+    /// # Safety
+    ///
+    /// The caller must be inside such a section (`rcu_read_lock`, `rcu_read_lock_bh`, or with
+    /// preemption or interrupts disabled) for as long as the token (and anything borrowed from
+    /// it) lives.
+    unsafe fn assume_held() -> Self {
+        Rcu(PhantomData)
+    }
+}
+
 /// An RCU read-side critical section, ended when the guard is dropped.
-pub(crate) struct RcuGuard(PhantomData<*mut ()>);
+pub(crate) struct RcuGuard(Rcu);
 
 impl RcuGuard {
     /// Enters an RCU read-side critical section.
     pub(crate) fn lock() -> Self {
         // SAFETY: `rcu_read_lock` may be called in any context; `Drop` ends the section.
         unsafe { bindings::tlsnic_rcu_read_lock() };
-        Self(PhantomData)
+        RcuGuard(Rcu(PhantomData))
+    }
+}
+
+impl core::ops::Deref for RcuGuard {
+    type Target = Rcu;
+
+    fn deref(&self) -> &Rcu {
+        &self.0
     }
 }
 
@@ -199,14 +230,15 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// `ndo_stop`: the device is brought down.
     fn stop(rtnl: &Rtnl, dev: &Device<Self>) -> Result;
 
-    /// `ndo_start_xmit`: transmit (or drop) `skb`. The packet is always consumed.
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff);
+    /// `ndo_start_xmit`: transmit (or drop) `skb`. The packet is always consumed. Runs inside an
+    /// RCU read-side critical section (`rcu`).
+    fn start_xmit(rcu: &Rcu, dev: &Device<Self>, skb: SkBuff);
 
     /// `ndo_get_iflink`: ifindex of the device this one is linked to (0 for none).
     fn iflink(dev: &Device<Self>) -> i32;
 
     /// `rtnl_link_ops.get_link_net`: the namespace of the linked device.
-    fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a RcuGuard) -> &'a Net;
+    fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a Rcu) -> &'a Net;
 
     /// `rtnl_link_ops.newlink`: `ip link add ... type KIND`. Must register `dev` (or fail without
     /// registering it).
@@ -280,9 +312,9 @@ impl<T: Driver> Device<T> {
     }
 
     /// The interface name (NUL-padded), or the name template before registration.
-    pub(crate) fn name(&self) -> [u8; 16] {
+    pub(crate) fn name(&self, _rtnl: &Rtnl) -> [u8; 16] {
         // SAFETY: the device is valid; the name buffer is a fixed array that is only rewritten
-        // under RTNL, which every caller of this method holds.
+        // under RTNL, which the caller holds.
         let name = unsafe { (*self.as_raw()).name };
         name.map(|c| c as u8)
     }
@@ -438,7 +470,7 @@ impl<T: Driver> PeerLink<T> {
     }
 
     /// The linked device, valid for the RCU read-side section.
-    pub(crate) fn get<'a>(&self, _rcu: &'a RcuGuard) -> Option<&'a Device<T>> {
+    pub(crate) fn get<'a>(&self, _rcu: &'a Rcu) -> Option<&'a Device<T>> {
         let p = self.0.load(Ordering::Acquire);
         // SAFETY: by the invariant a non-null device is freed only after a grace period, which
         // cannot end while `_rcu` is held.
@@ -565,6 +597,13 @@ impl SetupDevice<'_> {
         );
     }
 
+    /// Starts the device without carrier; the driver reports carrier once the link is up.
+    pub(crate) fn set_no_carrier(&mut self) {
+        // SAFETY: `netif_carrier_off` on a device that is not registered yet only sets the state
+        // bit (no link-watch event).
+        unsafe { bindings::netif_carrier_off(self.0) }
+    }
+
     /// Allows GSO packets up to the largest size the stack builds.
     pub(crate) fn set_max_tso(&mut self) {
         // SAFETY: the device is being set up and not yet visible to anyone else.
@@ -647,10 +686,18 @@ impl<T: Driver> Adapter<T> {
         skb: *mut bindings::sk_buff,
         dev: *mut bindings::net_device,
     ) -> bindings::netdev_tx_t {
-        // SAFETY: the core passes ownership of a valid skb and one of our (registered) devices.
-        let (skb, dev) = unsafe { (SkBuff::from_raw(skb), Device::<T>::from_raw(dev)) };
+        // SAFETY: the core passes ownership of a valid skb and one of our (registered) devices,
+        // and calls `ndo_start_xmit` inside `rcu_read_lock_bh` (`__dev_queue_xmit`) or with
+        // interrupts disabled (netpoll); both are RCU read-side critical sections.
+        let (rcu, skb, dev) = unsafe {
+            (
+                Rcu::assume_held(),
+                SkBuff::from_raw(skb),
+                Device::<T>::from_raw(dev),
+            )
+        };
         if let Some(skb) = skb {
-            T::start_xmit(dev, skb);
+            T::start_xmit(&rcu, dev, skb);
         }
         bindings::netdev_tx_NETDEV_TX_OK
     }

@@ -8,15 +8,10 @@
 
 use crate::netdev::{
     enametoolong, features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink,
-    RcuGuard, Rtnl, SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN,
+    Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN, ETH_MAX_MTU, ETH_MIN_MTU,
 };
 use crate::tlsnic_core::ifname::{self, IfName, NameError};
 use kernel::{c_str, init::PinInit, pin_init, prelude::*, str::CStr};
-
-/// Smallest MTU (`ETH_MIN_MTU`).
-const MIN_MTU: u32 = 68;
-/// Largest MTU (`ETH_MAX_MTU`), as for veth.
-const MAX_MTU: u32 = 0xffff;
 
 /// What every tlsnic device offers: checksum offload (required later by the TLS offload
 /// features), scatter/gather and every software segmentation offload, like veth.
@@ -54,7 +49,9 @@ impl Driver for Pair {
 
     fn setup(dev: &mut SetupDevice<'_>) {
         dev.set_features(FEATURES, FEATURES);
-        dev.set_mtu_range(MIN_MTU, MAX_MTU);
+        // The full Ethernet range, as veth.
+        dev.set_mtu_range(ETH_MIN_MTU, ETH_MAX_MTU);
+        dev.set_no_carrier();
         dev.set_lockless_tx();
         dev.set_live_addr_change();
         dev.set_max_tso();
@@ -78,9 +75,8 @@ impl Driver for Pair {
         Ok(())
     }
 
-    fn start_xmit(dev: &Device<Self>, mut skb: SkBuff) {
-        let rcu = RcuGuard::lock();
-        let Some(peer) = dev.data().peer.get(&rcu) else {
+    fn start_xmit(rcu: &Rcu, dev: &Device<Self>, mut skb: SkBuff) {
+        let Some(peer) = dev.data().peer.get(rcu) else {
             dev.count_tx_dropped();
             return;
         };
@@ -104,7 +100,7 @@ impl Driver for Pair {
         dev.data().peer.get(&rcu).map_or(0, |peer| peer.ifindex())
     }
 
-    fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a RcuGuard) -> &'a Net {
+    fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a Rcu) -> &'a Net {
         dev.data()
             .peer
             .get(rcu)
@@ -112,7 +108,7 @@ impl Driver for Pair {
     }
 
     fn newlink(rtnl: &Rtnl, src_net: &Net, dev: NewLink<'_, Self>, extack: &ExtAck) -> Result {
-        let peer_name = ifname::peer_name(&dev.device().name()).map_err(|e| match e {
+        let peer_name = ifname::peer_name(&dev.device().name(rtnl)).map_err(|e| match e {
             NameError::TooLong => {
                 extack.set_msg(c_str!("tlsnic: peer name NAME-p must fit in 15 bytes"));
                 enametoolong()
@@ -125,12 +121,10 @@ impl Driver for Pair {
         // The peer lives in the namespace the request came from, the new device where the
         // request put it (`ip link add NAME netns NS type tlsnic`).
         let peer = NewDevice::create(rtnl, &LINK_OPS, src_net, &peer_name)?.register(rtnl)?;
-        peer.carrier_off();
         let dev = peer
             .configure(rtnl)
             .and_then(|()| dev.register(rtnl))
             .inspect_err(|_| peer.unregister(rtnl))?;
-        dev.carrier_off();
         link(rtnl, dev, peer);
         Ok(())
     }
@@ -159,8 +153,6 @@ pub(crate) fn create_pair(rtnl: &Rtnl, net: &Net) -> Result {
     let b = NewDevice::create(rtnl, &LINK_OPS, net, &template)?;
     let a = a.register(rtnl)?;
     let b = b.register(rtnl).inspect_err(|_| a.unregister(rtnl))?;
-    a.carrier_off();
-    b.carrier_off();
     link(rtnl, a, b);
     a.configure(rtnl)?;
     b.configure(rtnl)

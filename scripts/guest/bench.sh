@@ -9,8 +9,8 @@ rounds=${TLSNIC_BENCH_ROUNDS:-3}
 export TLSNIC_KO=$ko
 . "$(dirname "$0")/../../tests/guest/lib.sh"
 
-# tput DEV_A DEV_B: one iperf3 run from A to B, prints Mbit/s at the receiver.
-tput() {
+# throughput: one iperf3 run from A to B, prints Mbit/s at the receiver.
+throughput() {
 	in_b iperf3 -s -1 -p "$PORT" >/dev/null 2>&1 &
 	retry 50 listening "$NS_B" "$PORT"
 	in_a iperf3 -c "$B4" -p "$PORT" -t "$secs" -f m | awk '/receiver/ {print $7}'
@@ -24,12 +24,12 @@ for r in $(seq "$rounds"); do
 	# Alternate the two paths so drift in the emulator affects both alike.
 	insmod "$ko"
 	netns_pair tlsnic0 tlsnic1
-	res_t+=("$(tput)")
+	res_t+=("$(throughput)")
 	cleanup_netns
 	rmmod tlsnic
 	ip link add vb0 type veth peer name vb1
 	netns_pair vb0 vb1
-	res_v+=("$(tput)")
+	res_v+=("$(throughput)")
 	cleanup_netns
 	echo "# round $r: tlsnic ${res_t[-1]} Mbit/s, veth ${res_v[-1]} Mbit/s" >&2
 done

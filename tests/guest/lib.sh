@@ -36,8 +36,7 @@ retry() {
 # carrier DEV [NS]: prints 1 or 0
 carrier() {
 	local dev=$1 ns=${2:-}
-	if [ -n "$ns" ]; then ip netns exec "$ns" cat "/sys/class/net/$dev/carrier" 2>/dev/null || echo 0
-	else cat "/sys/class/net/$dev/carrier" 2>/dev/null || echo 0; fi
+	${ns:+ip netns exec "$ns"} cat "/sys/class/net/$dev/carrier" 2>/dev/null || echo 0
 }
 
 # netns_pair DEV_A DEV_B: move the two ends into their own namespaces, address and bring them up.
