@@ -26,6 +26,7 @@ if [ "$hrc" -ne 0 ] && [ "$hfail" -eq 0 ]; then hfail=1; fi
 "$here/build-kernel.sh" test >/dev/null || die "kernel build failed"
 t_kernel=$(date +%s)
 ko=$("$here/build-module.sh" test) || die "module build failed"
+"$here/build-samples.sh" >/dev/null || die "samples build failed"
 
 log "guest tests (test kernel, QEMU)"
 glog=$TLSNIC_ROOT/build/check-guest.log

@@ -20,5 +20,6 @@ die() { printf '[tlsnic] error: %s\n' "$*" >&2; exit 1; }
 prepare() {
 	"$TLSNIC_ROOT/scripts/setup.sh" >&2
 	"$TLSNIC_ROOT/scripts/build-kernel.sh" "$1" >/dev/null
+	"$TLSNIC_ROOT/scripts/build-samples.sh" >/dev/null
 	"$TLSNIC_ROOT/scripts/build-module.sh" "$1"
 }

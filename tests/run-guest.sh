@@ -11,6 +11,7 @@ set -uo pipefail
 export TLSNIC_KO=${1:?usage: run-guest.sh path/to/tlsnic.ko [filter]}
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
+export TLSNIC_SAMPLES=${TLSNIC_SAMPLES:-$here/../build/samples}
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 # Kernel reports that fail a test.
@@ -40,6 +41,7 @@ echo "1..$(( ${#tests[@]} + have_kmemleak ))"
 pass=0 fail=0 n=0
 cleanup() {
 	pkill -9 -x socat; pkill -9 -x ping; pkill -9 -x iperf3; pkill -9 -x openssl
+	pkill -9 -x tlsnic-tls
 	ip -all netns del 2>/dev/null || true
 	[ -d /sys/module/tlsnic ] && rmmod tlsnic 2>/dev/null
 	true

@@ -3,7 +3,12 @@
  * tlsnic C shim: out-of-line copies of `static inline` kernel helpers for the
  * Rust side, and the module parameter. Keep this file free of logic.
  */
+#include <crypto/aead.h>
 #include <linux/etherdevice.h>
+#include <linux/highmem.h>
+#include <linux/scatterlist.h>
+#include <linux/tcp.h>
+#include <net/tls.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
@@ -79,4 +84,165 @@ void tlsnic_rcu_read_unlock(void)
 bool tlsnic_rtnl_is_locked(void)
 {
 	return rtnl_is_locked();
+}
+
+void tlsnic_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+/* What leaves a tlsnic device is wire data: never "plaintext for the device". */
+void tlsnic_skb_clear_decrypted(struct sk_buff *skb)
+{
+#ifdef CONFIG_SKB_DECRYPTED
+	skb->decrypted = 0;
+#endif
+}
+
+struct tls_context *tlsnic_tls_get_ctx(const struct sock *sk)
+{
+	return tls_get_ctx(sk);
+}
+
+/*
+ * tls_is_skb_tx_device_offloaded() for this device: the socket's offload
+ * context if @skb carries plaintext TLS records for @dev to encrypt, else NULL
+ * (not kTLS, software kTLS, or offloaded to another device, in which case
+ * tls_validate_xmit_skb() already encrypted it in software). Caller holds
+ * rcu_read_lock_bh (ndo_start_xmit).
+ */
+struct tls_context *tlsnic_tls_tx_ctx_for_skb(const struct sk_buff *skb,
+					      const struct net_device *dev)
+{
+	struct tls_context *ctx;
+
+	if (!tls_is_skb_tx_device_offloaded(skb))
+		return NULL;
+	ctx = tls_get_ctx(skb->sk);
+	if (!ctx || rcu_access_pointer(ctx->netdev) != dev)
+		return NULL;
+	return ctx;
+}
+
+void **tlsnic_tls_driver_state(struct tls_context *ctx, int dir)
+{
+	return __tls_driver_ctx(ctx, dir);
+}
+
+struct tls_offload_context_tx *tlsnic_tls_offload_ctx_tx(struct tls_context *ctx)
+{
+	return tls_offload_ctx_tx(ctx);
+}
+
+unsigned long tlsnic_tls_tx_lock(struct tls_offload_context_tx *octx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&octx->lock, flags);
+	return flags;
+}
+
+void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long flags)
+{
+	spin_unlock_irqrestore(&octx->lock, flags);
+}
+
+/* TCP sequence number and header length (link + network + TCP) of a TCP skb. */
+bool tlsnic_skb_tcp_payload(const struct sk_buff *skb, u32 *seq, u32 *hdr_len)
+{
+	if (!skb_transport_header_was_set(skb))
+		return false;
+	*hdr_len = skb_tcp_all_headers(skb);
+	if (*hdr_len > skb_headlen(skb) || *hdr_len > skb->len)
+		return false;
+	*seq = ntohl(tcp_hdr(skb)->seq);
+	return true;
+}
+
+void tlsnic_frag_copy(const skb_frag_t *frag, u32 off, void *dst, u32 len)
+{
+	memcpy_from_page(dst, skb_frag_page(frag), skb_frag_off(frag) + off, len);
+}
+
+/*
+ * A new linear skb with @skb's headers and metadata and a zeroed payload, for
+ * the encrypted copy (the original's fragments are the retransmit copy and are
+ * never written).
+ */
+struct sk_buff *tlsnic_skb_copy_for_rewrite(const struct sk_buff *skb, u32 hdr_len)
+{
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb(skb_headroom(skb) + skb->len, GFP_ATOMIC | __GFP_NOWARN);
+	if (!nskb)
+		return NULL;
+	skb_reserve(nskb, skb_headroom(skb));
+	skb_put(nskb, skb->len);
+	if (skb_copy_bits(skb, 0, nskb->data, hdr_len)) {
+		kfree_skb(nskb);
+		return NULL;
+	}
+	memset(nskb->data + hdr_len, 0, skb->len - hdr_len);
+	skb_copy_header(nskb, skb);
+	tlsnic_skb_clear_decrypted(nskb);
+	return nskb;
+}
+
+bool tlsnic_skb_csum_partial(const struct sk_buff *skb)
+{
+	return skb->ip_summed == CHECKSUM_PARTIAL;
+}
+
+void *tlsnic_skb_data(const struct sk_buff *skb)
+{
+	return skb->data;
+}
+
+struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm)
+{
+	return aead_request_alloc(tfm, GFP_KERNEL);
+}
+
+void tlsnic_aead_request_free(struct aead_request *req)
+{
+	aead_request_free(req);
+}
+
+void tlsnic_crypto_free_aead(struct crypto_aead *tfm)
+{
+	crypto_free_aead(tfm);
+}
+
+void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *sg,
+			       unsigned int assoclen, unsigned int cryptlen, u8 *iv,
+			       void (*done)(void *data, int err), void *data)
+{
+	aead_request_set_callback(req, 0, done, data);
+	aead_request_set_crypt(req, sg, sg, cryptlen, iv);
+	aead_request_set_ad(req, assoclen);
+}
+
+void tlsnic_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len)
+{
+	sg_set_buf(sg, buf, len);
+}
+
+void tlsnic_sg_mark_end(struct scatterlist *sg)
+{
+	sg_mark_end(sg);
+}
+
+const char *tlsnic_crypto_aead_driver_name(struct crypto_aead *tfm)
+{
+	return crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm));
+}
+
+bool tlsnic_is_err(const void *ptr)
+{
+	return IS_ERR(ptr);
+}
+
+long tlsnic_ptr_err(const void *ptr)
+{
+	return PTR_ERR(ptr);
 }

@@ -11,9 +11,17 @@
 
 #include <linux/types.h>
 
+struct aead_request;
+struct skb_frag;
+struct crypto_aead;
 struct net;
 struct net_device;
+struct scatterlist;
 struct sk_buff;
+struct sock;
+struct tls_context;
+struct tls_offload_context_tx;
+struct tls_record_info;
 
 /* Module parameter "pairs" (module! in Rust 6.12 cannot declare parameters). */
 extern unsigned int tlsnic_param_pairs;
@@ -33,5 +41,35 @@ void tlsnic_skb_tx_timestamp(struct sk_buff *skb);
 void tlsnic_rcu_read_lock(void);
 void tlsnic_rcu_read_unlock(void);
 bool tlsnic_rtnl_is_locked(void);
+
+void tlsnic_consume_skb(struct sk_buff *skb);
+void tlsnic_skb_clear_decrypted(struct sk_buff *skb);
+
+/* kTLS device offload (include/net/tls.h). */
+struct tls_context *tlsnic_tls_get_ctx(const struct sock *sk);
+struct tls_context *tlsnic_tls_tx_ctx_for_skb(const struct sk_buff *skb,
+					      const struct net_device *dev);
+void **tlsnic_tls_driver_state(struct tls_context *ctx, int dir);
+struct tls_offload_context_tx *tlsnic_tls_offload_ctx_tx(struct tls_context *ctx);
+unsigned long tlsnic_tls_tx_lock(struct tls_offload_context_tx *octx);
+void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long flags);
+bool tlsnic_skb_tcp_payload(const struct sk_buff *skb, u32 *seq, u32 *hdr_len);
+void tlsnic_frag_copy(const struct skb_frag *frag, u32 off, void *dst, u32 len);
+struct sk_buff *tlsnic_skb_copy_for_rewrite(const struct sk_buff *skb, u32 hdr_len);
+bool tlsnic_skb_csum_partial(const struct sk_buff *skb);
+void *tlsnic_skb_data(const struct sk_buff *skb);
+
+/* Crypto AEAD (include/crypto/aead.h). */
+struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm);
+void tlsnic_aead_request_free(struct aead_request *req);
+void tlsnic_crypto_free_aead(struct crypto_aead *tfm);
+void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *sg,
+			       unsigned int assoclen, unsigned int cryptlen, u8 *iv,
+			       void (*done)(void *data, int err), void *data);
+void tlsnic_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
+void tlsnic_sg_mark_end(struct scatterlist *sg);
+const char *tlsnic_crypto_aead_driver_name(struct crypto_aead *tfm);
+bool tlsnic_is_err(const void *ptr);
+long tlsnic_ptr_err(const void *ptr);
 
 #endif /* TLSNIC_SHIM_H */

@@ -9,16 +9,20 @@
 //! - [`SkBuff`]: an owned `struct sk_buff`,
 //! - [`Rtnl`] and [`Rcu`]: proof that the RTNL lock or an RCU read-side section is held,
 //! - [`PeerLink`]: an RCU-published pointer from one device to another,
-//! - [`Adapter`] and [`LinkOps`]: the tables (`net_device_ops`, `ethtool_ops`, `rtnl_link_ops`)
-//!   that route the kernel's callbacks to a [`Driver`] implementation, in the style of
-//!   `rust/kernel/net/phy.rs`.
+//! - [`Adapter`] and [`LinkOps`]: the tables (`net_device_ops`, `ethtool_ops`, `rtnl_link_ops`,
+//!   `tlsdev_ops`) that route the kernel's callbacks to a [`Driver`] implementation, in the style
+//!   of `rust/kernel/net/phy.rs`.
+//!
+//! The kTLS side (TLS contexts, record lists, the transmit view of an skb) is in `tls.rs`, the
+//! kernel crypto API in `crypto.rs`.
 //!
 //! C headers: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h),
 //! [`include/net/rtnetlink.h`](srctree/include/net/rtnetlink.h),
 //! [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
 
 use crate::bindings;
-use crate::tlsnic_core::ifname::IfName;
+use crate::tls::{Direction, TlsContext};
+use crate::tlsnic_core::{ifname::IfName, stats};
 use core::{
     marker::PhantomData,
     mem::{self, ManuallyDrop},
@@ -67,6 +71,16 @@ pub(crate) mod features {
     pub(crate) const GSO_SOFTWARE: u64 = b::TLSNIC_NETIF_F_GSO_SOFTWARE;
     /// Segmentation offloads of encapsulated traffic.
     pub(crate) const GSO_ENCAP_ALL: u64 = b::TLSNIC_NETIF_F_GSO_ENCAP_ALL;
+    /// kTLS transmit offload (`tls-hw-tx-offload`).
+    pub(crate) const HW_TLS_TX: u64 = b::TLSNIC_NETIF_F_HW_TLS_TX;
+}
+
+// ethtool copies counter names in `ETH_GSTRING_LEN` slots; the core crate checks the names fit.
+const _: () = assert!(stats::GSTRING_LEN == bindings::TLSNIC_ETH_GSTRING_LEN as usize);
+
+/// `-EOPNOTSUPP`.
+pub(crate) fn eopnotsupp() -> Error {
+    Error::from_errno(-(bindings::EOPNOTSUPP as c_int))
 }
 
 /// Proof that the RTNL lock is held by the current thread.
@@ -246,6 +260,32 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
 
     /// `rtnl_link_ops.dellink`: queue `dev` (and whatever goes with it) for unregistration.
     fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue);
+
+    /// The device's counters, reported by `ethtool -S`.
+    fn stats(dev: &Device<Self>) -> &stats::Stats;
+
+    /// Per-flow state of a transmit-offloaded socket. Kept pinned in the socket's TLS
+    /// driver-state slot from `tls_dev_add` to `tls_dev_del`.
+    type TxFlow: Send + Sync + 'static;
+
+    /// `tlsdev_ops.tls_dev_add` for transmit: `crypto_info` holds the raw
+    /// `struct tls_crypto_info` bytes (as many as its cipher's layout, or only the 4-byte header
+    /// for ciphers the kernel does not know how to offload); `start_seq` is the first TCP
+    /// sequence number the device is responsible for. Process context. An error leaves the
+    /// socket on software kTLS.
+    fn tls_add_tx(
+        dev: &Device<Self>,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<Pin<KBox<Self::TxFlow>>>;
+
+    /// `tlsdev_ops.tls_dev_del` for transmit: the flow is gone (process context; may run from a
+    /// workqueue after the socket was closed).
+    fn tls_del_tx(dev: &Device<Self>, flow: Pin<KBox<Self::TxFlow>>);
+
+    /// `tlsdev_ops.tls_dev_resync`: the core tells the device that record `rcd_sn` starts at
+    /// TCP sequence number `seq`.
+    fn tls_resync(dev: &Device<Self>, dir: Direction, seq: u32, rcd_sn: u64) -> Result;
 }
 
 /// A network device driven by `T`.
@@ -273,7 +313,7 @@ impl<T: Driver> Device<T> {
         unsafe { &*ptr.cast::<Self>() }
     }
 
-    fn as_raw(&self) -> *mut bindings::net_device {
+    pub(crate) fn as_raw(&self) -> *mut bindings::net_device {
         self.0.get()
     }
 
@@ -505,8 +545,20 @@ impl SkBuff {
     /// # Safety
     ///
     /// `ptr` must be a valid skb whose ownership passes to the returned value.
-    unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Option<Self> {
+    pub(crate) unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Option<Self> {
         NonNull::new(ptr).map(Self)
+    }
+
+    /// The underlying `struct sk_buff`.
+    pub(crate) fn as_raw(&self) -> *mut bindings::sk_buff {
+        self.0.as_ptr()
+    }
+
+    /// Frees the packet as consumed (delivered), not dropped.
+    pub(crate) fn consume(self) {
+        let skb = ManuallyDrop::new(self).0.as_ptr();
+        // SAFETY: we own the skb; it is not used again.
+        unsafe { bindings::tlsnic_consume_skb(skb) }
     }
 
     /// Bytes in the packet (linear part and fragments).
@@ -533,6 +585,9 @@ impl SkBuff {
     /// writing (`skb_cow`, `skb_ensure_writable`), so the sender's retransmit queue never changes.
     pub(crate) fn forward<U: Driver>(self, to: &Device<U>) -> Result<(), Dropped> {
         let skb = ManuallyDrop::new(self).0.as_ptr();
+        // SAFETY: we own `skb`. What crosses the wire is never plaintext marked for a device:
+        // clear the mark so the receiving stack cannot mistake it for device-decrypted data.
+        unsafe { bindings::tlsnic_skb_clear_decrypted(skb) };
         // SAFETY: we own `skb` and `to` is a valid device; `__dev_forward_skb` frees the skb when
         // it fails, and otherwise leaves it ready for `netif_rx`, which consumes it.
         unsafe {
@@ -631,9 +686,18 @@ impl<T: Driver> Adapter<T> {
     const ETHTOOL_OPS: bindings::ethtool_ops = bindings::ethtool_ops {
         get_drvinfo: Some(Self::get_drvinfo),
         get_link: Some(bindings::ethtool_op_get_link),
+        get_sset_count: Some(Self::get_sset_count),
+        get_strings: Some(Self::get_strings),
+        get_ethtool_stats: Some(Self::get_ethtool_stats),
         // SAFETY: `ethtool_ops` holds capability bits and optional function pointers; all-zero
         // means "no capability, no callback".
         ..unsafe { mem::zeroed() }
+    };
+
+    const TLSDEV_OPS: bindings::tlsdev_ops = bindings::tlsdev_ops {
+        tls_dev_add: Some(Self::tls_dev_add),
+        tls_dev_del: Some(Self::tls_dev_del),
+        tls_dev_resync: Some(Self::tls_dev_resync),
     };
 
     /// `rtnl_link_ops.setup` (also run by `alloc_netdev`): generic Ethernet setup, the ops
@@ -646,6 +710,7 @@ impl<T: Driver> Adapter<T> {
             bindings::ether_setup(dev);
             (*dev).netdev_ops = &Self::NETDEV_OPS;
             (*dev).ethtool_ops = &Self::ETHTOOL_OPS;
+            (*dev).tlsdev_ops = &Self::TLSDEV_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
             (*dev).set_pcpu_stat_type(bindings::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS);
@@ -718,6 +783,118 @@ impl<T: Driver> Adapter<T> {
         for (d, s) in info.driver.iter_mut().zip(&name[..n]) {
             *d = *s as _;
         }
+    }
+
+    unsafe extern "C" fn get_sset_count(_dev: *mut bindings::net_device, sset: c_int) -> c_int {
+        if sset == bindings::TLSNIC_ETH_SS_STATS {
+            stats::COUNT as c_int
+        } else {
+            -(bindings::EOPNOTSUPP as c_int)
+        }
+    }
+
+    unsafe extern "C" fn get_strings(_dev: *mut bindings::net_device, sset: u32, data: *mut u8) {
+        if sset as c_int != bindings::TLSNIC_ETH_SS_STATS {
+            return;
+        }
+        let n = bindings::TLSNIC_ETH_GSTRING_LEN as usize;
+        // SAFETY: the ethtool core passes a buffer of `get_sset_count` strings of
+        // `ETH_GSTRING_LEN` bytes each.
+        let out = unsafe { core::slice::from_raw_parts_mut(data, stats::COUNT * n) };
+        for (chunk, name) in out.chunks_exact_mut(n).zip(stats::NAMES) {
+            chunk.fill(0);
+            // Names are checked to fit (with their NUL) by the core crate's tests.
+            let len = name.len().min(n - 1);
+            chunk[..len].copy_from_slice(&name.as_bytes()[..len]);
+        }
+    }
+
+    unsafe extern "C" fn get_ethtool_stats(
+        dev: *mut bindings::net_device,
+        _stats: *mut bindings::ethtool_stats,
+        data: *mut u64,
+    ) {
+        // SAFETY: called on one of our devices with a buffer of `get_sset_count(ETH_SS_STATS)`
+        // values.
+        let (dev, out) = unsafe {
+            (
+                Device::<T>::from_raw(dev),
+                core::slice::from_raw_parts_mut(data, stats::COUNT),
+            )
+        };
+        T::stats(dev).fill(out);
+    }
+
+    unsafe extern "C" fn tls_dev_add(
+        netdev: *mut bindings::net_device,
+        sk: *mut bindings::sock,
+        direction: bindings::tls_offload_ctx_dir,
+        crypto_info: *mut bindings::tls_crypto_info,
+        start_offload_tcp_sn: u32,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: the TLS core calls `tls_dev_add` in process context on one of our devices,
+            // for a socket with a TLS context.
+            let dev = unsafe { Device::<T>::from_raw(netdev) };
+            if Direction::from_raw(direction) != Some(Direction::Tx) {
+                return Err(eopnotsupp());
+            }
+            // SAFETY: `crypto_info` points into the context's `union tls_crypto_context`, which
+            // is at least as large as the largest structure `crypto_info_len` asks for.
+            let raw = unsafe {
+                let hdr = core::slice::from_raw_parts(crypto_info.cast::<u8>(), 4);
+                let (_, cipher) = crate::tlsnic_core::tls12::crypto_info_ids(hdr)
+                    .map_err(|_| EINVAL)?;
+                let len = crate::tlsnic_core::tls12::crypto_info_len(cipher)
+                    .min(mem::size_of::<bindings::tls_crypto_context>());
+                core::slice::from_raw_parts(crypto_info.cast::<u8>(), len)
+            };
+            let flow = T::tls_add_tx(dev, raw, start_offload_tcp_sn)?;
+            // SAFETY: the socket has a TLS context whose transmit offload context was allocated
+            // before this call; its slot is empty and only ever holds `T::TxFlow`.
+            unsafe {
+                let ctx = TlsContext::from_raw(bindings::tlsnic_tls_get_ctx(sk));
+                ctx.store_flow(Direction::Tx, flow);
+            }
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn tls_dev_del(
+        netdev: *mut bindings::net_device,
+        ctx: *mut bindings::tls_context,
+        direction: bindings::tls_offload_ctx_dir,
+    ) {
+        // SAFETY: the TLS core calls `tls_dev_del` once per successful `tls_dev_add`, on the same
+        // device, in process context, when the device may no longer use the flow.
+        let (dev, ctx) = unsafe { (Device::<T>::from_raw(netdev), TlsContext::from_raw(ctx)) };
+        if Direction::from_raw(direction) == Some(Direction::Tx) {
+            // SAFETY: as above; the slot was filled by `tls_dev_add` with a `T::TxFlow`.
+            if let Some(flow) = unsafe { ctx.take_flow::<T::TxFlow>(Direction::Tx) } {
+                T::tls_del_tx(dev, flow);
+            }
+        }
+    }
+
+    unsafe extern "C" fn tls_dev_resync(
+        netdev: *mut bindings::net_device,
+        _sk: *mut bindings::sock,
+        seq: u32,
+        rcd_sn: *mut u8,
+        direction: bindings::tls_offload_ctx_dir,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called on one of our devices; `rcd_sn` points to the 8-byte big-endian
+            // record sequence number.
+            let (dev, sn) = unsafe {
+                let mut sn = [0u8; 8];
+                ptr::copy_nonoverlapping(rcd_sn, sn.as_mut_ptr(), 8);
+                (Device::<T>::from_raw(netdev), u64::from_be_bytes(sn))
+            };
+            let dir = Direction::from_raw(direction).ok_or(EINVAL)?;
+            T::tls_resync(dev, dir, seq, sn)?;
+            Ok(0)
+        })
     }
 
     unsafe extern "C" fn newlink(

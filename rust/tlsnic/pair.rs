@@ -10,12 +10,18 @@ use crate::netdev::{
     enametoolong, features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink,
     Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN, ETH_MAX_MTU, ETH_MIN_MTU,
 };
-use crate::tlsnic_core::ifname::{self, IfName, NameError};
+use crate::offload::{self, TxFlow};
+use crate::tls::Direction;
+use crate::tlsnic_core::{
+    ifname::{self, IfName, NameError},
+    stats::Stats,
+};
 use kernel::{c_str, init::PinInit, pin_init, prelude::*, str::CStr};
 
-/// What every tlsnic device offers: checksum offload (required later by the TLS offload
-/// features), scatter/gather and every software segmentation offload, like veth.
-const FEATURES: u64 = features::SG
+/// What every tlsnic device offers: inline kTLS transmit offload, checksum offload (which the
+/// core requires for it), scatter/gather and every software segmentation offload, like veth.
+const FEATURES: u64 = features::HW_TLS_TX
+    | features::SG
     | features::FRAGLIST
     | features::HW_CSUM
     | features::RXCSUM
@@ -35,6 +41,8 @@ pub(crate) struct Pair;
 pub(crate) struct PairPriv {
     /// The other end of the wire.
     peer: PeerLink<Pair>,
+    /// Offload counters (`ethtool -S`).
+    stats: Stats,
 }
 
 impl Driver for Pair {
@@ -43,7 +51,8 @@ impl Driver for Pair {
 
     fn priv_init() -> impl PinInit<PairPriv> {
         pin_init!(PairPriv {
-            peer: PeerLink::new()
+            peer: PeerLink::new(),
+            stats: Stats::new(),
         })
     }
 
@@ -75,8 +84,14 @@ impl Driver for Pair {
         Ok(())
     }
 
-    fn start_xmit(rcu: &Rcu, dev: &Device<Self>, mut skb: SkBuff) {
+    fn start_xmit(rcu: &Rcu, dev: &Device<Self>, skb: SkBuff) {
         let Some(peer) = dev.data().peer.get(rcu) else {
+            dev.count_tx_dropped();
+            return;
+        };
+        // Inline TLS: plaintext records of offloaded sockets are encrypted here; a segment that
+        // cannot be encrypted is dropped, never sent in clear.
+        let Some(mut skb) = offload::xmit(dev, &dev.data().stats, skb) else {
             dev.count_tx_dropped();
             return;
         };
@@ -127,6 +142,24 @@ impl Driver for Pair {
             .inspect_err(|_| peer.unregister(rtnl))?;
         link(rtnl, dev, peer);
         Ok(())
+    }
+
+    fn stats(dev: &Device<Self>) -> &Stats {
+        &dev.data().get_ref().stats
+    }
+
+    type TxFlow = TxFlow;
+
+    fn tls_add_tx(dev: &Device<Self>, crypto_info: &[u8], start_seq: u32) -> Result<Pin<KBox<TxFlow>>> {
+        offload::add_tx(&dev.data().stats, crypto_info, start_seq)
+    }
+
+    fn tls_del_tx(dev: &Device<Self>, flow: Pin<KBox<TxFlow>>) {
+        offload::del_tx(&dev.data().stats, flow)
+    }
+
+    fn tls_resync(dev: &Device<Self>, dir: Direction, _seq: u32, _rcd_sn: u64) -> Result {
+        offload::resync(&dev.data().stats, dir)
     }
 
     fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue) {

@@ -13,14 +13,19 @@
 use kernel::prelude::*;
 
 mod bindings;
+mod crypto;
 mod netdev;
+mod offload;
 mod pair;
+mod tls;
 
 /// Kernel-independent logic, compiled from the `tlsnic-core` crate's sources (`rust/core`).
 #[path = "../core/src"]
-#[allow(unreachable_pub)]
+#[allow(unreachable_pub, dead_code)]
 mod tlsnic_core {
     pub(crate) mod ifname;
+    pub(crate) mod stats;
+    pub(crate) mod tls12;
 }
 
 module! {

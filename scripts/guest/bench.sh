@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Benchmarks inside one guest run (so only ratios between paths are meaningful under TCG).
-#   TCP throughput over a tlsnic pair vs a veth pair, each end in its own namespace.
+# Benchmarks inside one guest run (only ratios between paths are meaningful under TCG):
+#   1. TCP throughput over a tlsnic pair vs a veth pair.
+#   2. TLS bulk send over the pair: userspace OpenSSL, software kTLS (write, sendfile), tlsnic
+#      TX offload (write, sendfile). The receiver is the same in every case (OpenSSL with
+#      software kTLS RX); the sender path is what changes.
 set -euo pipefail
 ko=${1:?usage: bench.sh path/to/tlsnic.ko}
 secs=${TLSNIC_BENCH_SECS:-8}
 rounds=${TLSNIC_BENCH_ROUNDS:-3}
+mib=${TLSNIC_BENCH_MIB:-256}
 export TLSNIC_KO=$ko
 . "$(dirname "$0")/../../tests/guest/lib.sh"
 
@@ -18,6 +22,7 @@ throughput() {
 }
 
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+ratio() { echo "scale=3; $1 / $2" | bc; }
 
 res_t=() res_v=()
 for r in $(seq "$rounds"); do
@@ -37,4 +42,45 @@ mt=$(printf '%s\n' "${res_t[@]}" | median)
 mv=$(printf '%s\n' "${res_v[@]}" | median)
 echo "tcp_tlsnic_mbps=$mt"
 echo "tcp_veth_mbps=$mv"
-echo "tcp_tlsnic_vs_veth=$(echo "scale=3; $mt / $mv" | bc)"
+echo "tcp_tlsnic_vs_veth=$(ratio "$mt" "$mv")"
+
+# TLS: one transfer of $mib MiB, prints the receiver's MB/s.
+tls_run() {
+	local offload=$1; shift
+	in_a ethtool -K tlsnic0 tls-hw-tx-offload "$offload"
+	tls_server "$NS_A" --bytes $((mib * 1048576)) --cipher ECDHE-ECDSA-AES128-GCM-SHA256 "$@"
+	tls_client "$NS_B" "$A4" --bytes $((mib * 1048576))
+	awk '/ ok / {print $(NF - 1)}' /tmp/tlsnic-client.log
+}
+
+insmod "$ko"
+tls_pair_loaded() { netns_pair tlsnic0 tlsnic1; mkcert; }
+tls_pair_loaded
+declare -A res
+modes=(user sw_write sw_sendfile hw_write hw_sendfile hw_sendfile_zc)
+for r in $(seq "$rounds"); do
+	res[user]+="$(tls_run off --no-ktls) "
+	res[sw_write]+="$(tls_run off) "
+	res[sw_sendfile]+="$(tls_run off --sendfile) "
+	enc0=$(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes)
+	cip0=$(ethstat "$NS_A" tlsnic0 tx_tls_cipher_bytes)
+	res[hw_write]+="$(tls_run on) "
+	res[hw_sendfile]+="$(tls_run on --sendfile) "
+	res[hw_sendfile_zc]+="$(tls_run on --sendfile --zerocopy) "
+	enc=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes) - enc0 ))
+	cip=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_cipher_bytes) - cip0 ))
+	echo "# round $r (MB/s): $(for m in "${modes[@]}"; do printf '%s=%s ' "$m" "$(echo ${res[$m]} | awk '{print $NF}')"; done)" >&2
+done
+declare -A med
+for m in "${modes[@]}"; do
+	med[$m]=$(printf '%s\n' ${res[$m]} | median)
+	echo "tls_${m}_MBps=${med[$m]}"
+done
+echo "tls_hw_write_vs_sw_write=$(ratio "${med[hw_write]}" "${med[sw_write]}")"
+echo "tls_hw_sendfile_vs_sw_sendfile=$(ratio "${med[hw_sendfile]}" "${med[sw_sendfile]}")"
+echo "tls_hw_sendfile_zc_vs_sw_sendfile=$(ratio "${med[hw_sendfile_zc]}" "${med[sw_sendfile]}")"
+echo "tls_hw_write_vs_userspace=$(ratio "${med[hw_write]}" "${med[user]}")"
+echo "tls_sw_write_vs_userspace=$(ratio "${med[sw_write]}" "${med[user]}")"
+echo "tls_cipher_bytes_per_payload_byte=$(echo "scale=4; $cip / $enc" | bc)"
+cleanup_netns
+rmmod tlsnic

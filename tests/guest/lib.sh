@@ -104,3 +104,72 @@ mkdata() {
 	{ openssl enc -aes-128-ctr -nosalt -pass pass:tlsnic -pbkdf2 </dev/zero 2>/dev/null || true; } |
 		head -c $(( $2 * 1048576 )) >"$1"
 }
+
+# --- kTLS helpers ---------------------------------------------------------------------------
+SAMPLES=${TLSNIC_SAMPLES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/samples}
+TLSTOOL=$SAMPLES/tlsnic-tls
+KTLS_CNF=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/samples/ktls/openssl-ktls.cnf
+CERT=/tmp/tlsnic-cert.pem
+KEY=/tmp/tlsnic-key.pem
+TLSPORT=4433
+
+# mkcert: a self-signed ECDSA P-256 certificate for the test servers (made once per boot).
+mkcert() {
+	[ -s "$CERT" ] && return 0
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-subj /CN=tlsnic.test -addext subjectAltName=DNS:tlsnic.test \
+		-keyout "$KEY" -out "$CERT" 2>/dev/null || fail "openssl req"
+}
+
+# tls_stat NS NAME: a counter of /proc/net/tls_stat in namespace NS.
+tls_stat() { ip netns exec "$1" awk -v n="$2" '$1 == n { print $2 }' /proc/net/tls_stat; }
+
+# ethstat NS DEV NAME: an `ethtool -S` counter.
+ethstat() {
+	ip netns exec "$1" ethtool -S "$2" | awk -v n="$3:" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
+}
+
+# tls_pair: load, put tlsnic0 (sender, A) and tlsnic1 (B) in their namespaces, make a cert.
+tls_pair() {
+	load
+	netns_pair tlsnic0 tlsnic1
+	mkcert
+}
+
+# tls_server NS ARGS...: start tlsnic-tls server in NS in the background (its log in
+# /tmp/tlsnic-server.log) and wait until it listens.
+tls_server() {
+	local ns=$1; shift
+	ip netns exec "$ns" "$TLSTOOL" server -p "$TLSPORT" --cert "$CERT" --key "$KEY" "$@" \
+		>/tmp/tlsnic-server.log 2>&1 &
+	SERVER_PID=$!
+	retry 50 listening "$ns" "$TLSPORT" || fail "tls server did not start"
+}
+
+# tls_client NS HOST ARGS...: run tlsnic-tls client; fails the test on any error.
+tls_client() {
+	local ns=$1 host=$2; shift 2
+	ip netns exec "$ns" "$TLSTOOL" client "$host" -p "$TLSPORT" "$@" >/tmp/tlsnic-client.log 2>&1 ||
+		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; fail "tls client failed"; }
+	wait "$SERVER_PID" || { cat /tmp/tlsnic-server.log >&2; fail "tls server failed"; }
+}
+
+# expect_ge WHAT VALUE MIN
+expect_ge() {
+	[ "$2" != missing ] && [ "$2" -ge "$3" ] || fail "$1 = $2, expected >= $3"
+}
+
+# expect_eq WHAT VALUE WANT
+expect_eq() { [ "$2" = "$3" ] || fail "$1 = $2, expected $3"; }
+
+# live_ctx_zero NS DEV: wait until no offload context is alive on DEV (flows are released
+# from a workqueue after their sockets are gone).
+live_ctx_zero() {
+	local n
+	for _ in $(seq 100); do
+		n=$(ethstat "$1" "$2" tx_tls_ctx_live)
+		[ "$n" = 0 ] && return 0
+		sleep 0.2
+	done
+	fail "$2 still has $n live TX contexts"
+}

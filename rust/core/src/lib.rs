@@ -12,3 +12,5 @@
 
 pub mod gcm;
 pub mod ifname;
+pub mod stats;
+pub mod tls12;

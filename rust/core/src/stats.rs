@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-device offload counters, as reported by `ethtool -S`.
+//!
+//! The names marked "(tls-offload.rst)" are the ones `Documentation/networking/tls-offload.rst`
+//! asks every TLS offload driver to report; the rest are tlsnic's own.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+macro_rules! stats {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// One counter.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(usize)]
+        pub enum Stat {
+            $($(#[$doc])* $variant,)*
+        }
+
+        /// Counter names, indexed by [`Stat`], as `ethtool -S` prints them.
+        pub const NAMES: &[&str] = &[$($name,)*];
+    };
+}
+
+stats! {
+    /// TX records/packets encrypted by the device (tls-offload.rst).
+    TxEncryptedPackets = "tx_tls_encrypted_packets",
+    /// TX payload bytes sent encrypted (tls-offload.rst).
+    TxEncryptedBytes = "tx_tls_encrypted_bytes",
+    /// TX offload contexts created (tls-offload.rst).
+    TxCtx = "tx_tls_ctx",
+    /// TX packets that did not arrive in the expected order: retransmissions (tls-offload.rst).
+    TxOoo = "tx_tls_ooo",
+    /// TX packets dropped because their record could not be found (tls-offload.rst).
+    TxDropNoSyncData = "tx_tls_drop_no_sync_data",
+    /// TX packets before the start of offload, sent as they were (tls-offload.rst).
+    TxSkipNoSyncData = "tx_tls_skip_no_sync_data",
+    /// TX packets dropped because they mixed software- and device-encrypted data
+    /// (tls-offload.rst).
+    TxDropBypassReq = "tx_tls_drop_bypass_req",
+    /// TX offload contexts destroyed.
+    TxDel = "tx_tls_del",
+    /// TX resync calls from the core.
+    TxResync = "tx_tls_resync",
+    /// Flows that asked for TX offload and were left on software kTLS (unsupported version or
+    /// cipher, engine setup failure).
+    TxFallback = "tx_tls_fallback",
+    /// TX plaintext bytes run through the cipher (compare with `tx_tls_encrypted_bytes`).
+    TxCipherBytes = "tx_tls_cipher_bytes",
+    /// TX records encrypted (each costs one pass of the cipher over its plaintext).
+    TxCipherRecords = "tx_tls_cipher_records",
+    /// TX packets dropped because a record's framing was invalid.
+    TxDropBadRecord = "tx_tls_drop_bad_record",
+    /// TX packets dropped because the engine failed or was busy (never sent in clear).
+    TxDropEngine = "tx_tls_drop_engine",
+    /// TX packets dropped because no memory was available for the encrypted copy.
+    TxDropNoMem = "tx_tls_drop_nomem",
+    /// TX offload contexts currently alive on this device.
+    TxCtxLive = "tx_tls_ctx_live",
+}
+
+/// Number of counters.
+pub const COUNT: usize = NAMES.len();
+
+/// The counters of one device. Relaxed atomics: each value is exact, the set is not a
+/// snapshot.
+pub struct Stats {
+    vals: [AtomicU64; COUNT],
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Stats {
+    /// All zero.
+    pub const fn new() -> Self {
+        const Z: AtomicU64 = AtomicU64::new(0);
+        Self { vals: [Z; COUNT] }
+    }
+
+    /// Adds `n` to `stat`.
+    pub fn add(&self, stat: Stat, n: u64) {
+        self.vals[stat as usize].fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Adds one to `stat`.
+    pub fn inc(&self, stat: Stat) {
+        self.add(stat, 1);
+    }
+
+    /// Subtracts one from a gauge.
+    pub fn dec(&self, stat: Stat) {
+        self.vals[stat as usize].fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Current value of `stat`.
+    pub fn get(&self, stat: Stat) -> u64 {
+        self.vals[stat as usize].load(Ordering::Relaxed)
+    }
+
+    /// Copies every counter into `out` (in [`NAMES`] order); returns how many were written.
+    pub fn fill(&self, out: &mut [u64]) -> usize {
+        let n = out.len().min(COUNT);
+        for (o, v) in out[..n].iter_mut().zip(&self.vals) {
+            *o = v.load(Ordering::Relaxed);
+        }
+        n
+    }
+}
+
+/// `ETH_GSTRING_LEN`: each name must fit with its terminating NUL.
+pub const GSTRING_LEN: usize = 32;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_fit_and_are_unique() {
+        for (i, a) in NAMES.iter().enumerate() {
+            assert!(a.len() < GSTRING_LEN, "{a}");
+            assert!(a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
+            for b in &NAMES[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(NAMES[Stat::TxCtxLive as usize], "tx_tls_ctx_live");
+        assert_eq!(NAMES[Stat::TxOoo as usize], "tx_tls_ooo");
+    }
+
+    #[test]
+    fn counts() {
+        let s = Stats::new();
+        s.inc(Stat::TxCtx);
+        s.add(Stat::TxEncryptedBytes, 10);
+        s.inc(Stat::TxCtxLive);
+        s.dec(Stat::TxCtxLive);
+        let mut out = [0u64; COUNT];
+        assert_eq!(s.fill(&mut out), COUNT);
+        assert_eq!(out[Stat::TxCtx as usize], 1);
+        assert_eq!(out[Stat::TxEncryptedBytes as usize], 10);
+        assert_eq!(out[Stat::TxCtxLive as usize], 0);
+    }
+}

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel crypto API passthrough: a TLS record sealer on an AEAD transform (`gcm(aes)`).
+//!
+//! Part of the abstraction layer (this file holds `unsafe` code). A [`RecordSealer`] owns one
+//! transform, one request and one record buffer; the driver loads a record laid out as on the
+//! wire into [`RecordSealer::record_mut`] and calls [`RecordSealer::seal`], which replaces the
+//! plaintext by ciphertext and writes the tag, in place.
+//!
+//! The transform is whatever the kernel resolves for the name: on x86 `gcm(aes)` is the AES-NI /
+//! VAES implementation behind the SIMD wrapper, which completes synchronously whenever the FPU is
+//! usable (always, in the softirq context of a transmit). When an implementation completes
+//! asynchronously anyway (`-EINPROGRESS`), the buffer stays with the crypto driver until the
+//! completion callback: [`SealError::Pending`] is returned, the caller drops the packet, and the
+//! sealer refuses work until the callback has run. Dropping the sealer waits for it.
+
+use crate::bindings;
+use crate::tlsnic_core::tls12::{self, AAD_LEN, MAX_RECORD, NONCE_LEN, PREPEND_LEN, TAG_LEN};
+use core::{
+    ffi::{c_int, c_void},
+    ptr::NonNull,
+    sync::atomic::{AtomicBool, Ordering},
+};
+use kernel::{error::from_err_ptr, prelude::*, str::CStr, types::Opaque};
+
+/// Why a record was not sealed. The packet carrying it must be dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SealError {
+    /// An earlier request is still running asynchronously.
+    Busy,
+    /// This request went asynchronous; the result is discarded when it completes.
+    Pending,
+    /// The transform failed or the record does not fit.
+    Failed,
+}
+
+/// State the crypto driver may use while a request is in flight: heap-allocated so its address
+/// is stable, and freed only once nothing is in flight.
+struct Inner {
+    /// `buf[0..AAD_LEN]` is the additional data, `buf[AAD_LEN..]` the record as on the wire.
+    buf: KVec<u8>,
+    /// Salt and explicit nonce of the record being sealed.
+    iv: [u8; 16],
+    /// Additional data, then plaintext and tag.
+    sg: Opaque<[bindings::scatterlist; 2]>,
+    /// A request is with an asynchronous implementation.
+    inflight: AtomicBool,
+}
+
+/// One AEAD transform, request and record buffer. See the module documentation.
+pub(crate) struct RecordSealer {
+    tfm: NonNull<bindings::crypto_aead>,
+    req: NonNull<bindings::aead_request>,
+    inner: KBox<Inner>,
+}
+
+// SAFETY: the transform and request are used by one thread at a time (`&mut self`), the crypto
+// API allows that from any context, and completion only touches `inner.inflight`.
+unsafe impl Send for RecordSealer {}
+// SAFETY: `&self` methods only read the buffer (when nothing is in flight) and the driver name.
+unsafe impl Sync for RecordSealer {}
+
+impl RecordSealer {
+    /// Allocates transform `alg` (e.g. `gcm(aes)`), keys it with `key` and prepares a buffer
+    /// for records of up to [`MAX_RECORD`] bytes. Process context only.
+    pub(crate) fn new(alg: &CStr, key: &[u8]) -> Result<Self> {
+        let mut buf = KVec::new();
+        buf.extend_with(AAD_LEN + MAX_RECORD, 0u8, GFP_KERNEL)?;
+        let inner = KBox::new(
+            Inner {
+                buf,
+                iv: [0; 16],
+                // SAFETY: an all-zero `scatterlist` is its "unset" value; `sg_init_table` below
+                // initialises the table before use.
+                sg: Opaque::new(unsafe { core::mem::zeroed() }),
+                inflight: AtomicBool::new(false),
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `alg` is a NUL-terminated string; type and mask 0 accept synchronous and
+        // asynchronous implementations.
+        let tfm = from_err_ptr(unsafe { bindings::crypto_alloc_aead(alg.as_char_ptr(), 0, 0) })?;
+        let tfm = NonNull::new(tfm).ok_or(ENOMEM)?;
+        let free_tfm = |e: Error| {
+            // SAFETY: allocated above and not used by anyone else.
+            unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
+            e
+        };
+        // SAFETY: `tfm` is a live transform; `key` is a valid slice of the given length.
+        kernel::error::to_result(unsafe {
+            bindings::crypto_aead_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+        })
+        .and_then(|()| {
+            // SAFETY: as above.
+            kernel::error::to_result(unsafe {
+                bindings::crypto_aead_setauthsize(tfm.as_ptr(), TAG_LEN as u32)
+            })
+        })
+        .map_err(free_tfm)?;
+        // SAFETY: `tfm` is a live transform.
+        let req = unsafe { bindings::tlsnic_aead_request_alloc(tfm.as_ptr()) };
+        let req = NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)?;
+        // SAFETY: `sg` is ours, two entries long.
+        unsafe { bindings::sg_init_table(inner.sg.get().cast(), 2) };
+        Ok(Self { tfm, req, inner })
+    }
+
+    /// The implementation the kernel resolved (e.g. `generic-gcm-aesni`).
+    pub(crate) fn driver_name(&self) -> &CStr {
+        // SAFETY: the transform is live and its algorithm's name is a static NUL-terminated
+        // string that outlives it.
+        unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(self.tfm.as_ptr())) }
+    }
+
+    fn idle(&self) -> bool {
+        !self.inner.inflight.load(Ordering::Acquire)
+    }
+
+    /// The record area, to load a record into. Fails while a request is in flight.
+    pub(crate) fn record_mut(&mut self) -> Result<&mut [u8], SealError> {
+        if !self.idle() {
+            return Err(SealError::Busy);
+        }
+        Ok(&mut self.inner.buf[AAD_LEN..])
+    }
+
+    /// The record area, for reading a sealed record. Fails while a request is in flight.
+    pub(crate) fn record(&self) -> Result<&[u8], SealError> {
+        if !self.idle() {
+            return Err(SealError::Busy);
+        }
+        Ok(&self.inner.buf[AAD_LEN..])
+    }
+
+    /// Seals the `len`-byte record in the record area: its plaintext (after the header and
+    /// explicit nonce) becomes ciphertext and its last [`TAG_LEN`] bytes the tag.
+    pub(crate) fn seal(
+        &mut self,
+        len: usize,
+        aad: &[u8; AAD_LEN],
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<(), SealError> {
+        if !self.idle() {
+            return Err(SealError::Busy);
+        }
+        if !(tls12::OVERHEAD..=MAX_RECORD).contains(&len) {
+            return Err(SealError::Failed);
+        }
+        let pt_len = len - tls12::OVERHEAD;
+        let inner = &mut *self.inner;
+        inner.buf[..AAD_LEN].copy_from_slice(aad);
+        inner.iv[..NONCE_LEN].copy_from_slice(nonce);
+        let base = inner.buf.as_mut_ptr();
+        let sg: *mut bindings::scatterlist = inner.sg.get().cast();
+        let flag: *const AtomicBool = &inner.inflight;
+        inner.inflight.store(true, Ordering::Release);
+        // SAFETY: `sg` has two initialised entries pointing into `buf`, a kmalloc'ed buffer that
+        // lives as long as `self` (and `Drop` waits for an asynchronous request before freeing
+        // it): the additional data, then plaintext followed by room for the tag, all within
+        // `AAD_LEN + MAX_RECORD` bytes. `iv` is in the same stable allocation. The request is
+        // idle (checked above), so it may be reprogrammed.
+        let rc = unsafe {
+            bindings::tlsnic_sg_set_buf(sg, base.cast(), AAD_LEN as u32);
+            bindings::tlsnic_sg_set_buf(
+                sg.add(1),
+                base.add(AAD_LEN + PREPEND_LEN).cast(),
+                (pt_len + TAG_LEN) as u32,
+            );
+            bindings::tlsnic_sg_mark_end(sg.add(1));
+            bindings::tlsnic_aead_request_setup(
+                self.req.as_ptr(),
+                sg,
+                AAD_LEN as u32,
+                pt_len as u32,
+                inner.iv.as_mut_ptr(),
+                Some(Self::complete),
+                flag.cast_mut().cast(),
+            );
+            bindings::crypto_aead_encrypt(self.req.as_ptr())
+        };
+        if rc == -(bindings::EINPROGRESS as c_int) || rc == -(bindings::EBUSY as c_int) {
+            // The callback clears `inflight`.
+            return Err(SealError::Pending);
+        }
+        inner.inflight.store(false, Ordering::Release);
+        if rc != 0 {
+            return Err(SealError::Failed);
+        }
+        Ok(())
+    }
+
+    /// Completion callback of an asynchronous request.
+    ///
+    /// # Safety
+    ///
+    /// `data` is the `inflight` flag of a live [`Inner`] (set in [`RecordSealer::seal`]).
+    unsafe extern "C" fn complete(data: *mut c_void, err: c_int) {
+        if err == -(bindings::EINPROGRESS as c_int) {
+            // A backlogged request started; the final completion follows.
+            return;
+        }
+        // SAFETY: per the function's contract; `Drop` waits for this store before freeing.
+        let flag = unsafe { &*data.cast::<AtomicBool>() };
+        flag.store(false, Ordering::Release);
+    }
+}
+
+impl Drop for RecordSealer {
+    fn drop(&mut self) {
+        // Process context (flow teardown): wait for an asynchronous request to let go of the
+        // buffer, the IV and the request.
+        while !self.idle() {
+            // SAFETY: `msleep` may be called from process context.
+            unsafe { bindings::msleep(1) };
+        }
+        // SAFETY: nothing is in flight; the request and transform were allocated in `new` and
+        // are freed once (the transform frees its key schedule with `kfree_sensitive`).
+        unsafe {
+            bindings::tlsnic_aead_request_free(self.req.as_ptr());
+            bindings::tlsnic_crypto_free_aead(self.tfm.as_ptr());
+        }
+        // The buffer held plaintext.
+        tls12::wipe(&mut self.inner.buf);
+        tls12::wipe(&mut self.inner.iv);
+    }
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Inline TLS 1.2 AES-GCM transmit offload: the device's record engine.
+//!
+//! The kernel's `tls` ULP hands the device plaintext records framed as on the wire (header,
+//! explicit nonce, plaintext, room for the tag); see `tlsnic_core::tls12`. For each outgoing
+//! segment of an offloaded socket the device:
+//!
+//! 1. finds the record(s) covering the segment's TCP sequence range (`tls_get_record`),
+//! 2. makes sure the record is sealed in the flow's record buffer: it copies the record from the
+//!    socket's retransmit queue (never modified) and encrypts it once, in the buffer, with the
+//!    flow's AEAD transform (the kernel crypto API's `gcm(aes)`),
+//! 3. writes the sealed bytes at the segment's offsets into a new skb, and sends that skb; the
+//!    original is freed.
+//!
+//! In-order traffic therefore runs each payload byte through the cipher once: the buffer keeps
+//! the last sealed record, so a record split across segments is served from it. A segment of an
+//! older record (a retransmission, counted in `tx_tls_ooo`) rebuilds that record from its start
+//! (the "crypto state rebuilding" of tls-offload.rst); the next in-order segment rebuilds the
+//! current one. Anything that cannot be encrypted is dropped and counted, never sent in clear;
+//! TCP retransmits it.
+
+use crate::crypto::{RecordSealer, SealError};
+use crate::netdev::{eopnotsupp, Device, Driver, SkBuff};
+use crate::tls::{Direction, Lookup, TxSkb};
+use crate::tlsnic_core::{
+    stats::{Stat, Stats},
+    tls12::{self, FlowKeys, MarkerCheck, RecordHeader, Reject, Span},
+};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::{c_str, new_spinlock, prelude::*, sync::SpinLock};
+
+/// Whether the resolved engine was reported already.
+static ENGINE_REPORTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the engine-setup failure message was printed already.
+static ENGINE_WARNED: AtomicBool = AtomicBool::new(false);
+
+/// The kernel crypto API algorithm the device's record engine uses.
+const AEAD_ALG: &kernel::str::CStr = c_str!("gcm(aes)");
+
+/// Transmit state of one offloaded socket.
+#[pin_data]
+pub(crate) struct TxFlow {
+    /// Implicit part of every record's nonce.
+    salt: [u8; tls12::SALT_LEN],
+    /// Engine and record buffer. Taken only in the transmit path (softirq or BH disabled).
+    #[pin]
+    state: SpinLock<TxState>,
+}
+
+struct TxState {
+    sealer: RecordSealer,
+    /// The record sealed in `sealer`'s buffer, if any.
+    cached: Option<Span>,
+    /// One past the highest sequence number sent, to recognise retransmissions.
+    high_seq: Option<u32>,
+}
+
+/// Creates the transmit state of a flow (`tls_dev_add`, transmit direction).
+pub(crate) fn add_tx(stats: &Stats, crypto_info: &[u8], start_seq: u32) -> Result<Pin<KBox<TxFlow>>> {
+    let keys = FlowKeys::parse(crypto_info).map_err(|e| {
+        stats.inc(Stat::TxFallback);
+        match e {
+            Reject::Truncated => EINVAL,
+            Reject::Version(_) | Reject::Cipher(_) => eopnotsupp(),
+        }
+    })?;
+    let sealer = RecordSealer::new(AEAD_ALG, keys.key.expose()).inspect_err(|e| {
+        stats.inc(Stat::TxFallback);
+        // Once per module load: a socket owner must not be able to flood the log.
+        if !ENGINE_WARNED.swap(true, Ordering::Relaxed) {
+            pr_warn!("{} unavailable ({:?}): flows stay in software kTLS\n", AEAD_ALG, e);
+        }
+    })?;
+    if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
+        pr_info!("TX engine: kernel crypto {} -> {}\n", AEAD_ALG, sealer.driver_name());
+    }
+    let flow = KBox::pin_init(
+        pin_init!(TxFlow {
+            salt: keys.salt,
+            state <- new_spinlock!(TxState {
+                sealer,
+                cached: None,
+                high_seq: Some(start_seq),
+            }),
+        }),
+        GFP_KERNEL,
+    )
+    .inspect_err(|_| stats.inc(Stat::TxFallback))?;
+    // `keys` (and with it the key bytes) is wiped here; the transform keeps its own schedule.
+    drop(keys);
+
+    stats.inc(Stat::TxCtx);
+    stats.inc(Stat::TxCtxLive);
+    Ok(flow)
+}
+
+/// Destroys the transmit state of a flow (`tls_dev_del`). Dropping the flow waits for an
+/// asynchronous engine request, frees the transform and wipes the record buffer.
+pub(crate) fn del_tx(stats: &Stats, flow: Pin<KBox<TxFlow>>) {
+    drop(flow);
+    stats.inc(Stat::TxDel);
+    stats.dec(Stat::TxCtxLive);
+}
+
+/// `tls_dev_resync`. tlsnic never asks the core for a transmit resync (it rebuilds records
+/// instead), and receive offload is not offered, so this only counts.
+pub(crate) fn resync(stats: &Stats, dir: Direction) -> Result {
+    match dir {
+        Direction::Tx => {
+            stats.inc(Stat::TxResync);
+            Ok(())
+        }
+        Direction::Rx => Err(eopnotsupp()),
+    }
+}
+
+/// Why a segment was dropped.
+enum DropReason {
+    NoSync,
+    Bypass,
+    BadRecord,
+    Engine,
+    NoMem,
+}
+
+impl DropReason {
+    fn stat(&self) -> Stat {
+        match self {
+            DropReason::NoSync => Stat::TxDropNoSyncData,
+            DropReason::Bypass => Stat::TxDropBypassReq,
+            DropReason::BadRecord => Stat::TxDropBadRecord,
+            DropReason::Engine => Stat::TxDropEngine,
+            DropReason::NoMem => Stat::TxDropNoMem,
+        }
+    }
+}
+
+/// Transmit hook: returns the skb to put on the wire (the original, or its encrypted copy), or
+/// `None` if it was dropped (counted).
+pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
+    dev: &Device<T>,
+    stats: &Stats,
+    skb: SkBuff,
+) -> Option<SkBuff> {
+    let Some(tx) = skb.tls_tx(dev) else {
+        return Some(skb);
+    };
+    if tx.payload_len() == 0 {
+        return Some(skb);
+    }
+    match encrypt(&skb, &tx, stats) {
+        Ok(Some(out)) => {
+            stats.inc(Stat::TxEncryptedPackets);
+            stats.add(Stat::TxEncryptedBytes, u64::from(tx.payload_len()));
+            skb.consume();
+            Some(out)
+        }
+        Ok(None) => {
+            stats.inc(Stat::TxSkipNoSyncData);
+            Some(skb)
+        }
+        Err(why) => {
+            stats.inc(why.stat());
+            None
+        }
+    }
+}
+
+/// Builds the encrypted copy of `skb`; `Ok(None)` when the segment precedes the start of
+/// offload and goes out as it is.
+fn encrypt(skb: &SkBuff, tx: &TxSkb<'_, TxFlow>, stats: &Stats) -> Result<Option<SkBuff>, DropReason> {
+    let flow = tx.flow();
+    let seg = Span {
+        start: tx.seq(),
+        len: tx.payload_len(),
+    };
+    let mut st = flow.state.lock();
+    if let Some(high) = st.high_seq {
+        if tls12::seq_before(seg.start, high) {
+            stats.inc(Stat::TxOoo);
+        }
+    }
+    // Data queued before offload started was encrypted in software: pass it on untouched.
+    if let Some(end_seq) = marker_before(tx, seg.start) {
+        return match tls12::check_marker(seg.start, seg.len, end_seq) {
+            MarkerCheck::Bypass => Ok(None),
+            MarkerCheck::Mixed => Err(DropReason::Bypass),
+        };
+    }
+    if !skb.csum_partial() {
+        // Rewriting the payload would invalidate a checksum already computed in software.
+        return Err(DropReason::BadRecord);
+    }
+    let mut out = skb.copy_for_rewrite(tx.hdr_len()).ok_or(DropReason::NoMem)?;
+    let payload = out.payload_mut();
+    let mut pos = 0u32;
+    while pos < seg.len {
+        let seq = seg.start.wrapping_add(pos);
+        let rec = match st.cached {
+            Some(span) if span.contains(seq) => span,
+            _ => load_and_seal(&mut st, tx, seq, &flow.salt, stats)?,
+        };
+        let n = rec.take_from(seq, seg.len - pos);
+        let off = rec.offset_of(seq) as usize;
+        let sealed = st.sealer.record().map_err(|_| DropReason::Engine)?;
+        payload[pos as usize..(pos + n) as usize].copy_from_slice(&sealed[off..off + n as usize]);
+        pos += n;
+    }
+    let end = seg.end();
+    st.high_seq = match st.high_seq {
+        Some(high) if tls12::seq_before(end, high) => Some(high),
+        _ => Some(end),
+    };
+    Ok(Some(out.into_skb()))
+}
+
+/// If `seq` precedes the start of offload, the start marker's sequence number.
+fn marker_before(tx: &TxSkb<'_, TxFlow>, seq: u32) -> Option<u32> {
+    tx.with_record(seq, |l| match l {
+        Lookup::Marker { end_seq } => Some(end_seq),
+        _ => None,
+    })
+}
+
+/// Loads the record holding `seq` into the record buffer and seals it.
+fn load_and_seal(
+    st: &mut TxState,
+    tx: &TxSkb<'_, TxFlow>,
+    seq: u32,
+    salt: &[u8; tls12::SALT_LEN],
+    stats: &Stats,
+) -> Result<Span, DropReason> {
+    st.cached = None;
+    let buf = st.sealer.record_mut().map_err(|_| DropReason::Engine)?;
+    let (span, rcd_sn) = tx.with_record(seq, |l| match l {
+        Lookup::Missing => Err(DropReason::NoSync),
+        // A start marker after data handed to the device: cannot happen for a well-formed
+        // stream; never guess.
+        Lookup::Marker { .. } => Err(DropReason::Bypass),
+        Lookup::Record(r) => {
+            let span = Span {
+                start: r.start_seq(),
+                len: r.len(),
+            };
+            if !span.contains(seq) {
+                return Err(DropReason::NoSync);
+            }
+            if span.len as usize > buf.len() || !r.copy_to(buf) {
+                return Err(DropReason::BadRecord);
+            }
+            Ok((span, r.rcd_sn()))
+        }
+    })?;
+    let len = span.len as usize;
+    let hdr = RecordHeader::parse(&buf[..len], len).map_err(|_| DropReason::BadRecord)?;
+    let nonce = tls12::nonce(salt, &buf[tls12::HEADER_LEN..tls12::PREPEND_LEN]);
+    st.sealer
+        .seal(len, &hdr.aad(rcd_sn), &nonce)
+        .map_err(|e| match e {
+            SealError::Busy | SealError::Pending | SealError::Failed => DropReason::Engine,
+        })?;
+    stats.inc(Stat::TxCipherRecords);
+    stats.add(Stat::TxCipherBytes, hdr.plaintext_len as u64);
+    st.cached = Some(span);
+    Ok(span)
+}

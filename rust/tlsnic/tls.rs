@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel TLS device offload (`include/net/tls.h`): the socket's TLS context, the transmit
+//! offload context and its record list, and the transmit view of an offloaded skb.
+//!
+//! Part of the abstraction layer (this file holds `unsafe` code); the driver logic in
+//! `offload.rs` only sees the safe types below. The contract is
+//! `Documentation/networking/tls-offload.rst`.
+
+use crate::bindings;
+use crate::netdev::{Device, Driver, SkBuff};
+use core::{ffi::c_void, marker::PhantomData, pin::Pin, ptr::NonNull};
+use kernel::{prelude::*, types::Opaque};
+
+/// Offload direction (`enum tls_offload_ctx_dir`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Transmit: the device encrypts.
+    Tx,
+    /// Receive: the device decrypts.
+    Rx,
+}
+
+impl Direction {
+    /// From the C enum value; `None` for anything else.
+    pub(crate) fn from_raw(dir: u32) -> Option<Self> {
+        match dir as i32 {
+            bindings::TLSNIC_TLS_DIR_TX => Some(Self::Tx),
+            bindings::TLSNIC_TLS_DIR_RX => Some(Self::Rx),
+            _ => None,
+        }
+    }
+
+    fn as_raw(self) -> i32 {
+        match self {
+            Self::Tx => bindings::TLSNIC_TLS_DIR_TX,
+            Self::Rx => bindings::TLSNIC_TLS_DIR_RX,
+        }
+    }
+}
+
+/// A socket's TLS context (`struct tls_context`).
+#[repr(transparent)]
+pub(crate) struct TlsContext(Opaque<bindings::tls_context>);
+
+impl TlsContext {
+    /// # Safety
+    ///
+    /// `ptr` must point to a live `tls_context` for the lifetime `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::tls_context) -> &'a Self {
+        // SAFETY: `TlsContext` is a transparent wrapper; the caller guarantees validity.
+        unsafe { &*ptr.cast() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::tls_context {
+        self.0.get()
+    }
+
+    /// The driver-state slot of direction `dir`, where tlsnic keeps its flow pointer.
+    ///
+    /// # Safety
+    ///
+    /// The offload context of `dir` must exist (the core creates it before `tls_dev_add` and
+    /// frees it after `tls_dev_del`).
+    unsafe fn slot(&self, dir: Direction) -> *mut *mut c_void {
+        // SAFETY: per the function's contract; the slot is at least pointer-sized and
+        // 8-byte aligned (`TLS_DRIVER_STATE_SIZE_{TX,RX}`, `__aligned(8)`).
+        unsafe { bindings::tlsnic_tls_driver_state(self.as_raw(), dir.as_raw()) }
+    }
+
+    /// Stores `flow` in the driver-state slot of `dir`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::slot`]; the slot must be empty and only ever hold `Pin<KBox<F>>` of this `F`.
+    pub(crate) unsafe fn store_flow<F>(&self, dir: Direction, flow: Pin<KBox<F>>) {
+        // SAFETY: the box is turned into a raw pointer and back only in `take_flow`; the pointee
+        // is never moved (it stays pinned in its allocation).
+        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(flow) });
+        // SAFETY: per the function's contract.
+        unsafe { *self.slot(dir) = raw.cast() };
+    }
+
+    /// Takes the flow out of the slot of `dir`, leaving it empty.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::store_flow`]; nobody may use the flow any more (`tls_dev_del`).
+    pub(crate) unsafe fn take_flow<F>(&self, dir: Direction) -> Option<Pin<KBox<F>>> {
+        // SAFETY: per the function's contract.
+        let slot = unsafe { &mut *self.slot(dir) };
+        let raw = NonNull::new(core::mem::replace(slot, core::ptr::null_mut()))?;
+        // SAFETY: `raw` came from `store_flow` with the same `F` and was pinned there.
+        Some(unsafe { Pin::new_unchecked(KBox::from_raw(raw.as_ptr().cast::<F>())) })
+    }
+
+    /// The flow in the slot of `dir`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::store_flow`]; the flow must stay in the slot for `'a`.
+    unsafe fn flow<'a, F>(&self, dir: Direction) -> Option<&'a F> {
+        // SAFETY: per the function's contract.
+        let raw = unsafe { *self.slot(dir) };
+        // SAFETY: a non-null slot holds a live, pinned `F` (shared access only).
+        NonNull::new(raw.cast::<F>()).map(|p| unsafe { &*p.as_ptr() })
+    }
+
+    /// The transmit offload context.
+    ///
+    /// # Safety
+    ///
+    /// The socket's transmit side must be device-offloaded (`tx_conf == TLS_HW`).
+    unsafe fn offload_tx(&self) -> &TxOffload {
+        // SAFETY: per the function's contract the pointer is a live offload context, which lives
+        // as long as the TLS context.
+        unsafe { &*bindings::tlsnic_tls_offload_ctx_tx(self.as_raw()).cast::<TxOffload>() }
+    }
+}
+
+/// The transmit offload context (`struct tls_offload_context_tx`): the list of records the
+/// socket has handed to TCP and not yet seen acknowledged.
+#[repr(transparent)]
+pub(crate) struct TxOffload(Opaque<bindings::tls_offload_context_tx>);
+
+/// Result of looking up the record that holds a TCP sequence number.
+pub(crate) enum Lookup<'a> {
+    /// No record holds it (already acknowledged and freed, or never sent).
+    Missing,
+    /// It precedes the start of offload: the start marker, ending at `end_seq`.
+    Marker {
+        /// First sequence number handed to the device.
+        end_seq: u32,
+    },
+    /// A record, valid while the offload context's lock is held.
+    Record(Record<'a>),
+}
+
+impl TxOffload {
+    /// Looks up the record holding `seq` and calls `f` with it while the record list's lock is
+    /// held (so the record cannot be freed by an incoming ACK).
+    pub(crate) fn with_record<R>(&self, seq: u32, f: impl FnOnce(Lookup<'_>) -> R) -> R {
+        let octx = self.0.get();
+        let mut rcd_sn = 0u64;
+        // SAFETY: `octx` is a live offload context; its spinlock protects the record list that
+        // `tls_get_record` walks; records found stay allocated until unlocked.
+        let flags = unsafe { bindings::tlsnic_tls_tx_lock(octx) };
+        // SAFETY: as above; `rcd_sn` is a valid out pointer.
+        let rec = unsafe { bindings::tls_get_record(octx, seq, &mut rcd_sn) };
+        let lookup = match NonNull::new(rec) {
+            None => Lookup::Missing,
+            Some(rec) => {
+                // SAFETY: a record returned under the lock is valid until unlock; `Record`
+                // borrows it only for the closure below.
+                let raw = unsafe { &*rec.as_ptr() };
+                if raw.len == 0 {
+                    Lookup::Marker {
+                        end_seq: raw.end_seq,
+                    }
+                } else {
+                    Lookup::Record(Record { raw, rcd_sn })
+                }
+            }
+        };
+        let r = f(lookup);
+        // SAFETY: locked above with these flags.
+        unsafe { bindings::tlsnic_tls_tx_unlock(octx, flags) };
+        r
+    }
+}
+
+/// One TLS record in the transmit queue, as laid out by the kernel (header, explicit nonce,
+/// plaintext, room for the tag), in page fragments that are the retransmit copy: read-only.
+pub(crate) struct Record<'a> {
+    raw: &'a bindings::tls_record_info,
+    rcd_sn: u64,
+}
+
+impl Record<'_> {
+    /// TCP sequence number of the record's first byte.
+    pub(crate) fn start_seq(&self) -> u32 {
+        self.raw.end_seq.wrapping_sub(self.len())
+    }
+
+    /// Bytes in the record, framing included.
+    pub(crate) fn len(&self) -> u32 {
+        self.raw.len.max(0) as u32
+    }
+
+    /// The record's TLS sequence number.
+    pub(crate) fn rcd_sn(&self) -> u64 {
+        self.rcd_sn
+    }
+
+    /// Copies the whole record into `dst[..len]`. Fails if `dst` is too short or the fragments
+    /// do not add up to the record's length.
+    pub(crate) fn copy_to(&self, dst: &mut [u8]) -> bool {
+        let len = self.len() as usize;
+        if dst.len() < len {
+            return false;
+        }
+        let nfrags = (self.raw.num_frags.max(0) as usize).min(self.raw.frags.len());
+        let mut pos = 0usize;
+        for frag in &self.raw.frags[..nfrags] {
+            let n = frag.len as usize;
+            if n > len - pos {
+                return false;
+            }
+            // SAFETY: the fragment is a live page reference held by the record (valid under the
+            // lock); `dst[pos..pos + n]` is in bounds (checked above).
+            unsafe { bindings::tlsnic_frag_copy(frag, 0, dst[pos..].as_mut_ptr().cast(), n as u32) };
+            pos += n;
+        }
+        pos == len
+    }
+}
+
+/// The transmit side of an skb whose socket is device-offloaded to this device: its TLS
+/// context, the driver's flow, and where its payload sits in the TCP stream.
+pub(crate) struct TxSkb<'a, F> {
+    ctx: &'a TlsContext,
+    flow: &'a F,
+    seq: u32,
+    hdr_len: u32,
+    payload_len: u32,
+}
+
+impl<'a, F> TxSkb<'a, F> {
+    /// The driver's flow state (created by its `tls_add_tx`).
+    pub(crate) fn flow(&self) -> &'a F {
+        self.flow
+    }
+
+    /// TCP sequence number of the first payload byte.
+    pub(crate) fn seq(&self) -> u32 {
+        self.seq
+    }
+
+    /// Length of the headers before the TCP payload.
+    pub(crate) fn hdr_len(&self) -> u32 {
+        self.hdr_len
+    }
+
+    /// TCP payload bytes.
+    pub(crate) fn payload_len(&self) -> u32 {
+        self.payload_len
+    }
+
+    /// See [`TxOffload::with_record`].
+    pub(crate) fn with_record<R>(&self, seq: u32, f: impl FnOnce(Lookup<'_>) -> R) -> R {
+        // SAFETY: a `TxSkb` exists only for device-offloaded sockets (checked in `tls_tx`).
+        unsafe { self.ctx.offload_tx() }.with_record(seq, f)
+    }
+}
+
+impl SkBuff {
+    /// If this skb carries TLS records for `dev` to encrypt, its transmit view.
+    ///
+    /// Must be called from `ndo_start_xmit` (inside `rcu_read_lock_bh`).
+    pub(crate) fn tls_tx<'a, T: Driver>(&'a self, dev: &Device<T>) -> Option<TxSkb<'a, T::TxFlow>> {
+        let skb = self.as_raw();
+        // SAFETY: we hold a valid skb, `dev` is live, and the caller is in the transmit path.
+        let ctx = unsafe { bindings::tlsnic_tls_tx_ctx_for_skb(skb, dev.as_raw()) };
+        if ctx.is_null() {
+            return None;
+        }
+        // SAFETY: the skb holds a reference on its socket's write memory, which keeps the socket
+        // and its TLS context (freed from `sk_destruct`) alive while we hold the skb.
+        let ctx = unsafe { TlsContext::from_raw(ctx) };
+        // SAFETY: the socket is device-offloaded to `dev` (so the transmit offload context exists
+        // and its slot holds this driver's `TxFlow`, stored by `tls_dev_add`); `tls_dev_del`,
+        // which takes the flow, runs only after the socket stops transmitting through `dev`
+        // (socket destruction, or `tls_device_down` after `synchronize_net`).
+        let flow = unsafe { ctx.flow::<T::TxFlow>(Direction::Tx) }?;
+        let (mut seq, mut hdr_len) = (0u32, 0u32);
+        // SAFETY: valid skb and out pointers.
+        if !unsafe { bindings::tlsnic_skb_tcp_payload(skb, &mut seq, &mut hdr_len) } {
+            return None;
+        }
+        Some(TxSkb {
+            ctx,
+            flow,
+            seq,
+            hdr_len,
+            payload_len: self.len().saturating_sub(hdr_len),
+        })
+    }
+
+    /// Whether the TCP checksum is left to the device (`CHECKSUM_PARTIAL`), so rewriting the
+    /// payload keeps it correct.
+    pub(crate) fn csum_partial(&self) -> bool {
+        // SAFETY: we hold a valid skb.
+        unsafe { bindings::tlsnic_skb_csum_partial(self.as_raw()) }
+    }
+
+    /// A new linear skb with this skb's headers and metadata and a zeroed payload of the same
+    /// length, for the encrypted copy. `None` when out of memory.
+    pub(crate) fn copy_for_rewrite(&self, hdr_len: u32) -> Option<RewriteSkb> {
+        if hdr_len > self.len() {
+            return None;
+        }
+        // SAFETY: we hold a valid skb; `hdr_len` is within it.
+        let nskb = unsafe { bindings::tlsnic_skb_copy_for_rewrite(self.as_raw(), hdr_len) };
+        // SAFETY: a non-null result is a new skb we own.
+        let skb = unsafe { SkBuff::from_raw(nskb) }?;
+        Some(RewriteSkb {
+            skb,
+            hdr_len,
+            _p: PhantomData,
+        })
+    }
+}
+
+/// A linear skb whose payload the driver fills (see [`SkBuff::copy_for_rewrite`]).
+pub(crate) struct RewriteSkb {
+    skb: SkBuff,
+    hdr_len: u32,
+    _p: PhantomData<*mut ()>,
+}
+
+impl RewriteSkb {
+    /// The payload, after the headers.
+    pub(crate) fn payload_mut(&mut self) -> &mut [u8] {
+        let len = (self.skb.len() - self.hdr_len) as usize;
+        // SAFETY: the skb is linear (allocated by `tlsnic_skb_copy_for_rewrite` with its whole
+        // length in the head), initialised (headers copied, payload zeroed), and we own it.
+        unsafe {
+            let data = bindings::tlsnic_skb_data(self.skb.as_raw()).cast::<u8>();
+            core::slice::from_raw_parts_mut(data.add(self.hdr_len as usize), len)
+        }
+    }
+
+    /// The finished skb.
+    pub(crate) fn into_skb(self) -> SkBuff {
+        self.skb
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Teardown with offloaded flows alive: the link goes down under a flow (the kernel moves it to
+# software and deletes the device context), the offload is toggled under flows, and the module
+# is removed while flows are transferring. No kernel report, no leak.
+. "$(dirname "$0")/lib.sh"
+
+tls_pair
+# Link down under a transfer: the flow continues in software once the link is back.
+tls_server "$NS_A" --bytes $((64 * 1048576)) --wsize 16384
+in_b "$TLSTOOL" client "$A4" -p "$TLSPORT" --bytes $((64 * 1048576)) >/tmp/tlsnic-client.log 2>&1 &
+cpid=$!
+retry 100 test "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" = 1 || fail "no live context"
+sleep 1
+in_a ip link set tlsnic0 down
+expect_eq "live contexts after link down" "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" 0
+in_a ip link set tlsnic0 up
+retry 50 test "$(carrier tlsnic0 "$NS_A")" = 1 || fail "no carrier"
+wait "$cpid" || { cat /tmp/tlsnic-client.log >&2; fail "flow did not survive link down"; }
+wait "$SERVER_PID" || fail "server failed after link down"
+note "link down: flow finished in software ($(cat /tmp/tlsnic-client.log))"
+
+# Offload toggled off/on under running flows: they keep their device context and finish.
+tls_server "$NS_A" --conns 4 --bytes $((4 * 1048576))
+in_b "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 4 --bytes $((4 * 1048576)) >/tmp/tlsnic-client.log 2>&1 &
+cpid=$!
+for _ in 1 2 3 4 5; do
+	in_a ethtool -K tlsnic0 tls-hw-tx-offload off
+	sleep 0.3
+	in_a ethtool -K tlsnic0 tls-hw-tx-offload on
+	sleep 0.3
+done
+wait "$cpid" || { cat /tmp/tlsnic-client.log >&2; fail "flows failed across offload toggles"; }
+wait "$SERVER_PID" || fail "server failed across offload toggles"
+
+# Module removal with offloaded flows mid-transfer.
+tls_server "$NS_A" --conns 8 --bytes $((256 * 1048576))
+in_b "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 8 --bytes $((256 * 1048576)) >/dev/null 2>&1 &
+retry 100 test "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" -ge 4 || fail "flows did not start"
+sleep 1
+unload || fail "rmmod with live flows"
+loaded && fail "module still loaded"
+stop_traffic
+pkill -f tlsnic-tls || true
+wait 2>/dev/null || true
+cleanup_netns
