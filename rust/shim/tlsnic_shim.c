@@ -14,6 +14,7 @@
 #include <linux/rcupdate.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/skbuff_ref.h>
 
 #include "tlsnic_shim.h"
 
@@ -164,10 +165,34 @@ void tlsnic_frag_copy(const skb_frag_t *frag, u32 off, void *dst, u32 len)
 	memcpy_from_page(dst, skb_frag_page(frag), skb_frag_off(frag) + off, len);
 }
 
+/* Takes a reference on @frag's page (__skb_frag_ref) and returns it with its span. */
+struct page *tlsnic_frag_get_page(const skb_frag_t *frag, u32 *off, u32 *len)
+{
+	__skb_frag_ref((skb_frag_t *)frag);
+	*off = skb_frag_off(frag);
+	*len = skb_frag_size(frag);
+	return skb_frag_page(frag);
+}
+
+void tlsnic_put_page(struct page *page)
+{
+	put_page(page);
+}
+
+void tlsnic_page_copy(struct page *page, u32 off, void *dst, u32 len)
+{
+	memcpy_from_page(dst, page, off, len);
+}
+
+void tlsnic_sg_set_page(struct scatterlist *sg, struct page *page, u32 len, u32 off)
+{
+	sg_set_page(sg, page, len, off);
+}
+
 /*
- * A new linear skb with @skb's headers and metadata and a zeroed payload, for
- * the encrypted copy (the original's fragments are the retransmit copy and are
- * never written).
+ * A new linear skb with @skb's headers and metadata and room for the payload,
+ * for the encrypted copy (the original's fragments are the retransmit copy and
+ * are never written). The caller fills the whole payload before sending.
  */
 struct sk_buff *tlsnic_skb_copy_for_rewrite(const struct sk_buff *skb, u32 hdr_len)
 {
@@ -182,7 +207,6 @@ struct sk_buff *tlsnic_skb_copy_for_rewrite(const struct sk_buff *skb, u32 hdr_l
 		kfree_skb(nskb);
 		return NULL;
 	}
-	memset(nskb->data + hdr_len, 0, skb->len - hdr_len);
 	skb_copy_header(nskb, skb);
 	tlsnic_skb_clear_decrypted(nskb);
 	return nskb;
@@ -213,12 +237,13 @@ void tlsnic_crypto_free_aead(struct crypto_aead *tfm)
 	crypto_free_aead(tfm);
 }
 
-void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *sg,
+void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *src,
+			       struct scatterlist *dst,
 			       unsigned int assoclen, unsigned int cryptlen, u8 *iv,
 			       void (*done)(void *data, int err), void *data)
 {
 	aead_request_set_callback(req, 0, done, data);
-	aead_request_set_crypt(req, sg, sg, cryptlen, iv);
+	aead_request_set_crypt(req, src, dst, cryptlen, iv);
 	aead_request_set_ad(req, assoclen);
 }
 

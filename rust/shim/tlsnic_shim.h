@@ -15,6 +15,7 @@ struct aead_request;
 struct skb_frag;
 struct crypto_aead;
 struct net;
+struct page;
 struct net_device;
 struct scatterlist;
 struct sk_buff;
@@ -55,6 +56,10 @@ unsigned long tlsnic_tls_tx_lock(struct tls_offload_context_tx *octx);
 void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long flags);
 bool tlsnic_skb_tcp_payload(const struct sk_buff *skb, u32 *seq, u32 *hdr_len);
 void tlsnic_frag_copy(const struct skb_frag *frag, u32 off, void *dst, u32 len);
+struct page *tlsnic_frag_get_page(const struct skb_frag *frag, u32 *off, u32 *len);
+void tlsnic_put_page(struct page *page);
+void tlsnic_page_copy(struct page *page, u32 off, void *dst, u32 len);
+void tlsnic_sg_set_page(struct scatterlist *sg, struct page *page, u32 len, u32 off);
 struct sk_buff *tlsnic_skb_copy_for_rewrite(const struct sk_buff *skb, u32 hdr_len);
 bool tlsnic_skb_csum_partial(const struct sk_buff *skb);
 void *tlsnic_skb_data(const struct sk_buff *skb);
@@ -63,7 +68,8 @@ void *tlsnic_skb_data(const struct sk_buff *skb);
 struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm);
 void tlsnic_aead_request_free(struct aead_request *req);
 void tlsnic_crypto_free_aead(struct crypto_aead *tfm);
-void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *sg,
+void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *src,
+			       struct scatterlist *dst,
 			       unsigned int assoclen, unsigned int cryptlen, u8 *iv,
 			       void (*done)(void *data, int err), void *data);
 void tlsnic_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);

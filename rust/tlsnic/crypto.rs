@@ -3,9 +3,9 @@
 //! Kernel crypto API passthrough: a TLS record sealer on an AEAD transform (`gcm(aes)`).
 //!
 //! Part of the abstraction layer (this file holds `unsafe` code). A [`RecordSealer`] owns one
-//! transform, one request and one record buffer; the driver loads a record laid out as on the
-//! wire into [`RecordSealer::record_mut`] and calls [`RecordSealer::seal`], which replaces the
-//! plaintext by ciphertext and writes the tag, in place.
+//! transform, one request and one record buffer; [`RecordSealer::seal_pages`] encrypts a record
+//! laid out as on the wire straight from the pages that hold it (which are never written) into
+//! the buffer, with the tag; [`RecordSealer::record`] then serves the sealed bytes.
 //!
 //! The transform is whatever the kernel resolves for the name: on x86 `gcm(aes)` is the AES-NI /
 //! VAES implementation behind the SIMD wrapper, which completes synchronously whenever the FPU is
@@ -15,6 +15,7 @@
 //! sealer refuses work until the callback has run. Dropping the sealer waits for it.
 
 use crate::bindings;
+use crate::tls::{RecordPages, MAX_FRAGS};
 use crate::tlsnic_core::tls12::{self, AAD_LEN, MAX_RECORD, NONCE_LEN, PREPEND_LEN, TAG_LEN};
 use core::{
     ffi::{c_int, c_void},
@@ -41,8 +42,12 @@ struct Inner {
     buf: KVec<u8>,
     /// Salt and explicit nonce of the record being sealed.
     iv: [u8; 16],
-    /// Additional data, then plaintext and tag.
+    /// Destination: additional data, then ciphertext and tag in `buf`.
     sg: Opaque<[bindings::scatterlist; 2]>,
+    /// Source when sealing from pages: additional data, then the record's plaintext pages.
+    src_sg: Opaque<[bindings::scatterlist; MAX_FRAGS + 1]>,
+    /// The pages `src_sg` points to, referenced until the next request (or drop).
+    src_pages: Option<RecordPages>,
     /// A request is with an asynchronous implementation.
     inflight: AtomicBool,
 }
@@ -73,6 +78,9 @@ impl RecordSealer {
                 // SAFETY: an all-zero `scatterlist` is its "unset" value; `sg_init_table` below
                 // initialises the table before use.
                 sg: Opaque::new(unsafe { core::mem::zeroed() }),
+                // SAFETY: as above.
+                src_sg: Opaque::new(unsafe { core::mem::zeroed() }),
+                src_pages: None,
                 inflight: AtomicBool::new(false),
             },
             GFP_KERNEL,
@@ -116,14 +124,6 @@ impl RecordSealer {
         !self.inner.inflight.load(Ordering::Acquire)
     }
 
-    /// The record area, to load a record into. Fails while a request is in flight.
-    pub(crate) fn record_mut(&mut self) -> Result<&mut [u8], SealError> {
-        if !self.idle() {
-            return Err(SealError::Busy);
-        }
-        Ok(&mut self.inner.buf[AAD_LEN..])
-    }
-
     /// The record area, for reading a sealed record. Fails while a request is in flight.
     pub(crate) fn record(&self) -> Result<&[u8], SealError> {
         if !self.idle() {
@@ -132,44 +132,91 @@ impl RecordSealer {
         Ok(&self.inner.buf[AAD_LEN..])
     }
 
-    /// Seals the `len`-byte record in the record area: its plaintext (after the header and
-    /// explicit nonce) becomes ciphertext and its last [`TAG_LEN`] bytes the tag.
-    pub(crate) fn seal(
+    /// Seals the record held in `src` into the record area, reading the plaintext straight from
+    /// the record's pages (no intermediate copy): the header and explicit nonce are copied, the
+    /// plaintext is encrypted into the area and the tag follows it. `src` stays referenced
+    /// until the next request, so an asynchronous implementation may still read it.
+    pub(crate) fn seal_pages(
         &mut self,
-        len: usize,
+        src: RecordPages,
         aad: &[u8; AAD_LEN],
         nonce: &[u8; NONCE_LEN],
     ) -> Result<(), SealError> {
         if !self.idle() {
             return Err(SealError::Busy);
         }
+        let len = src.len() as usize;
         if !(tls12::OVERHEAD..=MAX_RECORD).contains(&len) {
             return Err(SealError::Failed);
         }
         let pt_len = len - tls12::OVERHEAD;
         let inner = &mut *self.inner;
+        // Release the previous request's pages.
+        inner.src_pages = None;
+        if !src.copy_prefix(&mut inner.buf[AAD_LEN..AAD_LEN + PREPEND_LEN]) {
+            return Err(SealError::Failed);
+        }
         inner.buf[..AAD_LEN].copy_from_slice(aad);
         inner.iv[..NONCE_LEN].copy_from_slice(nonce);
         let base = inner.buf.as_mut_ptr();
-        let sg: *mut bindings::scatterlist = inner.sg.get().cast();
+        let ssg: *mut bindings::scatterlist = inner.src_sg.get().cast();
+        // SAFETY: `src_sg` has `MAX_FRAGS + 1` entries: the additional data, then at most
+        // `MAX_FRAGS` page spans (a record has at most that many fragments). The spans skip the
+        // record's first `PREPEND_LEN` bytes and stop after `pt_len` plaintext bytes.
+        unsafe {
+            bindings::sg_init_table(ssg, (MAX_FRAGS + 1) as u32);
+            bindings::tlsnic_sg_set_buf(ssg, base.cast(), AAD_LEN as u32);
+            let mut n = 1usize;
+            let (mut skip, mut want) = (PREPEND_LEN as u32, pt_len as u32);
+            for (page, off, flen) in src.spans() {
+                if want == 0 {
+                    break;
+                }
+                if skip >= flen {
+                    skip -= flen;
+                    continue;
+                }
+                let take = (flen - skip).min(want);
+                bindings::tlsnic_sg_set_page(ssg.add(n), page.as_ptr(), take, off + skip);
+                n += 1;
+                want -= take;
+                skip = 0;
+            }
+            if want != 0 {
+                return Err(SealError::Failed);
+            }
+            bindings::tlsnic_sg_mark_end(ssg.add(n - 1));
+        }
+        inner.src_pages = Some(src);
+        self.submit(ssg, pt_len)
+    }
+
+    /// Points the destination table at the record area and runs the request with source `src`
+    /// (the page table of `seal_pages`).
+    fn submit(&mut self, src: *mut bindings::scatterlist, pt_len: usize) -> Result<(), SealError> {
+        let inner = &mut *self.inner;
+        let base = inner.buf.as_mut_ptr();
+        let dst: *mut bindings::scatterlist = inner.sg.get().cast();
         let flag: *const AtomicBool = &inner.inflight;
         inner.inflight.store(true, Ordering::Release);
-        // SAFETY: `sg` has two initialised entries pointing into `buf`, a kmalloc'ed buffer that
-        // lives as long as `self` (and `Drop` waits for an asynchronous request before freeing
-        // it): the additional data, then plaintext followed by room for the tag, all within
-        // `AAD_LEN + MAX_RECORD` bytes. `iv` is in the same stable allocation. The request is
-        // idle (checked above), so it may be reprogrammed.
+        // SAFETY: `dst` has two initialised entries pointing into `buf`, a kmalloc'ed buffer
+        // that lives as long as `self` (and `Drop` waits for an asynchronous request before
+        // freeing it): the additional data, then room for ciphertext and tag, all within
+        // `AAD_LEN + MAX_RECORD` bytes. `src` is the page table whose pages
+        // `src_pages` keeps referenced. `iv` is in the same stable allocation. The request is
+        // idle (checked by the callers), so it may be reprogrammed.
         let rc = unsafe {
-            bindings::tlsnic_sg_set_buf(sg, base.cast(), AAD_LEN as u32);
+            bindings::tlsnic_sg_set_buf(dst, base.cast(), AAD_LEN as u32);
             bindings::tlsnic_sg_set_buf(
-                sg.add(1),
+                dst.add(1),
                 base.add(AAD_LEN + PREPEND_LEN).cast(),
                 (pt_len + TAG_LEN) as u32,
             );
-            bindings::tlsnic_sg_mark_end(sg.add(1));
+            bindings::tlsnic_sg_mark_end(dst.add(1));
             bindings::tlsnic_aead_request_setup(
                 self.req.as_ptr(),
-                sg,
+                src,
+                dst,
                 AAD_LEN as u32,
                 pt_len as u32,
                 inner.iv.as_mut_ptr(),
@@ -222,5 +269,6 @@ impl Drop for RecordSealer {
         // The buffer held plaintext.
         tls12::wipe(&mut self.inner.buf);
         tls12::wipe(&mut self.inner.iv);
+        self.inner.src_pages = None;
     }
 }

@@ -843,8 +843,8 @@ impl<T: Driver> Adapter<T> {
             // is at least as large as the largest structure `crypto_info_len` asks for.
             let raw = unsafe {
                 let hdr = core::slice::from_raw_parts(crypto_info.cast::<u8>(), 4);
-                let (_, cipher) = crate::tlsnic_core::tls12::crypto_info_ids(hdr)
-                    .map_err(|_| EINVAL)?;
+                let (_, cipher) =
+                    crate::tlsnic_core::tls12::crypto_info_ids(hdr).map_err(|_| EINVAL)?;
                 let len = crate::tlsnic_core::tls12::crypto_info_len(cipher)
                     .min(mem::size_of::<bindings::tls_crypto_context>());
                 core::slice::from_raw_parts(crypto_info.cast::<u8>(), len)

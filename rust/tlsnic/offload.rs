@@ -7,9 +7,9 @@
 //! segment of an offloaded socket the device:
 //!
 //! 1. finds the record(s) covering the segment's TCP sequence range (`tls_get_record`),
-//! 2. makes sure the record is sealed in the flow's record buffer: it copies the record from the
-//!    socket's retransmit queue (never modified) and encrypts it once, in the buffer, with the
-//!    flow's AEAD transform (the kernel crypto API's `gcm(aes)`),
+//! 2. makes sure the record is sealed in the flow's record buffer: it encrypts the record once,
+//!    reading it from the socket's retransmit queue pages (never modified, referenced while in
+//!    use) into the buffer, with the flow's AEAD transform (the kernel crypto API's `gcm(aes)`),
 //! 3. writes the sealed bytes at the segment's offsets into a new skb, and sends that skb; the
 //!    original is freed.
 //!
@@ -58,7 +58,11 @@ struct TxState {
 }
 
 /// Creates the transmit state of a flow (`tls_dev_add`, transmit direction).
-pub(crate) fn add_tx(stats: &Stats, crypto_info: &[u8], start_seq: u32) -> Result<Pin<KBox<TxFlow>>> {
+pub(crate) fn add_tx(
+    stats: &Stats,
+    crypto_info: &[u8],
+    start_seq: u32,
+) -> Result<Pin<KBox<TxFlow>>> {
     let keys = FlowKeys::parse(crypto_info).map_err(|e| {
         stats.inc(Stat::TxFallback);
         match e {
@@ -70,11 +74,19 @@ pub(crate) fn add_tx(stats: &Stats, crypto_info: &[u8], start_seq: u32) -> Resul
         stats.inc(Stat::TxFallback);
         // Once per module load: a socket owner must not be able to flood the log.
         if !ENGINE_WARNED.swap(true, Ordering::Relaxed) {
-            pr_warn!("{} unavailable ({:?}): flows stay in software kTLS\n", AEAD_ALG, e);
+            pr_warn!(
+                "{} unavailable ({:?}): flows stay in software kTLS\n",
+                AEAD_ALG,
+                e
+            );
         }
     })?;
     if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
-        pr_info!("TX engine: kernel crypto {} -> {}\n", AEAD_ALG, sealer.driver_name());
+        pr_info!(
+            "TX engine: kernel crypto {} -> {}\n",
+            AEAD_ALG,
+            sealer.driver_name()
+        );
     }
     let flow = KBox::pin_init(
         pin_init!(TxFlow {
@@ -170,7 +182,11 @@ pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
 
 /// Builds the encrypted copy of `skb`; `Ok(None)` when the segment precedes the start of
 /// offload and goes out as it is.
-fn encrypt(skb: &SkBuff, tx: &TxSkb<'_, TxFlow>, stats: &Stats) -> Result<Option<SkBuff>, DropReason> {
+fn encrypt(
+    skb: &SkBuff,
+    tx: &TxSkb<'_, TxFlow>,
+    stats: &Stats,
+) -> Result<Option<SkBuff>, DropReason> {
     let flow = tx.flow();
     let seg = Span {
         start: tx.seq(),
@@ -193,8 +209,9 @@ fn encrypt(skb: &SkBuff, tx: &TxSkb<'_, TxFlow>, stats: &Stats) -> Result<Option
         // Rewriting the payload would invalidate a checksum already computed in software.
         return Err(DropReason::BadRecord);
     }
-    let mut out = skb.copy_for_rewrite(tx.hdr_len()).ok_or(DropReason::NoMem)?;
-    let payload = out.payload_mut();
+    let mut out = skb
+        .copy_for_rewrite(tx.hdr_len())
+        .ok_or(DropReason::NoMem)?;
     let mut pos = 0u32;
     while pos < seg.len {
         let seq = seg.start.wrapping_add(pos);
@@ -205,7 +222,9 @@ fn encrypt(skb: &SkBuff, tx: &TxSkb<'_, TxFlow>, stats: &Stats) -> Result<Option
         let n = rec.take_from(seq, seg.len - pos);
         let off = rec.offset_of(seq) as usize;
         let sealed = st.sealer.record().map_err(|_| DropReason::Engine)?;
-        payload[pos as usize..(pos + n) as usize].copy_from_slice(&sealed[off..off + n as usize]);
+        if !out.append(&sealed[off..off + n as usize]) {
+            return Err(DropReason::BadRecord);
+        }
         pos += n;
     }
     let end = seg.end();
@@ -213,7 +232,7 @@ fn encrypt(skb: &SkBuff, tx: &TxSkb<'_, TxFlow>, stats: &Stats) -> Result<Option
         Some(high) if tls12::seq_before(end, high) => Some(high),
         _ => Some(end),
     };
-    Ok(Some(out.into_skb()))
+    out.into_skb().map(Some).ok_or(DropReason::BadRecord)
 }
 
 /// If `seq` precedes the start of offload, the start marker's sequence number.
@@ -224,7 +243,7 @@ fn marker_before(tx: &TxSkb<'_, TxFlow>, seq: u32) -> Option<u32> {
     })
 }
 
-/// Loads the record holding `seq` into the record buffer and seals it.
+/// Seals the record holding `seq` into the record buffer, reading it from the socket's pages.
 fn load_and_seal(
     st: &mut TxState,
     tx: &TxSkb<'_, TxFlow>,
@@ -233,8 +252,7 @@ fn load_and_seal(
     stats: &Stats,
 ) -> Result<Span, DropReason> {
     st.cached = None;
-    let buf = st.sealer.record_mut().map_err(|_| DropReason::Engine)?;
-    let (span, rcd_sn) = tx.with_record(seq, |l| match l {
+    let (span, rcd_sn, pages) = tx.with_record(seq, |l| match l {
         Lookup::Missing => Err(DropReason::NoSync),
         // A start marker after data handed to the device: cannot happen for a well-formed
         // stream; never guess.
@@ -247,17 +265,23 @@ fn load_and_seal(
             if !span.contains(seq) {
                 return Err(DropReason::NoSync);
             }
-            if span.len as usize > buf.len() || !r.copy_to(buf) {
+            if span.len as usize > tls12::MAX_RECORD {
                 return Err(DropReason::BadRecord);
             }
-            Ok((span, r.rcd_sn()))
+            let pages = r.pages().ok_or(DropReason::BadRecord)?;
+            Ok((span, r.rcd_sn(), pages))
         }
     })?;
-    let len = span.len as usize;
-    let hdr = RecordHeader::parse(&buf[..len], len).map_err(|_| DropReason::BadRecord)?;
-    let nonce = tls12::nonce(salt, &buf[tls12::HEADER_LEN..tls12::PREPEND_LEN]);
+    // Header and explicit nonce, to check the framing and build the nonce and AAD.
+    let mut prepend = [0u8; tls12::PREPEND_LEN];
+    if !pages.copy_prefix(&mut prepend) {
+        return Err(DropReason::BadRecord);
+    }
+    let hdr =
+        RecordHeader::parse(&prepend, span.len as usize).map_err(|_| DropReason::BadRecord)?;
+    let nonce = tls12::nonce(salt, &prepend[tls12::HEADER_LEN..]);
     st.sealer
-        .seal(len, &hdr.aad(rcd_sn), &nonce)
+        .seal_pages(pages, &hdr.aad(rcd_sn), &nonce)
         .map_err(|e| match e {
             SealError::Busy | SealError::Pending | SealError::Failed => DropReason::Engine,
         })?;

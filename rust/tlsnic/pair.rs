@@ -150,7 +150,11 @@ impl Driver for Pair {
 
     type TxFlow = TxFlow;
 
-    fn tls_add_tx(dev: &Device<Self>, crypto_info: &[u8], start_seq: u32) -> Result<Pin<KBox<TxFlow>>> {
+    fn tls_add_tx(
+        dev: &Device<Self>,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<Pin<KBox<TxFlow>>> {
         offload::add_tx(&dev.data().stats, crypto_info, start_seq)
     }
 

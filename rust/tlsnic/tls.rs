@@ -192,26 +192,110 @@ impl Record<'_> {
         self.rcd_sn
     }
 
-    /// Copies the whole record into `dst[..len]`. Fails if `dst` is too short or the fragments
-    /// do not add up to the record's length.
-    pub(crate) fn copy_to(&self, dst: &mut [u8]) -> bool {
-        let len = self.len() as usize;
-        if dst.len() < len {
-            return false;
-        }
+    /// Takes references on the pages holding the record, so that it can be read after the
+    /// lock is released (an ACK may free the record meanwhile, never its pages while we hold
+    /// them). `None` if the fragments do not add up to the record's length.
+    pub(crate) fn pages(&self) -> Option<RecordPages> {
+        let len = self.len();
         let nfrags = (self.raw.num_frags.max(0) as usize).min(self.raw.frags.len());
-        let mut pos = 0usize;
+        let mut out = RecordPages {
+            frags: [PageSpan::EMPTY; MAX_FRAGS],
+            n: 0,
+            len: 0,
+        };
         for frag in &self.raw.frags[..nfrags] {
-            let n = frag.len as usize;
-            if n > len - pos {
-                return false;
-            }
+            let (mut off, mut n) = (0u32, 0u32);
             // SAFETY: the fragment is a live page reference held by the record (valid under the
-            // lock); `dst[pos..pos + n]` is in bounds (checked above).
-            unsafe { bindings::tlsnic_frag_copy(frag, 0, dst[pos..].as_mut_ptr().cast(), n as u32) };
+            // lock); the new reference is released by `RecordPages::drop`.
+            let page = unsafe { bindings::tlsnic_frag_get_page(frag, &mut off, &mut n) };
+            let page = NonNull::new(page)?;
+            out.frags[out.n] = PageSpan {
+                page: Some(page),
+                off,
+                len: n,
+            };
+            out.n += 1;
+            out.len = out.len.checked_add(n)?;
+        }
+        (out.len == len).then_some(out)
+    }
+}
+
+/// Largest number of fragments of a record (`MAX_SKB_FRAGS`).
+pub(crate) const MAX_FRAGS: usize = bindings::TLSNIC_MAX_SKB_FRAGS as usize;
+
+/// One referenced page span.
+#[derive(Clone, Copy)]
+pub(crate) struct PageSpan {
+    page: Option<NonNull<bindings::page>>,
+    off: u32,
+    len: u32,
+}
+
+impl PageSpan {
+    const EMPTY: Self = Self {
+        page: None,
+        off: 0,
+        len: 0,
+    };
+}
+
+/// References on the pages of one record (see [`Record::pages`]), released on drop.
+pub(crate) struct RecordPages {
+    frags: [PageSpan; MAX_FRAGS],
+    n: usize,
+    len: u32,
+}
+
+// SAFETY: page references may be held and released from any context.
+unsafe impl Send for RecordPages {}
+// SAFETY: shared access only reads the immutable spans.
+unsafe impl Sync for RecordPages {}
+
+impl RecordPages {
+    /// Bytes covered.
+    pub(crate) fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// The referenced spans, in order.
+    pub(crate) fn spans(&self) -> impl Iterator<Item = (NonNull<bindings::page>, u32, u32)> + '_ {
+        self.frags[..self.n]
+            .iter()
+            .filter_map(|f| f.page.map(|p| (p, f.off, f.len)))
+    }
+
+    /// Copies bytes `[0, dst.len())` of the record into `dst`. Returns `false` if the record is
+    /// shorter.
+    pub(crate) fn copy_prefix(&self, dst: &mut [u8]) -> bool {
+        let mut pos = 0usize;
+        for (page, off, len) in self.spans() {
+            if pos == dst.len() {
+                break;
+            }
+            let n = (len as usize).min(dst.len() - pos);
+            // SAFETY: we hold a reference on `page`; `[off, off + n)` is within the fragment and
+            // `dst[pos..pos + n]` is in bounds.
+            unsafe {
+                bindings::tlsnic_page_copy(
+                    page.as_ptr(),
+                    off,
+                    dst[pos..].as_mut_ptr().cast(),
+                    n as u32,
+                )
+            };
             pos += n;
         }
-        pos == len
+        pos == dst.len()
+    }
+}
+
+impl core::ops::Drop for RecordPages {
+    fn drop(&mut self) {
+        for (page, _, _) in self.spans() {
+            // SAFETY: each reference was taken in `Record::pages`, and is released once.
+            unsafe { bindings::tlsnic_put_page(page.as_ptr()) };
+        }
     }
 }
 
@@ -293,7 +377,7 @@ impl SkBuff {
         unsafe { bindings::tlsnic_skb_csum_partial(self.as_raw()) }
     }
 
-    /// A new linear skb with this skb's headers and metadata and a zeroed payload of the same
+    /// A new linear skb with this skb's headers and metadata and room for a payload of the same
     /// length, for the encrypted copy. `None` when out of memory.
     pub(crate) fn copy_for_rewrite(&self, hdr_len: u32) -> Option<RewriteSkb> {
         if hdr_len > self.len() {
@@ -306,32 +390,48 @@ impl SkBuff {
         Some(RewriteSkb {
             skb,
             hdr_len,
+            filled: 0,
             _p: PhantomData,
         })
     }
 }
 
-/// A linear skb whose payload the driver fills (see [`SkBuff::copy_for_rewrite`]).
+/// A linear skb whose payload the driver fills in order (see [`SkBuff::copy_for_rewrite`]).
+/// The payload starts uninitialised; it can only be sent once every byte was written.
 pub(crate) struct RewriteSkb {
     skb: SkBuff,
     hdr_len: u32,
+    /// Payload bytes written so far.
+    filled: u32,
     _p: PhantomData<*mut ()>,
 }
 
 impl RewriteSkb {
-    /// The payload, after the headers.
-    pub(crate) fn payload_mut(&mut self) -> &mut [u8] {
-        let len = (self.skb.len() - self.hdr_len) as usize;
-        // SAFETY: the skb is linear (allocated by `tlsnic_skb_copy_for_rewrite` with its whole
-        // length in the head), initialised (headers copied, payload zeroed), and we own it.
-        unsafe {
-            let data = bindings::tlsnic_skb_data(self.skb.as_raw()).cast::<u8>();
-            core::slice::from_raw_parts_mut(data.add(self.hdr_len as usize), len)
-        }
+    /// Payload bytes still to write.
+    pub(crate) fn remaining(&self) -> u32 {
+        self.skb.len() - self.hdr_len - self.filled
     }
 
-    /// The finished skb.
-    pub(crate) fn into_skb(self) -> SkBuff {
-        self.skb
+    /// Appends `src` to the payload. Returns `false` (writing nothing) if it does not fit.
+    pub(crate) fn append(&mut self, src: &[u8]) -> bool {
+        if src.len() > self.remaining() as usize {
+            return false;
+        }
+        // SAFETY: the skb is linear with room for `hdr_len + payload` bytes in its head
+        // (allocated by `tlsnic_skb_copy_for_rewrite`) and we own it; the destination range
+        // `[hdr_len + filled, + src.len())` is within it (checked above) and does not overlap
+        // `src`, which is not part of this new skb.
+        unsafe {
+            let data = bindings::tlsnic_skb_data(self.skb.as_raw()).cast::<u8>();
+            let dst = data.add((self.hdr_len + self.filled) as usize);
+            core::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len());
+        }
+        self.filled += src.len() as u32;
+        true
+    }
+
+    /// The finished skb, once the whole payload was written.
+    pub(crate) fn into_skb(self) -> Option<SkBuff> {
+        (self.remaining() == 0).then_some(self.skb)
     }
 }

@@ -33,9 +33,9 @@ tls_server "$NS_A" --bytes 1048576
 tls_client "$NS_B" "$A4" --bytes 1048576
 expect_eq "offload back on: TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - d0 )) 1
 # Without checksum offload the core withdraws TLS offload.
-in_a ethtool -K tlsnic0 tx-checksum-ip-generic off
+in_a ethtool -K tlsnic0 tx-checksum-ip-generic off >/dev/null
 in_a ethtool -k tlsnic0 | grep -q '^tls-hw-tx-offload: off' || fail "TLS offload without csum"
-in_a ethtool -K tlsnic0 tx-checksum-ip-generic on tls-hw-tx-offload on
+in_a ethtool -K tlsnic0 tx-checksum-ip-generic on tls-hw-tx-offload on >/dev/null
 live_ctx_zero "$NS_A" tlsnic0
 cleanup_netns
 unload

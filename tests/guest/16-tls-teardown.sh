@@ -8,21 +8,21 @@
 tls_pair
 # Link down under a transfer: the flow continues in software once the link is back.
 tls_server "$NS_A" --bytes $((64 * 1048576)) --wsize 16384
-in_b "$TLSTOOL" client "$A4" -p "$TLSPORT" --bytes $((64 * 1048576)) >/tmp/tlsnic-client.log 2>&1 &
+in_b timeout 300 "$TLSTOOL" client "$A4" -p "$TLSPORT" --bytes $((64 * 1048576)) >/tmp/tlsnic-client.log 2>&1 &
 cpid=$!
-retry 100 test "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" = 1 || fail "no live context"
+wait_until 100 '[ "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" = 1 ]' || fail "no live context"
 sleep 1
 in_a ip link set tlsnic0 down
 expect_eq "live contexts after link down" "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" 0
 in_a ip link set tlsnic0 up
-retry 50 test "$(carrier tlsnic0 "$NS_A")" = 1 || fail "no carrier"
+wait_until 50 '[ "$(carrier tlsnic0 "$NS_A")" = 1 ]' || fail "no carrier"
 wait "$cpid" || { cat /tmp/tlsnic-client.log >&2; fail "flow did not survive link down"; }
 wait "$SERVER_PID" || fail "server failed after link down"
 note "link down: flow finished in software ($(cat /tmp/tlsnic-client.log))"
 
 # Offload toggled off/on under running flows: they keep their device context and finish.
 tls_server "$NS_A" --conns 4 --bytes $((4 * 1048576))
-in_b "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 4 --bytes $((4 * 1048576)) >/tmp/tlsnic-client.log 2>&1 &
+in_b timeout 300 "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 4 --bytes $((4 * 1048576)) >/tmp/tlsnic-client.log 2>&1 &
 cpid=$!
 for _ in 1 2 3 4 5; do
 	in_a ethtool -K tlsnic0 tls-hw-tx-offload off
@@ -35,12 +35,11 @@ wait "$SERVER_PID" || fail "server failed across offload toggles"
 
 # Module removal with offloaded flows mid-transfer.
 tls_server "$NS_A" --conns 8 --bytes $((256 * 1048576))
-in_b "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 8 --bytes $((256 * 1048576)) >/dev/null 2>&1 &
-retry 100 test "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" -ge 4 || fail "flows did not start"
+in_b timeout 300 "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 8 --bytes $((256 * 1048576)) >/dev/null 2>&1 &
+wait_until 100 '[ "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" -ge 4 ]' || fail "flows did not start"
 sleep 1
 unload || fail "rmmod with live flows"
 loaded && fail "module still loaded"
+# The flows lost their route with the devices: end them.
 stop_traffic
-pkill -f tlsnic-tls || true
-wait 2>/dev/null || true
 cleanup_netns

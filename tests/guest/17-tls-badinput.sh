@@ -11,8 +11,9 @@ in_b socat -u TCP-LISTEN:$PORT,reuseaddr,fork - >/dev/null 2>&1 &
 retry 50 listening "$NS_B" "$PORT" || fail "listener did not start"
 c0=$(ethstat "$NS_A" tlsnic0 tx_tls_ctx)
 in_a "$SAMPLES/ktls-badinput" "$B4" "$PORT" >&2 || fail "unexpected setsockopt results"
-# Exactly the two TLS 1.2 AES-GCM TX setups plus "TLS_TX first" reached the device.
-expect_eq "tx_tls_ctx delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - c0 )) 3
+# Exactly the TLS 1.2 AES-GCM TX setups reached the device: AES-GCM-128, AES-GCM-256,
+# "TLS_TX first" and "TLS_TX after shutdown".
+expect_eq "tx_tls_ctx delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - c0 )) 4
 live_ctx_zero "$NS_A" tlsnic0
 stop_traffic
 cleanup_netns

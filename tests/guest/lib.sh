@@ -33,6 +33,17 @@ retry() {
 	done
 }
 
+# wait_until N 'SHELL CONDITION': evaluate the condition (afresh each time) until it holds, at
+# most N times, 0.2 s apart.
+wait_until() {
+	local n=$1; shift
+	until eval "$*" 2>/dev/null; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
 # carrier DEV [NS]: prints 1 or 0
 carrier() {
 	local dev=$1 ns=${2:-}
@@ -54,7 +65,7 @@ netns_pair() {
 	ip -n "$NS_B" link set lo up
 	ip -n "$NS_A" link set "$da" up
 	ip -n "$NS_B" link set "$db" up
-	retry 50 test "$(carrier "$da" "$NS_A")" = 1 || fail "no carrier on $da"
+	wait_until 50 '[ "$(carrier "$da" "$NS_A")" = 1 ]' || fail "no carrier on $da"
 }
 
 # start_traffic: an endless TCP stream and a ping flood from A to B, in the background.
@@ -70,6 +81,7 @@ stop_traffic() {
 	pkill -x socat 2>/dev/null || true
 	pkill -x ping 2>/dev/null || true
 	pkill -x iperf3 2>/dev/null || true
+	pkill -x tlsnic-tls 2>/dev/null || true
 	pkill -f '^cat /dev/zero' 2>/dev/null || true
 	wait 2>/dev/null || true
 }
@@ -149,9 +161,21 @@ tls_server() {
 # tls_client NS HOST ARGS...: run tlsnic-tls client; fails the test on any error.
 tls_client() {
 	local ns=$1 host=$2; shift 2
-	ip netns exec "$ns" "$TLSTOOL" client "$host" -p "$TLSPORT" "$@" >/tmp/tlsnic-client.log 2>&1 ||
-		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; fail "tls client failed"; }
+	timeout 300 ip netns exec "$ns" "$TLSTOOL" client "$host" -p "$TLSPORT" "$@" \
+		>/tmp/tlsnic-client.log 2>&1 ||
+		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; ethtool_all >&2; fail "tls client failed"; }
 	wait "$SERVER_PID" || { cat /tmp/tlsnic-server.log >&2; fail "tls server failed"; }
+}
+
+# ethtool_all: non-zero tlsnic counters of every tlsnic device in the test namespaces.
+ethtool_all() {
+	local ns dev
+	for ns in "$NS_A" "$NS_B" "${NS_R:-}"; do
+		[ -n "$ns" ] || continue
+		for dev in $(ip -n "$ns" -br link show type tlsnic 2>/dev/null | awk '{print $1}'); do
+			echo "# $ns $dev: $(ip netns exec "$ns" ethtool -S "${dev%@*}" | awk '$2 != 0 && NR > 1' | tr -s ' \n' ' ')"
+		done
+	done
 }
 
 # expect_ge WHAT VALUE MIN

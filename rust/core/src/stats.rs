@@ -121,7 +121,9 @@ mod tests {
     fn names_fit_and_are_unique() {
         for (i, a) in NAMES.iter().enumerate() {
             assert!(a.len() < GSTRING_LEN, "{a}");
-            assert!(a.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
+            assert!(a
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
             for b in &NAMES[i + 1..] {
                 assert_ne!(a, b);
             }

@@ -403,12 +403,27 @@ mod tests {
         let hdr = [23, 3, 3, 0, (len - 5) as u8];
         let h = RecordHeader::parse(&hdr, len).unwrap();
         assert_eq!(h.plaintext_len, len - OVERHEAD);
-        assert_eq!(RecordHeader::parse(&hdr, len + 1), Err(RecordError::HeaderLength));
-        assert_eq!(RecordHeader::parse(&[23, 3, 4, 0, 95], len), Err(RecordError::Version));
-        assert_eq!(RecordHeader::parse(&hdr, OVERHEAD - 1), Err(RecordError::Length));
-        assert_eq!(RecordHeader::parse(&hdr, MAX_RECORD + 1), Err(RecordError::Length));
+        assert_eq!(
+            RecordHeader::parse(&hdr, len + 1),
+            Err(RecordError::HeaderLength)
+        );
+        assert_eq!(
+            RecordHeader::parse(&[23, 3, 4, 0, 95], len),
+            Err(RecordError::Version)
+        );
+        assert_eq!(
+            RecordHeader::parse(&hdr, OVERHEAD - 1),
+            Err(RecordError::Length)
+        );
+        assert_eq!(
+            RecordHeader::parse(&hdr, MAX_RECORD + 1),
+            Err(RecordError::Length)
+        );
         let aad = h.aad(0x0102_0304_0506_0708);
-        assert_eq!(aad, [1, 2, 3, 4, 5, 6, 7, 8, 23, 3, 3, 0, (len - OVERHEAD) as u8]);
+        assert_eq!(
+            aad,
+            [1, 2, 3, 4, 5, 6, 7, 8, 23, 3, 3, 0, (len - OVERHEAD) as u8]
+        );
     }
 
     #[test]
