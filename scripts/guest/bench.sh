@@ -9,7 +9,7 @@ set -euo pipefail
 ko=${1:?usage: bench.sh path/to/tlsnic.ko}
 secs=${TLSNIC_BENCH_SECS:-8}
 rounds=${TLSNIC_BENCH_ROUNDS:-3}
-mib=${TLSNIC_BENCH_MIB:-256}
+mib=${TLSNIC_BENCH_MIB:-128}
 export TLSNIC_KO=$ko
 . "$(dirname "$0")/../../tests/guest/lib.sh"
 
