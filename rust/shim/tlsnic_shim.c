@@ -189,6 +189,59 @@ void tlsnic_sg_set_page(struct scatterlist *sg, struct page *page, u32 len, u32 
 	sg_set_page(sg, page, len, off);
 }
 
+/* A compound page block for one sealed record, from atomic context. */
+struct page *tlsnic_alloc_seal_page(unsigned int order)
+{
+	return alloc_pages(GFP_ATOMIC | __GFP_NOWARN | __GFP_COMP, order);
+}
+
+void *tlsnic_page_address(struct page *page)
+{
+	return page_address(page);
+}
+
+int tlsnic_page_ref_count(struct page *page)
+{
+	return page_ref_count(page);
+}
+
+/*
+ * A new skb holding only @skb's headers and metadata; the payload is then
+ * attached as page fragments (tlsnic_skb_add_page_frag).
+ */
+struct sk_buff *tlsnic_skb_copy_headers(const struct sk_buff *skb, u32 hdr_len)
+{
+	struct sk_buff *nskb;
+
+	nskb = alloc_skb(skb_headroom(skb) + hdr_len, GFP_ATOMIC | __GFP_NOWARN);
+	if (!nskb)
+		return NULL;
+	skb_reserve(nskb, skb_headroom(skb));
+	skb_put(nskb, hdr_len);
+	if (skb_copy_bits(skb, 0, nskb->data, hdr_len)) {
+		kfree_skb(nskb);
+		return NULL;
+	}
+	skb_copy_header(nskb, skb);
+	tlsnic_skb_clear_decrypted(nskb);
+	return nskb;
+}
+
+/* Appends [@off, @off + @len) of @page as a fragment, taking a page reference. */
+bool tlsnic_skb_add_page_frag(struct sk_buff *skb, struct page *page, u32 off, u32 len)
+{
+	int i = skb_shinfo(skb)->nr_frags;
+
+	if (i >= MAX_SKB_FRAGS)
+		return false;
+	get_page(page);
+	skb_fill_page_desc(skb, i, page, off, len);
+	skb->len += len;
+	skb->data_len += len;
+	skb->truesize += len;
+	return true;
+}
+
 /*
  * A new linear skb with @skb's headers and metadata and room for the payload,
  * for the encrypted copy (the original's fragments are the retransmit copy and

@@ -3,9 +3,12 @@
 //! Kernel crypto API passthrough: a TLS record sealer on an AEAD transform (`gcm(aes)`).
 //!
 //! Part of the abstraction layer (this file holds `unsafe` code). A [`RecordSealer`] owns one
-//! transform, one request and one record buffer; [`RecordSealer::seal_pages`] encrypts a record
-//! laid out as on the wire straight from the pages that hold it (which are never written) into
-//! the buffer, with the tag; [`RecordSealer::record`] then serves the sealed bytes.
+//! transform, one request and one record block ([`SealPage`]); [`RecordSealer::seal_pages`]
+//! encrypts a record laid out as on the wire straight from the pages that hold it (which are
+//! never written) into the block, with the tag; the block is then read
+//! ([`RecordSealer::record`]) or attached to skbs by reference ([`RecordSealer::page`]). A block
+//! still referenced by skbs is never written again: the next record gets a fresh one. Only
+//! ciphertext, headers and tags are ever written to blocks.
 //!
 //! The transform is whatever the kernel resolves for the name: on x86 `gcm(aes)` is the AES-NI /
 //! VAES implementation behind the SIMD wrapper, which completes synchronously whenever the FPU is
@@ -15,7 +18,7 @@
 //! sealer refuses work until the callback has run. Dropping the sealer waits for it.
 
 use crate::bindings;
-use crate::tls::{RecordPages, MAX_FRAGS};
+use crate::tls::{RecordPages, SealPage, MAX_FRAGS};
 use crate::tlsnic_core::tls12::{self, AAD_LEN, MAX_RECORD, NONCE_LEN, PREPEND_LEN, TAG_LEN};
 use core::{
     ffi::{c_int, c_void},
@@ -33,16 +36,20 @@ pub(crate) enum SealError {
     Pending,
     /// The transform failed or the record does not fit.
     Failed,
+    /// No memory for a record block.
+    NoMem,
 }
 
 /// State the crypto driver may use while a request is in flight: heap-allocated so its address
 /// is stable, and freed only once nothing is in flight.
 struct Inner {
-    /// `buf[0..AAD_LEN]` is the additional data, `buf[AAD_LEN..]` the record as on the wire.
+    /// The additional data (kmalloc'ed, for the scatterlists).
     buf: KVec<u8>,
+    /// The record block being sealed or served.
+    page: Option<SealPage>,
     /// Salt and explicit nonce of the record being sealed.
     iv: [u8; 16],
-    /// Destination: additional data, then ciphertext and tag in `buf`.
+    /// Destination: additional data, then ciphertext and tag in `page`.
     sg: Opaque<[bindings::scatterlist; 2]>,
     /// Source when sealing from pages: additional data, then the record's plaintext pages.
     src_sg: Opaque<[bindings::scatterlist; MAX_FRAGS + 1]>,
@@ -70,10 +77,12 @@ impl RecordSealer {
     /// for records of up to [`MAX_RECORD`] bytes. Process context only.
     pub(crate) fn new(alg: &CStr, key: &[u8]) -> Result<Self> {
         let mut buf = KVec::new();
-        buf.extend_with(AAD_LEN + MAX_RECORD, 0u8, GFP_KERNEL)?;
+        buf.extend_with(AAD_LEN, 0u8, GFP_KERNEL)?;
+        let page = SealPage::alloc().ok_or(ENOMEM)?;
         let inner = KBox::new(
             Inner {
                 buf,
+                page: Some(page),
                 iv: [0; 16],
                 // SAFETY: an all-zero `scatterlist` is its "unset" value; `sg_init_table` below
                 // initialises the table before use.
@@ -124,12 +133,17 @@ impl RecordSealer {
         !self.inner.inflight.load(Ordering::Acquire)
     }
 
-    /// The record area, for reading a sealed record. Fails while a request is in flight.
+    /// The sealed record's block, for reading. Fails while a request is in flight.
     pub(crate) fn record(&self) -> Result<&[u8], SealError> {
+        self.page().map(|p| p.bytes())
+    }
+
+    /// The sealed record's block, to attach to skbs. Fails while a request is in flight.
+    pub(crate) fn page(&self) -> Result<&SealPage, SealError> {
         if !self.idle() {
             return Err(SealError::Busy);
         }
-        Ok(&self.inner.buf[AAD_LEN..])
+        self.inner.page.as_ref().ok_or(SealError::NoMem)
     }
 
     /// Seals the record held in `src` into the record area, reading the plaintext straight from
@@ -153,7 +167,17 @@ impl RecordSealer {
         let inner = &mut *self.inner;
         // Release the previous request's pages.
         inner.src_pages = None;
-        if !src.copy_prefix(&mut inner.buf[AAD_LEN..AAD_LEN + PREPEND_LEN]) {
+        // A block that skbs still reference keeps its record; seal into a fresh one.
+        if inner.page.as_ref().map_or(true, |p| p.is_shared()) {
+            inner.page = None;
+            inner.page = Some(SealPage::alloc().ok_or(SealError::NoMem)?);
+        }
+        let dst = inner
+            .page
+            .as_mut()
+            .and_then(|p| p.bytes_mut())
+            .ok_or(SealError::NoMem)?;
+        if len > dst.len() || !src.copy_prefix(&mut dst[..PREPEND_LEN]) {
             return Err(SealError::Failed);
         }
         inner.buf[..AAD_LEN].copy_from_slice(aad);
@@ -196,21 +220,23 @@ impl RecordSealer {
     fn submit(&mut self, src: *mut bindings::scatterlist, pt_len: usize) -> Result<(), SealError> {
         let inner = &mut *self.inner;
         let base = inner.buf.as_mut_ptr();
+        let page = inner.page.as_ref().ok_or(SealError::NoMem)?.as_raw();
         let dst: *mut bindings::scatterlist = inner.sg.get().cast();
         let flag: *const AtomicBool = &inner.inflight;
         inner.inflight.store(true, Ordering::Release);
-        // SAFETY: `dst` has two initialised entries pointing into `buf`, a kmalloc'ed buffer
-        // that lives as long as `self` (and `Drop` waits for an asynchronous request before
-        // freeing it): the additional data, then room for ciphertext and tag, all within
-        // `AAD_LEN + MAX_RECORD` bytes. `src` is the page table whose pages
+        // SAFETY: `dst` has two initialised entries: the additional data in `buf`, a kmalloc'ed
+        // buffer, then room for ciphertext and tag in the record block (private: checked by
+        // `seal_pages`; `PREPEND_LEN + pt_len + TAG_LEN <= MAX_RECORD < SealPage::SIZE`). Both
+        // live as long as `self`, and `Drop` waits for an asynchronous request before freeing. `src` is the page table whose pages
         // `src_pages` keeps referenced. `iv` is in the same stable allocation. The request is
         // idle (checked by the callers), so it may be reprogrammed.
         let rc = unsafe {
             bindings::tlsnic_sg_set_buf(dst, base.cast(), AAD_LEN as u32);
-            bindings::tlsnic_sg_set_buf(
+            bindings::tlsnic_sg_set_page(
                 dst.add(1),
-                base.add(AAD_LEN + PREPEND_LEN).cast(),
+                page,
                 (pt_len + TAG_LEN) as u32,
+                PREPEND_LEN as u32,
             );
             bindings::tlsnic_sg_mark_end(dst.add(1));
             bindings::tlsnic_aead_request_setup(
@@ -266,9 +292,11 @@ impl Drop for RecordSealer {
             bindings::tlsnic_aead_request_free(self.req.as_ptr());
             bindings::tlsnic_crypto_free_aead(self.tfm.as_ptr());
         }
-        // The buffer held plaintext.
+        // Plaintext is only ever read from the socket's pages, never copied here; the block holds
+        // ciphertext and skbs may still reference it (it is freed with the last reference).
         tls12::wipe(&mut self.inner.buf);
         tls12::wipe(&mut self.inner.iv);
         self.inner.src_pages = None;
+        self.inner.page = None;
     }
 }

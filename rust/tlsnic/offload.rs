@@ -10,8 +10,10 @@
 //! 2. makes sure the record is sealed in the flow's record buffer: it encrypts the record once,
 //!    reading it from the socket's retransmit queue pages (never modified, referenced while in
 //!    use) into the buffer, with the flow's AEAD transform (the kernel crypto API's `gcm(aes)`),
-//! 3. writes the sealed bytes at the segment's offsets into a new skb, and sends that skb; the
-//!    original is freed.
+//! 3. builds a new skb with the original's headers whose payload references the sealed record
+//!    blocks at the segment's offsets (page fragments; a block is never written again once an skb
+//!    references it), or holds a copy of them when the segment crosses more records than an skb
+//!    has fragment slots; sends it and frees the original.
 //!
 //! In-order traffic therefore runs each payload byte through the cipher once: the buffer keeps
 //! the last sealed record, so a record split across segments is served from it. A segment of an
@@ -209,29 +211,61 @@ fn encrypt(
         // Rewriting the payload would invalidate a checksum already computed in software.
         return Err(DropReason::BadRecord);
     }
-    let mut out = skb
-        .copy_for_rewrite(tx.hdr_len())
-        .ok_or(DropReason::NoMem)?;
-    let mut pos = 0u32;
-    while pos < seg.len {
-        let seq = seg.start.wrapping_add(pos);
-        let rec = match st.cached {
-            Some(span) if span.contains(seq) => span,
-            _ => load_and_seal(&mut st, tx, seq, &flow.salt, stats)?,
-        };
-        let n = rec.take_from(seq, seg.len - pos);
-        let off = rec.offset_of(seq) as usize;
-        let sealed = st.sealer.record().map_err(|_| DropReason::Engine)?;
-        if !out.append(&sealed[off..off + n as usize]) {
-            return Err(DropReason::BadRecord);
+    // Bulk segments reference the sealed record blocks (no copy of the payload); a segment that
+    // crosses more records than an skb has fragment slots (tiny records) is copied instead.
+    let out = match build(&mut st, skb, tx, seg, &flow.salt, stats, true)? {
+        Some(out) => out,
+        None => {
+            build(&mut st, skb, tx, seg, &flow.salt, stats, false)?.ok_or(DropReason::BadRecord)?
         }
-        pos += n;
-    }
+    };
     let end = seg.end();
     st.high_seq = match st.high_seq {
         Some(high) if tls12::seq_before(end, high) => Some(high),
         _ => Some(end),
     };
+    Ok(Some(out))
+}
+
+/// Builds the encrypted copy of segment `seg`, by reference to the record blocks (`frags`) or
+/// by copying. `Ok(None)`: fragment slots ran out (fragment mode only).
+fn build(
+    st: &mut TxState,
+    skb: &SkBuff,
+    tx: &TxSkb<'_, TxFlow>,
+    seg: Span,
+    salt: &[u8; tls12::SALT_LEN],
+    stats: &Stats,
+    frags: bool,
+) -> Result<Option<SkBuff>, DropReason> {
+    let mut out = if frags {
+        skb.copy_for_frags(tx.hdr_len())
+    } else {
+        skb.copy_for_rewrite(tx.hdr_len())
+    }
+    .ok_or(DropReason::NoMem)?;
+    let mut pos = 0u32;
+    while pos < seg.len {
+        let seq = seg.start.wrapping_add(pos);
+        let rec = match st.cached {
+            Some(span) if span.contains(seq) => span,
+            _ => load_and_seal(st, tx, seq, salt, stats)?,
+        };
+        let n = rec.take_from(seq, seg.len - pos);
+        let off = rec.offset_of(seq) as usize;
+        if frags {
+            let page = st.sealer.page().map_err(|_| DropReason::Engine)?;
+            if !out.append_page(page, off, n) {
+                return Ok(None);
+            }
+        } else {
+            let sealed = st.sealer.record().map_err(|_| DropReason::Engine)?;
+            if !out.append(&sealed[off..off + n as usize]) {
+                return Err(DropReason::BadRecord);
+            }
+        }
+        pos += n;
+    }
     out.into_skb().map(Some).ok_or(DropReason::BadRecord)
 }
 
@@ -284,6 +318,7 @@ fn load_and_seal(
         .seal_pages(pages, &hdr.aad(rcd_sn), &nonce)
         .map_err(|e| match e {
             SealError::Busy | SealError::Pending | SealError::Failed => DropReason::Engine,
+            SealError::NoMem => DropReason::NoMem,
         })?;
     stats.inc(Stat::TxCipherRecords);
     stats.add(Stat::TxCipherBytes, hdr.plaintext_len as u64);

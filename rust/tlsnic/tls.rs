@@ -224,6 +224,74 @@ impl Record<'_> {
 /// Largest number of fragments of a record (`MAX_SKB_FRAGS`).
 pub(crate) const MAX_FRAGS: usize = bindings::TLSNIC_MAX_SKB_FRAGS as usize;
 
+/// A block of pages holding one sealed record (an order-3 compound page, 32 KiB, enough for
+/// the largest record). The device's record buffer: encrypted into while private, then its
+/// spans are attached to outgoing skbs by reference, each taking a page reference, so a block
+/// lives until the last skb using it is freed.
+pub(crate) struct SealPage(NonNull<bindings::page>);
+
+// SAFETY: a page reference may be held and dropped from any context.
+unsafe impl Send for SealPage {}
+// SAFETY: shared access only reads the page.
+unsafe impl Sync for SealPage {}
+
+impl SealPage {
+    const ORDER: u32 = 3;
+    /// Bytes in the block.
+    pub(crate) const SIZE: usize = 4096 << Self::ORDER;
+
+    /// Allocates a block (atomic context). `None` when out of memory.
+    pub(crate) fn alloc() -> Option<Self> {
+        // SAFETY: plain page allocation.
+        NonNull::new(unsafe { bindings::tlsnic_alloc_seal_page(Self::ORDER) }).map(Self)
+    }
+
+    /// Whether skbs still reference the block (it must not be written then).
+    pub(crate) fn is_shared(&self) -> bool {
+        // SAFETY: we hold a reference, so the page is live.
+        unsafe { bindings::tlsnic_page_ref_count(self.0.as_ptr()) > 1 }
+    }
+
+    /// The block's bytes, for reading.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: the block is `SIZE` bytes of directly mapped memory (no highmem on the
+        // architectures tlsnic builds for: page_address of a GFP_ATOMIC page), live while we
+        // hold our reference. Holders of other references (skbs) only read it.
+        unsafe {
+            core::slice::from_raw_parts(
+                bindings::tlsnic_page_address(self.0.as_ptr()).cast::<u8>(),
+                Self::SIZE,
+            )
+        }
+    }
+
+    /// The block's bytes, for writing: only while no skb references it.
+    pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+        if self.is_shared() {
+            return None;
+        }
+        // SAFETY: as in `bytes`; ours is the only reference, and `&mut self` excludes our own
+        // readers.
+        Some(unsafe {
+            core::slice::from_raw_parts_mut(
+                bindings::tlsnic_page_address(self.0.as_ptr()).cast::<u8>(),
+                Self::SIZE,
+            )
+        })
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut bindings::page {
+        self.0.as_ptr()
+    }
+}
+
+impl core::ops::Drop for SealPage {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference; the block is freed with the last one.
+        unsafe { bindings::tlsnic_put_page(self.0.as_ptr()) }
+    }
+}
+
 /// One referenced page span.
 #[derive(Clone, Copy)]
 pub(crate) struct PageSpan {
@@ -377,6 +445,27 @@ impl SkBuff {
         unsafe { bindings::tlsnic_skb_csum_partial(self.as_raw()) }
     }
 
+    /// A new skb with this skb's headers and metadata, whose payload (of the same length) is
+    /// then attached by reference to sealed record blocks ([`RewriteSkb::append_page`]).
+    /// `None` when out of memory.
+    pub(crate) fn copy_for_frags(&self, hdr_len: u32) -> Option<RewriteSkb> {
+        if hdr_len > self.len() {
+            return None;
+        }
+        // SAFETY: we hold a valid skb; `hdr_len` is within it.
+        let nskb = unsafe { bindings::tlsnic_skb_copy_headers(self.as_raw(), hdr_len) };
+        // SAFETY: a non-null result is a new skb we own.
+        let skb = unsafe { SkBuff::from_raw(nskb) }?;
+        Some(RewriteSkb {
+            skb,
+            hdr_len,
+            filled: 0,
+            target: self.len() - hdr_len,
+            frags: true,
+            _p: PhantomData,
+        })
+    }
+
     /// A new linear skb with this skb's headers and metadata and room for a payload of the same
     /// length, for the encrypted copy. `None` when out of memory.
     pub(crate) fn copy_for_rewrite(&self, hdr_len: u32) -> Option<RewriteSkb> {
@@ -391,6 +480,8 @@ impl SkBuff {
             skb,
             hdr_len,
             filled: 0,
+            target: self.len() - hdr_len,
+            frags: false,
             _p: PhantomData,
         })
     }
@@ -403,18 +494,41 @@ pub(crate) struct RewriteSkb {
     hdr_len: u32,
     /// Payload bytes written so far.
     filled: u32,
+    /// Payload bytes to write.
+    target: u32,
+    /// Payload attached as page fragments rather than copied.
+    frags: bool,
     _p: PhantomData<*mut ()>,
 }
 
 impl RewriteSkb {
     /// Payload bytes still to write.
     pub(crate) fn remaining(&self) -> u32 {
-        self.skb.len() - self.hdr_len - self.filled
+        self.target - self.filled
     }
 
-    /// Appends `src` to the payload. Returns `false` (writing nothing) if it does not fit.
+    /// Attaches `[off, off + len)` of `page` to the payload by reference (fragment mode).
+    /// Returns `false` (attaching nothing) if it does not fit or the skb has no fragment slot
+    /// left.
+    pub(crate) fn append_page(&mut self, page: &SealPage, off: usize, len: u32) -> bool {
+        if !self.frags || len > self.remaining() || off + len as usize > SealPage::SIZE {
+            return false;
+        }
+        // SAFETY: we own the skb; the span is within the block, on which the skb takes its own
+        // reference.
+        if !unsafe {
+            bindings::tlsnic_skb_add_page_frag(self.skb.as_raw(), page.as_raw(), off as u32, len)
+        } {
+            return false;
+        }
+        self.filled += len;
+        true
+    }
+
+    /// Appends a copy of `src` to the payload (copy mode). Returns `false` (writing nothing) if
+    /// it does not fit.
     pub(crate) fn append(&mut self, src: &[u8]) -> bool {
-        if src.len() > self.remaining() as usize {
+        if self.frags || src.len() > self.remaining() as usize {
             return false;
         }
         // SAFETY: the skb is linear with room for `hdr_len + payload` bytes in its head
