@@ -206,18 +206,22 @@ int tlsnic_page_ref_count(struct page *page)
 }
 
 /*
- * A new skb holding only @skb's headers and metadata; the payload is then
- * attached as page fragments (tlsnic_skb_add_page_frag).
+ * A new skb with @skb's headers and metadata, for the encrypted copy (the
+ * original's fragments are the retransmit copy and are never written). With
+ * @linear, its head has room for the whole payload, which the caller fills;
+ * otherwise it holds only the headers and the payload is then attached as page
+ * fragments (tlsnic_skb_add_page_frag).
  */
-struct sk_buff *tlsnic_skb_copy_headers(const struct sk_buff *skb, u32 hdr_len)
+struct sk_buff *tlsnic_skb_copy_headers(const struct sk_buff *skb, u32 hdr_len, bool linear)
 {
+	u32 len = linear ? skb->len : hdr_len;
 	struct sk_buff *nskb;
 
-	nskb = alloc_skb(skb_headroom(skb) + hdr_len, GFP_ATOMIC | __GFP_NOWARN);
+	nskb = alloc_skb(skb_headroom(skb) + len, GFP_ATOMIC | __GFP_NOWARN);
 	if (!nskb)
 		return NULL;
 	skb_reserve(nskb, skb_headroom(skb));
-	skb_put(nskb, hdr_len);
+	skb_put(nskb, len);
 	if (skb_copy_bits(skb, 0, nskb->data, hdr_len)) {
 		kfree_skb(nskb);
 		return NULL;
@@ -240,29 +244,6 @@ bool tlsnic_skb_add_page_frag(struct sk_buff *skb, struct page *page, u32 off, u
 	skb->data_len += len;
 	skb->truesize += len;
 	return true;
-}
-
-/*
- * A new linear skb with @skb's headers and metadata and room for the payload,
- * for the encrypted copy (the original's fragments are the retransmit copy and
- * are never written). The caller fills the whole payload before sending.
- */
-struct sk_buff *tlsnic_skb_copy_for_rewrite(const struct sk_buff *skb, u32 hdr_len)
-{
-	struct sk_buff *nskb;
-
-	nskb = alloc_skb(skb_headroom(skb) + skb->len, GFP_ATOMIC | __GFP_NOWARN);
-	if (!nskb)
-		return NULL;
-	skb_reserve(nskb, skb_headroom(skb));
-	skb_put(nskb, skb->len);
-	if (skb_copy_bits(skb, 0, nskb->data, hdr_len)) {
-		kfree_skb(nskb);
-		return NULL;
-	}
-	skb_copy_header(nskb, skb);
-	tlsnic_skb_clear_decrypted(nskb);
-	return nskb;
 }
 
 bool tlsnic_skb_csum_partial(const struct sk_buff *skb)

@@ -63,9 +63,8 @@ void tlsnic_sg_set_page(struct scatterlist *sg, struct page *page, u32 len, u32 
 struct page *tlsnic_alloc_seal_page(unsigned int order);
 void *tlsnic_page_address(struct page *page);
 int tlsnic_page_ref_count(struct page *page);
-struct sk_buff *tlsnic_skb_copy_headers(const struct sk_buff *skb, u32 hdr_len);
+struct sk_buff *tlsnic_skb_copy_headers(const struct sk_buff *skb, u32 hdr_len, bool linear);
 bool tlsnic_skb_add_page_frag(struct sk_buff *skb, struct page *page, u32 off, u32 len);
-struct sk_buff *tlsnic_skb_copy_for_rewrite(const struct sk_buff *skb, u32 hdr_len);
 bool tlsnic_skb_csum_partial(const struct sk_buff *skb);
 void *tlsnic_skb_data(const struct sk_buff *skb);
 

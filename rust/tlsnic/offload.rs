@@ -238,12 +238,9 @@ fn build(
     stats: &Stats,
     frags: bool,
 ) -> Result<Option<SkBuff>, DropReason> {
-    let mut out = if frags {
-        skb.copy_for_frags(tx.hdr_len())
-    } else {
-        skb.copy_for_rewrite(tx.hdr_len())
-    }
-    .ok_or(DropReason::NoMem)?;
+    let mut out = skb
+        .copy_for_rewrite(tx.hdr_len(), frags)
+        .ok_or(DropReason::NoMem)?;
     let mut pos = 0u32;
     while pos < seg.len {
         let seq = seg.start.wrapping_add(pos);

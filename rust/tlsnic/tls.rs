@@ -445,15 +445,16 @@ impl SkBuff {
         unsafe { bindings::tlsnic_skb_csum_partial(self.as_raw()) }
     }
 
-    /// A new skb with this skb's headers and metadata, whose payload (of the same length) is
-    /// then attached by reference to sealed record blocks ([`RewriteSkb::append_page`]).
-    /// `None` when out of memory.
-    pub(crate) fn copy_for_frags(&self, hdr_len: u32) -> Option<RewriteSkb> {
+    /// A new skb with this skb's headers and metadata, for an encrypted copy of the payload
+    /// (same length). With `frags`, the payload is then attached by reference to sealed record
+    /// blocks ([`RewriteSkb::append_page`]); otherwise the skb is linear and the payload is
+    /// copied in ([`RewriteSkb::append`]). `None` when out of memory.
+    pub(crate) fn copy_for_rewrite(&self, hdr_len: u32, frags: bool) -> Option<RewriteSkb> {
         if hdr_len > self.len() {
             return None;
         }
         // SAFETY: we hold a valid skb; `hdr_len` is within it.
-        let nskb = unsafe { bindings::tlsnic_skb_copy_headers(self.as_raw(), hdr_len) };
+        let nskb = unsafe { bindings::tlsnic_skb_copy_headers(self.as_raw(), hdr_len, !frags) };
         // SAFETY: a non-null result is a new skb we own.
         let skb = unsafe { SkBuff::from_raw(nskb) }?;
         Some(RewriteSkb {
@@ -461,33 +462,13 @@ impl SkBuff {
             hdr_len,
             filled: 0,
             target: self.len() - hdr_len,
-            frags: true,
-            _p: PhantomData,
-        })
-    }
-
-    /// A new linear skb with this skb's headers and metadata and room for a payload of the same
-    /// length, for the encrypted copy. `None` when out of memory.
-    pub(crate) fn copy_for_rewrite(&self, hdr_len: u32) -> Option<RewriteSkb> {
-        if hdr_len > self.len() {
-            return None;
-        }
-        // SAFETY: we hold a valid skb; `hdr_len` is within it.
-        let nskb = unsafe { bindings::tlsnic_skb_copy_for_rewrite(self.as_raw(), hdr_len) };
-        // SAFETY: a non-null result is a new skb we own.
-        let skb = unsafe { SkBuff::from_raw(nskb) }?;
-        Some(RewriteSkb {
-            skb,
-            hdr_len,
-            filled: 0,
-            target: self.len() - hdr_len,
-            frags: false,
+            frags,
             _p: PhantomData,
         })
     }
 }
 
-/// A linear skb whose payload the driver fills in order (see [`SkBuff::copy_for_rewrite`]).
+/// An skb whose payload the driver fills in order (see [`SkBuff::copy_for_rewrite`]).
 /// The payload starts uninitialised; it can only be sent once every byte was written.
 pub(crate) struct RewriteSkb {
     skb: SkBuff,
