@@ -160,11 +160,6 @@ bool tlsnic_skb_tcp_payload(const struct sk_buff *skb, u32 *seq, u32 *hdr_len)
 	return true;
 }
 
-void tlsnic_frag_copy(const skb_frag_t *frag, u32 off, void *dst, u32 len)
-{
-	memcpy_from_page(dst, skb_frag_page(frag), skb_frag_off(frag) + off, len);
-}
-
 /* Takes a reference on @frag's page (__skb_frag_ref) and returns it with its span. */
 struct page *tlsnic_frag_get_page(const skb_frag_t *frag, u32 *off, u32 *len)
 {
@@ -227,7 +222,6 @@ struct sk_buff *tlsnic_skb_copy_headers(const struct sk_buff *skb, u32 hdr_len, 
 		return NULL;
 	}
 	skb_copy_header(nskb, skb);
-	tlsnic_skb_clear_decrypted(nskb);
 	return nskb;
 }
 
@@ -239,10 +233,7 @@ bool tlsnic_skb_add_page_frag(struct sk_buff *skb, struct page *page, u32 off, u
 	if (i >= MAX_SKB_FRAGS)
 		return false;
 	get_page(page);
-	skb_fill_page_desc(skb, i, page, off, len);
-	skb->len += len;
-	skb->data_len += len;
-	skb->truesize += len;
+	skb_add_rx_frag(skb, i, page, off, len, len);
 	return true;
 }
 
@@ -294,14 +285,4 @@ void tlsnic_sg_mark_end(struct scatterlist *sg)
 const char *tlsnic_crypto_aead_driver_name(struct crypto_aead *tfm)
 {
 	return crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm));
-}
-
-bool tlsnic_is_err(const void *ptr)
-{
-	return IS_ERR(ptr);
-}
-
-long tlsnic_ptr_err(const void *ptr)
-{
-	return PTR_ERR(ptr);
 }

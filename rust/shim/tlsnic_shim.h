@@ -55,7 +55,6 @@ struct tls_offload_context_tx *tlsnic_tls_offload_ctx_tx(struct tls_context *ctx
 unsigned long tlsnic_tls_tx_lock(struct tls_offload_context_tx *octx);
 void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long flags);
 bool tlsnic_skb_tcp_payload(const struct sk_buff *skb, u32 *seq, u32 *hdr_len);
-void tlsnic_frag_copy(const struct skb_frag *frag, u32 off, void *dst, u32 len);
 struct page *tlsnic_frag_get_page(const struct skb_frag *frag, u32 *off, u32 *len);
 void tlsnic_put_page(struct page *page);
 void tlsnic_page_copy(struct page *page, u32 off, void *dst, u32 len);
@@ -79,7 +78,5 @@ void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *src
 void tlsnic_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
 void tlsnic_sg_mark_end(struct scatterlist *sg);
 const char *tlsnic_crypto_aead_driver_name(struct crypto_aead *tfm);
-bool tlsnic_is_err(const void *ptr);
-long tlsnic_ptr_err(const void *ptr);
 
 #endif /* TLSNIC_SHIM_H */

@@ -27,6 +27,9 @@ use core::{
 };
 use kernel::{error::from_err_ptr, prelude::*, str::CStr, types::Opaque};
 
+// A record block holds the largest record.
+const _: () = assert!(MAX_RECORD <= SealPage::SIZE);
+
 /// Why a record was not sealed. The packet carrying it must be dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SealError {
@@ -43,8 +46,8 @@ pub(crate) enum SealError {
 /// State the crypto driver may use while a request is in flight: heap-allocated so its address
 /// is stable, and freed only once nothing is in flight.
 struct Inner {
-    /// The additional data (kmalloc'ed, for the scatterlists).
-    buf: KVec<u8>,
+    /// The additional data (in this kmalloc'ed allocation, so scatterlists can point at it).
+    aad: [u8; AAD_LEN],
     /// The record block being sealed or served.
     page: Option<SealPage>,
     /// Salt and explicit nonce of the record being sealed.
@@ -73,15 +76,13 @@ unsafe impl Send for RecordSealer {}
 unsafe impl Sync for RecordSealer {}
 
 impl RecordSealer {
-    /// Allocates transform `alg` (e.g. `gcm(aes)`), keys it with `key` and prepares a buffer
-    /// for records of up to [`MAX_RECORD`] bytes. Process context only.
+    /// Allocates transform `alg` (e.g. `gcm(aes)`), keys it with `key` and allocates a first
+    /// record block. Process context only.
     pub(crate) fn new(alg: &CStr, key: &[u8]) -> Result<Self> {
-        let mut buf = KVec::new();
-        buf.extend_with(AAD_LEN, 0u8, GFP_KERNEL)?;
         let page = SealPage::alloc().ok_or(ENOMEM)?;
         let inner = KBox::new(
             Inner {
-                buf,
+                aad: [0; AAD_LEN],
                 page: Some(page),
                 iv: [0; 16],
                 // SAFETY: an all-zero `scatterlist` is its "unset" value; `sg_init_table` below
@@ -146,13 +147,15 @@ impl RecordSealer {
         self.inner.page.as_ref().ok_or(SealError::NoMem)
     }
 
-    /// Seals the record held in `src` into the record area, reading the plaintext straight from
-    /// the record's pages (no intermediate copy): the header and explicit nonce are copied, the
-    /// plaintext is encrypted into the area and the tag follows it. `src` stays referenced
-    /// until the next request, so an asynchronous implementation may still read it.
+    /// Seals the record held in `src` into a private record block, reading the plaintext
+    /// straight from the record's pages (no intermediate copy): `prepend` (the record's header and
+    /// explicit nonce, already read by the caller) is written first, then the ciphertext and the
+    /// tag. `src` stays referenced until the next request, so an asynchronous implementation may
+    /// still read it.
     pub(crate) fn seal_pages(
         &mut self,
         src: RecordPages,
+        prepend: &[u8; PREPEND_LEN],
         aad: &[u8; AAD_LEN],
         nonce: &[u8; NONCE_LEN],
     ) -> Result<(), SealError> {
@@ -169,27 +172,20 @@ impl RecordSealer {
         inner.src_pages = None;
         // A block that skbs still reference keeps its record; seal into a fresh one.
         if inner.page.as_ref().map_or(true, |p| p.is_shared()) {
-            inner.page = None;
             inner.page = Some(SealPage::alloc().ok_or(SealError::NoMem)?);
         }
-        let dst = inner
-            .page
-            .as_mut()
-            .and_then(|p| p.bytes_mut())
-            .ok_or(SealError::NoMem)?;
-        if len > dst.len() || !src.copy_prefix(&mut dst[..PREPEND_LEN]) {
-            return Err(SealError::Failed);
-        }
-        inner.buf[..AAD_LEN].copy_from_slice(aad);
+        let block = inner.page.as_mut().and_then(|p| p.bytes_mut());
+        block.ok_or(SealError::NoMem)?[..PREPEND_LEN].copy_from_slice(prepend);
+        inner.aad = *aad;
         inner.iv[..NONCE_LEN].copy_from_slice(nonce);
-        let base = inner.buf.as_mut_ptr();
+        let aad_ptr = inner.aad.as_ptr();
         let ssg: *mut bindings::scatterlist = inner.src_sg.get().cast();
         // SAFETY: `src_sg` has `MAX_FRAGS + 1` entries: the additional data, then at most
-        // `MAX_FRAGS` page spans (a record has at most that many fragments). The spans skip the
-        // record's first `PREPEND_LEN` bytes and stop after `pt_len` plaintext bytes.
+        // `MAX_FRAGS` page spans (a record has no more fragments), skipping the record's first
+        // `PREPEND_LEN` bytes and stopping after `pt_len` plaintext bytes.
         unsafe {
             bindings::sg_init_table(ssg, (MAX_FRAGS + 1) as u32);
-            bindings::tlsnic_sg_set_buf(ssg, base.cast(), AAD_LEN as u32);
+            bindings::tlsnic_sg_set_buf(ssg, aad_ptr.cast(), AAD_LEN as u32);
             let mut n = 1usize;
             let (mut skip, mut want) = (PREPEND_LEN as u32, pt_len as u32);
             for (page, off, flen) in src.spans() {
@@ -215,23 +211,20 @@ impl RecordSealer {
         self.submit(ssg, pt_len)
     }
 
-    /// Points the destination table at the record area and runs the request with source `src`
-    /// (the page table of `seal_pages`).
+    /// Points the destination table at the additional data and the private record block and
+    /// runs the (idle) request with source `src`, the page table of `seal_pages`.
     fn submit(&mut self, src: *mut bindings::scatterlist, pt_len: usize) -> Result<(), SealError> {
         let inner = &mut *self.inner;
-        let base = inner.buf.as_mut_ptr();
+        let aad_ptr = inner.aad.as_ptr();
         let page = inner.page.as_ref().ok_or(SealError::NoMem)?.as_raw();
         let dst: *mut bindings::scatterlist = inner.sg.get().cast();
         let flag: *const AtomicBool = &inner.inflight;
         inner.inflight.store(true, Ordering::Release);
-        // SAFETY: `dst` has two initialised entries: the additional data in `buf`, a kmalloc'ed
-        // buffer, then room for ciphertext and tag in the record block (private: checked by
-        // `seal_pages`; `PREPEND_LEN + pt_len + TAG_LEN <= MAX_RECORD < SealPage::SIZE`). Both
-        // live as long as `self`, and `Drop` waits for an asynchronous request before freeing. `src` is the page table whose pages
-        // `src_pages` keeps referenced. `iv` is in the same stable allocation. The request is
-        // idle (checked by the callers), so it may be reprogrammed.
+        // SAFETY: `dst` (two entries), `aad`, `iv`, the block and the `src` pages all live in or
+        // are referenced by `inner` until `Drop`, which waits for an asynchronous request; the
+        // span fits the block (`MAX_RECORD <= SealPage::SIZE`) and the request is idle.
         let rc = unsafe {
-            bindings::tlsnic_sg_set_buf(dst, base.cast(), AAD_LEN as u32);
+            bindings::tlsnic_sg_set_buf(dst, aad_ptr.cast(), AAD_LEN as u32);
             bindings::tlsnic_sg_set_page(
                 dst.add(1),
                 page,
@@ -266,7 +259,7 @@ impl RecordSealer {
     ///
     /// # Safety
     ///
-    /// `data` is the `inflight` flag of a live [`Inner`] (set in [`RecordSealer::seal`]).
+    /// `data` is the `inflight` flag of a live [`Inner`] (set in [`RecordSealer::submit`]).
     unsafe extern "C" fn complete(data: *mut c_void, err: c_int) {
         if err == -(bindings::EINPROGRESS as c_int) {
             // A backlogged request started; the final completion follows.
@@ -294,7 +287,7 @@ impl Drop for RecordSealer {
         }
         // Plaintext is only ever read from the socket's pages, never copied here; the block holds
         // ciphertext and skbs may still reference it (it is freed with the last reference).
-        tls12::wipe(&mut self.inner.buf);
+        tls12::wipe(&mut self.inner.aad);
         tls12::wipe(&mut self.inner.iv);
         self.inner.src_pages = None;
         self.inner.page = None;

@@ -56,7 +56,7 @@ struct TxState {
     /// The record sealed in `sealer`'s buffer, if any.
     cached: Option<Span>,
     /// One past the highest sequence number sent, to recognise retransmissions.
-    high_seq: Option<u32>,
+    high_seq: u32,
 }
 
 /// Creates the transmit state of a flow (`tls_dev_add`, transmit direction).
@@ -96,7 +96,7 @@ pub(crate) fn add_tx(
             state <- new_spinlock!(TxState {
                 sealer,
                 cached: None,
-                high_seq: Some(start_seq),
+                high_seq: start_seq,
             }),
         }),
         GFP_KERNEL,
@@ -130,8 +130,11 @@ pub(crate) fn resync(stats: &Stats, dir: Direction) -> Result {
     }
 }
 
-/// Why a segment was dropped.
+/// Why a segment was not encrypted.
 enum DropReason {
+    /// Its first byte precedes the start of offload (the start marker ends at this sequence
+    /// number): it was encrypted in software, and goes out untouched if wholly before it.
+    BeforeOffload(u32),
     NoSync,
     Bypass,
     BadRecord,
@@ -143,7 +146,8 @@ impl DropReason {
     fn stat(&self) -> Stat {
         match self {
             DropReason::NoSync => Stat::TxDropNoSyncData,
-            DropReason::Bypass => Stat::TxDropBypassReq,
+            // Only reaches the counters when the marker shows up inside a segment.
+            DropReason::Bypass | DropReason::BeforeOffload(_) => Stat::TxDropBypassReq,
             DropReason::BadRecord => Stat::TxDropBadRecord,
             DropReason::Engine => Stat::TxDropEngine,
             DropReason::NoMem => Stat::TxDropNoMem,
@@ -153,11 +157,8 @@ impl DropReason {
 
 /// Transmit hook: returns the skb to put on the wire (the original, or its encrypted copy), or
 /// `None` if it was dropped (counted).
-pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
-    dev: &Device<T>,
-    stats: &Stats,
-    skb: SkBuff,
-) -> Option<SkBuff> {
+pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(dev: &Device<T>, skb: SkBuff) -> Option<SkBuff> {
+    let stats = T::stats(dev);
     let Some(tx) = skb.tls_tx(dev) else {
         return Some(skb);
     };
@@ -195,17 +196,22 @@ fn encrypt(
         len: tx.payload_len(),
     };
     let mut st = flow.state.lock();
-    if let Some(high) = st.high_seq {
-        if tls12::seq_before(seg.start, high) {
-            stats.inc(Stat::TxOoo);
-        }
+    if tls12::seq_before(seg.start, st.high_seq) {
+        stats.inc(Stat::TxOoo);
     }
-    // Data queued before offload started was encrypted in software: pass it on untouched.
-    if let Some(end_seq) = marker_before(tx, seg.start) {
-        return match tls12::check_marker(seg.start, seg.len, end_seq) {
-            MarkerCheck::Bypass => Ok(None),
-            MarkerCheck::Mixed => Err(DropReason::Bypass),
-        };
+    // Seal the record holding the first byte, unless it is the cached one. The same lookup
+    // finds data queued before offload started, which was encrypted in software.
+    if !st.cached.is_some_and(|c| c.contains(seg.start)) {
+        match load_and_seal(&mut st, tx, seg.start, &flow.salt, stats) {
+            Ok(_) => {}
+            Err(DropReason::BeforeOffload(end_seq)) => {
+                return match tls12::check_marker(seg.start, seg.len, end_seq) {
+                    MarkerCheck::Bypass => Ok(None),
+                    MarkerCheck::Mixed => Err(DropReason::Bypass),
+                };
+            }
+            Err(e) => return Err(e),
+        }
     }
     if !skb.csum_partial() {
         // Rewriting the payload would invalidate a checksum already computed in software.
@@ -219,11 +225,9 @@ fn encrypt(
             build(&mut st, skb, tx, seg, &flow.salt, stats, false)?.ok_or(DropReason::BadRecord)?
         }
     };
-    let end = seg.end();
-    st.high_seq = match st.high_seq {
-        Some(high) if tls12::seq_before(end, high) => Some(high),
-        _ => Some(end),
-    };
+    if !tls12::seq_before(seg.end(), st.high_seq) {
+        st.high_seq = seg.end();
+    }
     Ok(Some(out))
 }
 
@@ -266,14 +270,6 @@ fn build(
     out.into_skb().map(Some).ok_or(DropReason::BadRecord)
 }
 
-/// If `seq` precedes the start of offload, the start marker's sequence number.
-fn marker_before(tx: &TxSkb<'_, TxFlow>, seq: u32) -> Option<u32> {
-    tx.with_record(seq, |l| match l {
-        Lookup::Marker { end_seq } => Some(end_seq),
-        _ => None,
-    })
-}
-
 /// Seals the record holding `seq` into the record buffer, reading it from the socket's pages.
 fn load_and_seal(
     st: &mut TxState,
@@ -285,9 +281,7 @@ fn load_and_seal(
     st.cached = None;
     let (span, rcd_sn, pages) = tx.with_record(seq, |l| match l {
         Lookup::Missing => Err(DropReason::NoSync),
-        // A start marker after data handed to the device: cannot happen for a well-formed
-        // stream; never guess.
-        Lookup::Marker { .. } => Err(DropReason::Bypass),
+        Lookup::Marker { end_seq } => Err(DropReason::BeforeOffload(end_seq)),
         Lookup::Record(r) => {
             let span = Span {
                 start: r.start_seq(),
@@ -312,7 +306,7 @@ fn load_and_seal(
         RecordHeader::parse(&prepend, span.len as usize).map_err(|_| DropReason::BadRecord)?;
     let nonce = tls12::nonce(salt, &prepend[tls12::HEADER_LEN..]);
     st.sealer
-        .seal_pages(pages, &hdr.aad(rcd_sn), &nonce)
+        .seal_pages(pages, &prepend, &hdr.aad(rcd_sn), &nonce)
         .map_err(|e| match e {
             SealError::Busy | SealError::Pending | SealError::Failed => DropReason::Engine,
             SealError::NoMem => DropReason::NoMem,

@@ -91,7 +91,7 @@ impl Driver for Pair {
         };
         // Inline TLS: plaintext records of offloaded sockets are encrypted here; a segment that
         // cannot be encrypted is dropped, never sent in clear.
-        let Some(mut skb) = offload::xmit(dev, &dev.data().stats, skb) else {
+        let Some(mut skb) = offload::xmit(dev, skb) else {
             dev.count_tx_dropped();
             return;
         };

@@ -9,7 +9,7 @@
 
 use crate::bindings;
 use crate::netdev::{Device, Driver, SkBuff};
-use core::{ffi::c_void, marker::PhantomData, pin::Pin, ptr::NonNull};
+use core::{ffi::c_void, pin::Pin, ptr::NonNull};
 use kernel::{prelude::*, types::Opaque};
 
 /// Offload direction (`enum tls_offload_ctx_dir`).
@@ -238,7 +238,7 @@ unsafe impl Sync for SealPage {}
 impl SealPage {
     const ORDER: u32 = 3;
     /// Bytes in the block.
-    pub(crate) const SIZE: usize = 4096 << Self::ORDER;
+    pub(crate) const SIZE: usize = kernel::page::PAGE_SIZE << Self::ORDER;
 
     /// Allocates a block (atomic context). `None` when out of memory.
     pub(crate) fn alloc() -> Option<Self> {
@@ -419,10 +419,9 @@ impl SkBuff {
         // SAFETY: the skb holds a reference on its socket's write memory, which keeps the socket
         // and its TLS context (freed from `sk_destruct`) alive while we hold the skb.
         let ctx = unsafe { TlsContext::from_raw(ctx) };
-        // SAFETY: the socket is device-offloaded to `dev` (so the transmit offload context exists
-        // and its slot holds this driver's `TxFlow`, stored by `tls_dev_add`); `tls_dev_del`,
-        // which takes the flow, runs only after the socket stops transmitting through `dev`
-        // (socket destruction, or `tls_device_down` after `synchronize_net`).
+        // SAFETY: offloaded to `dev`, so the slot holds this driver's `TxFlow`; `tls_dev_del`
+        // takes it only once the socket no longer transmits through `dev` (socket destruction,
+        // or `tls_device_down` after `synchronize_net`).
         let flow = unsafe { ctx.flow::<T::TxFlow>(Direction::Tx) }?;
         let (mut seq, mut hdr_len) = (0u32, 0u32);
         // SAFETY: valid skb and out pointers.
@@ -463,7 +462,6 @@ impl SkBuff {
             filled: 0,
             target: self.len() - hdr_len,
             frags,
-            _p: PhantomData,
         })
     }
 }
@@ -479,7 +477,6 @@ pub(crate) struct RewriteSkb {
     target: u32,
     /// Payload attached as page fragments rather than copied.
     frags: bool,
-    _p: PhantomData<*mut ()>,
 }
 
 impl RewriteSkb {
@@ -495,11 +492,11 @@ impl RewriteSkb {
         if !self.frags || len > self.remaining() || off + len as usize > SealPage::SIZE {
             return false;
         }
-        // SAFETY: we own the skb; the span is within the block, on which the skb takes its own
-        // reference.
-        if !unsafe {
-            bindings::tlsnic_skb_add_page_frag(self.skb.as_raw(), page.as_raw(), off as u32, len)
-        } {
+        let skb = self.skb.as_raw();
+        // SAFETY: we own the skb; the span is within the block, which the skb references.
+        let added =
+            unsafe { bindings::tlsnic_skb_add_page_frag(skb, page.as_raw(), off as u32, len) };
+        if !added {
             return false;
         }
         self.filled += len;
@@ -512,10 +509,8 @@ impl RewriteSkb {
         if self.frags || src.len() > self.remaining() as usize {
             return false;
         }
-        // SAFETY: the skb is linear with room for `hdr_len + payload` bytes in its head
-        // (allocated by `tlsnic_skb_copy_for_rewrite`) and we own it; the destination range
-        // `[hdr_len + filled, + src.len())` is within it (checked above) and does not overlap
-        // `src`, which is not part of this new skb.
+        // SAFETY: we own the skb, linear with room for the whole payload after `hdr_len`
+        // (`tlsnic_skb_copy_headers`); `[hdr_len + filled, + src.len())` fits (checked above).
         unsafe {
             let data = bindings::tlsnic_skb_data(self.skb.as_raw()).cast::<u8>();
             let dst = data.add((self.hdr_len + self.filled) as usize);

@@ -23,16 +23,6 @@ unload() { rmmod tlsnic; }
 in_a() { ip netns exec "$NS_A" "$@"; }
 in_b() { ip netns exec "$NS_B" "$@"; }
 
-# retry N CMD...: run CMD until it succeeds, at most N times, 0.2 s apart.
-retry() {
-	local n=$1; shift
-	while ! "$@" 2>/dev/null; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.2
-	done
-}
-
 # wait_until N 'SHELL CONDITION': evaluate the condition (afresh each time) until it holds, at
 # most N times, 0.2 s apart.
 wait_until() {
@@ -42,6 +32,12 @@ wait_until() {
 		[ "$n" -gt 0 ] || return 1
 		sleep 0.2
 	done
+}
+
+# retry N CMD...: run CMD until it succeeds, at most N times, 0.2 s apart.
+retry() {
+	local n=$1; shift
+	wait_until "$n" "$(printf '%q ' "$@")"
 }
 
 # carrier DEV [NS]: prints 1 or 0

@@ -8,23 +8,11 @@
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm, Nonce, Tag};
+mod common;
+
+use common::Rng;
 use tlsnic_core::gcm::Gcm;
 use tlsnic_core::tls12::{self, FlowKeys, RecordHeader, Span, OVERHEAD, PREPEND_LEN, TAG_LEN};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// The raw `tls12_crypto_info_aes_gcm_{128,256}` a socket would pass.
 fn crypto_info(key: &[u8], salt: [u8; 4], iv: [u8; 8], rec_seq: u64) -> Vec<u8> {
@@ -96,19 +84,19 @@ fn device_records_open_in_an_independent_receiver() {
     let mut rng = Rng(0x7157);
     for case in 0..200 {
         let key: Vec<u8> = (0..if case % 2 == 0 { 16 } else { 32 })
-            .map(|_| rng.next() as u8)
+            .map(|_| rng.next_u64() as u8)
             .collect();
-        let salt = (rng.next() as u32).to_be_bytes();
-        let rec_seq = rng.below(1 << 40);
+        let salt = (rng.next_u64() as u32).to_be_bytes();
+        let rec_seq = rng.below(1 << 40) as u64;
         let keys = FlowKeys::parse(&crypto_info(&key, salt, [9; 8], rec_seq)).unwrap();
         assert_eq!(keys.rec_seq, rec_seq);
         let len = match case % 5 {
             0 => 0,
             1 => 1,
             2 => tls12::MAX_PLAINTEXT,
-            _ => rng.below(tls12::MAX_PLAINTEXT as u64 + 1) as usize,
+            _ => rng.below(tls12::MAX_PLAINTEXT + 1),
         };
-        let plaintext: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let plaintext: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
         let sn = rec_seq + case;
         let ctype = [23u8, 21, 22][case as usize % 3];
         let mut rec = framed(ctype, sn, &plaintext);
@@ -144,14 +132,14 @@ fn any_segmentation_reassembles_the_record_stream() {
         let mut records = Vec::new();
         let mut seq = start;
         for _ in 0..20 {
-            let len = OVERHEAD as u32 + rng.below(3000) as u32;
+            let len = (OVERHEAD + rng.below(3000)) as u32;
             records.push((Span { start: seq, len }, stream.len()));
-            stream.extend((0..len).map(|_| rng.next() as u8));
+            stream.extend((0..len).map(|_| rng.next_u64() as u8));
             seq = seq.wrapping_add(len);
         }
         let mut pos = 0usize;
         while pos < stream.len() {
-            let n = (1 + rng.below(9000) as usize).min(stream.len() - pos);
+            let n = (1 + rng.below(9000)).min(stream.len() - pos);
             let seg = Span {
                 start: start.wrapping_add(pos as u32),
                 len: n as u32,
