@@ -5,7 +5,7 @@
 # (KASAN, lockdep, kmemleak) kernel. Installs and builds whatever is missing first.
 # Ends with the summary line "N passed, N failed" over both parts.
 #
-#   scripts/check.sh [GUEST_TEST_FILTER]
+#   scripts/check.sh [GUEST_TEST_REGEX]     # e.g. "18|19" runs only the matching guest tests
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

@@ -5,7 +5,7 @@
 # test, and fails a test whose run leaves a BUG, WARNING, KASAN, lockdep or other kernel report
 # in the log. Ends with a kmemleak scan and the summary line "N passed, N failed".
 #
-#   tests/run-guest.sh TLSNIC_KO [TEST_NAME_FILTER]
+#   tests/run-guest.sh TLSNIC_KO [TEST_NAME_REGEX]
 set -uo pipefail
 
 export TLSNIC_KO=${1:?usage: run-guest.sh path/to/tlsnic.ko [filter]}
@@ -33,7 +33,7 @@ udevadm control --exit 2>/dev/null || true
 
 tests=()
 for t in "$here"/guest/[0-9]*.sh; do
-	[ -n "$filter" ] && [[ $(basename "$t") != *$filter* ]] && continue
+	[ -n "$filter" ] && ! [[ $(basename "$t") =~ $filter ]] && continue
 	tests+=("$t")
 done
 echo "1..$(( ${#tests[@]} + have_kmemleak ))"

@@ -4,10 +4,13 @@
  * Rust side, and the module parameter. Keep this file free of logic.
  */
 #include <crypto/aead.h>
+#include <linux/debugfs.h>
 #include <linux/etherdevice.h>
 #include <linux/highmem.h>
 #include <linux/scatterlist.h>
 #include <linux/tcp.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/tls.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
@@ -285,4 +288,107 @@ void tlsnic_sg_mark_end(struct scatterlist *sg)
 const char *tlsnic_crypto_aead_driver_name(struct crypto_aead *tfm)
 {
 	return crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm));
+}
+
+void tlsnic_spin_lock_bh(struct spinlock *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void tlsnic_spin_unlock_bh(struct spinlock *lock)
+{
+	spin_unlock_bh(lock);
+}
+
+/*
+ * The connection of a TCP socket from its own side; IPv4 addresses come out
+ * IPv4-mapped, as an AF_INET6 socket talking IPv4 already holds them.
+ */
+bool tlsnic_sock_flow_key(const struct sock *sk, u8 *remote, u8 *local, u16 *remote_port,
+			  u16 *local_port)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return false;
+	switch (sk->sk_family) {
+	case AF_INET:
+		ipv6_addr_set_v4mapped(inet->inet_daddr, (struct in6_addr *)remote);
+		ipv6_addr_set_v4mapped(inet->inet_rcv_saddr, (struct in6_addr *)local);
+		break;
+#if IS_ENABLED(CONFIG_IPV6)
+	case AF_INET6:
+		memcpy(remote, &sk->sk_v6_daddr, 16);
+		memcpy(local, &sk->sk_v6_rcv_saddr, 16);
+		break;
+#endif
+	default:
+		return false;
+	}
+	*remote_port = ntohs(inet->inet_dport);
+	*local_port = ntohs(inet->inet_sport);
+	return true;
+}
+
+u64 tlsnic_sock_net_cookie(const struct sock *sk)
+{
+	return sock_net(sk)->net_cookie;
+}
+
+u64 tlsnic_dev_net_cookie(const struct net_device *dev)
+{
+	return dev_net(dev)->net_cookie;
+}
+
+void tlsnic_tls_rx_resync_next_hint(struct sock *sk)
+{
+	tls_offload_rx_resync_set_type(sk, TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT);
+}
+
+void tlsnic_skb_set_decrypted(struct sk_buff *skb)
+{
+	skb->decrypted = 1;
+}
+
+/* The TCP checksum is known good or left to the device: payload may be rewritten. */
+bool tlsnic_skb_csum_trusted(const struct sk_buff *skb)
+{
+	return skb->ip_summed == CHECKSUM_PARTIAL || skb->ip_summed == CHECKSUM_UNNECESSARY;
+}
+
+bool tlsnic_skb_copy_bits(const struct sk_buff *skb, u32 off, void *dst, u32 len)
+{
+	return skb_copy_bits(skb, off, dst, len) == 0;
+}
+
+struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb)
+{
+	return skb_clone(skb, GFP_ATOMIC);
+}
+
+struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb)
+{
+	return skb_copy(skb, GFP_ATOMIC);
+}
+
+struct dentry *tlsnic_debugfs_dir(const char *name, struct dentry *parent)
+{
+	struct dentry *d = debugfs_create_dir(name, parent);
+
+	return IS_ERR(d) ? NULL : d;
+}
+
+void tlsnic_debugfs_u32(const char *name, struct dentry *dir, u32 *value)
+{
+	debugfs_create_u32(name, 0600, dir, value);
+}
+
+void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value)
+{
+	debugfs_create_u64(name, 0600, dir, value);
+}
+
+void tlsnic_debugfs_remove(struct dentry *dentry)
+{
+	debugfs_remove(dentry);
 }

@@ -12,6 +12,8 @@
 #include <linux/types.h>
 
 struct aead_request;
+struct dentry;
+struct spinlock;
 struct skb_frag;
 struct crypto_aead;
 struct net;
@@ -78,5 +80,25 @@ void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *src
 void tlsnic_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
 void tlsnic_sg_mark_end(struct scatterlist *sg);
 const char *tlsnic_crypto_aead_driver_name(struct crypto_aead *tfm);
+
+/* Receive offload and the virtual wire. */
+void tlsnic_spin_lock_bh(struct spinlock *lock);
+void tlsnic_spin_unlock_bh(struct spinlock *lock);
+bool tlsnic_sock_flow_key(const struct sock *sk, u8 *remote, u8 *local, u16 *remote_port,
+			  u16 *local_port);
+u64 tlsnic_sock_net_cookie(const struct sock *sk);
+u64 tlsnic_dev_net_cookie(const struct net_device *dev);
+void tlsnic_tls_rx_resync_next_hint(struct sock *sk);
+void tlsnic_skb_set_decrypted(struct sk_buff *skb);
+bool tlsnic_skb_csum_trusted(const struct sk_buff *skb);
+bool tlsnic_skb_copy_bits(const struct sk_buff *skb, u32 off, void *dst, u32 len);
+struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb);
+struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb);
+
+/* debugfs (include/linux/debugfs.h); NULL instead of error pointers. */
+struct dentry *tlsnic_debugfs_dir(const char *name, struct dentry *parent);
+void tlsnic_debugfs_u32(const char *name, struct dentry *dir, u32 *value);
+void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value);
+void tlsnic_debugfs_remove(struct dentry *dentry);
 
 #endif /* TLSNIC_SHIM_H */

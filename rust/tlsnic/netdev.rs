@@ -22,7 +22,7 @@
 
 use crate::bindings;
 use crate::tls::{Direction, TlsContext};
-use crate::tlsnic_core::{ifname::IfName, stats};
+use crate::tlsnic_core::{ifname::IfName, packet::FlowKey, stats};
 use core::{
     marker::PhantomData,
     mem::{self, ManuallyDrop},
@@ -73,6 +73,8 @@ pub(crate) mod features {
     pub(crate) const GSO_ENCAP_ALL: u64 = b::TLSNIC_NETIF_F_GSO_ENCAP_ALL;
     /// kTLS transmit offload (`tls-hw-tx-offload`).
     pub(crate) const HW_TLS_TX: u64 = b::TLSNIC_NETIF_F_HW_TLS_TX;
+    /// kTLS receive offload (`tls-hw-rx-offload`).
+    pub(crate) const HW_TLS_RX: u64 = b::TLSNIC_NETIF_F_HW_TLS_RX;
 }
 
 // ethtool copies counter names in `ETH_GSTRING_LEN` slots; the core crate checks the names fit.
@@ -283,9 +285,40 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// workqueue after the socket was closed).
     fn tls_del_tx(dev: &Device<Self>, flow: Pin<KBox<Self::TxFlow>>);
 
-    /// `tlsdev_ops.tls_dev_resync`: the core tells the device that record `rcd_sn` starts at
-    /// TCP sequence number `seq`.
-    fn tls_resync(dev: &Device<Self>, dir: Direction, seq: u32, rcd_sn: u64) -> Result;
+    /// `tlsdev_ops.tls_dev_resync` for transmit: the core tells the device that record `rcd_sn`
+    /// starts at TCP sequence number `seq`.
+    fn tls_resync_tx(dev: &Device<Self>, seq: u32, rcd_sn: u64) -> Result;
+
+    /// Per-flow state of a receive-offloaded socket. Kept pinned in the socket's TLS
+    /// driver-state slot from `tls_dev_add` to `tls_dev_del`.
+    type RxFlow: Send + Sync + 'static;
+
+    /// `tlsdev_ops.tls_dev_add` for receive: as [`Driver::tls_add_tx`]; `sock` identifies the
+    /// connection (the receive path finds the flow from the packet's headers), `start_seq` is the
+    /// TCP sequence number of the first record the device is responsible for.
+    fn tls_add_rx(
+        dev: &Device<Self>,
+        sock: &SocketId,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<Pin<KBox<Self::RxFlow>>>;
+
+    /// `tlsdev_ops.tls_dev_del` for receive (process context, socket closing or device going
+    /// down).
+    fn tls_del_rx(dev: &Device<Self>, flow: Pin<KBox<Self::RxFlow>>);
+
+    /// `tlsdev_ops.tls_dev_resync` for receive: record `rcd_sn` starts at TCP sequence number
+    /// `seq` (the core's next-record hint). Process context, socket lock held.
+    fn tls_resync_rx(dev: &Device<Self>, flow: &Self::RxFlow, seq: u32, rcd_sn: u64);
+}
+
+/// A TCP connection seen from its socket: the key the receive path matches packets against.
+#[derive(Clone, Copy)]
+pub(crate) struct SocketId {
+    /// Addresses and ports, from the socket's side.
+    pub(crate) key: FlowKey,
+    /// The socket's network namespace (`net->net_cookie`).
+    pub(crate) net: u64,
 }
 
 /// A network device driven by `T`.
@@ -342,6 +375,13 @@ impl<T: Driver> Device<T> {
     pub(crate) fn carrier_off(&self) {
         // SAFETY: the device is valid; `netif_carrier_off` may be called in any context.
         unsafe { bindings::netif_carrier_off(self.as_raw()) }
+    }
+
+    /// The cookie of the device's network namespace (`net->net_cookie`).
+    pub(crate) fn net_cookie(&self) -> u64 {
+        // SAFETY: the device is valid; a device always has a namespace, whose cookie is written
+        // once when the namespace is created.
+        unsafe { bindings::tlsnic_dev_net_cookie(self.as_raw()) }
     }
 
     /// The interface index.
@@ -583,11 +623,10 @@ impl SkBuff {
     /// (`__dev_forward_skb` then `netif_rx`). The data is passed by reference, like veth does:
     /// the receive path treats cloned heads and shared fragments as read-only and copies before
     /// writing (`skb_cow`, `skb_ensure_writable`), so the sender's retransmit queue never changes.
+    /// The `decrypted` mark goes as it is: the caller clears it on the wire and sets it only on
+    /// payload the receiving device decrypted.
     pub(crate) fn forward<U: Driver>(self, to: &Device<U>) -> Result<(), Dropped> {
         let skb = ManuallyDrop::new(self).0.as_ptr();
-        // SAFETY: we own `skb`. What crosses the wire is never plaintext marked for a device:
-        // clear the mark so the receiving stack cannot mistake it for device-decrypted data.
-        unsafe { bindings::tlsnic_skb_clear_decrypted(skb) };
         // SAFETY: we own `skb` and `to` is a valid device; `__dev_forward_skb` frees the skb when
         // it fails, and otherwise leaves it ready for `netif_rx`, which consumes it.
         unsafe {
@@ -836,9 +875,7 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: the TLS core calls `tls_dev_add` in process context on one of our devices,
             // for a socket with a TLS context.
             let dev = unsafe { Device::<T>::from_raw(netdev) };
-            if Direction::from_raw(direction) != Some(Direction::Tx) {
-                return Err(eopnotsupp());
-            }
+            let dir = Direction::from_raw(direction).ok_or(EINVAL)?;
             // SAFETY: `crypto_info` points into the context's `union tls_crypto_context`, which
             // is at least as large as the largest structure `crypto_info_len` asks for.
             let raw = unsafe {
@@ -849,12 +886,49 @@ impl<T: Driver> Adapter<T> {
                     .min(mem::size_of::<bindings::tls_crypto_context>());
                 core::slice::from_raw_parts(crypto_info.cast::<u8>(), len)
             };
-            let flow = T::tls_add_tx(dev, raw, start_offload_tcp_sn)?;
-            // SAFETY: the socket has a TLS context whose transmit offload context was allocated
-            // before this call; its slot is empty and only ever holds `T::TxFlow`.
-            unsafe {
-                let ctx = TlsContext::from_raw(bindings::tlsnic_tls_get_ctx(sk));
-                ctx.store_flow(Direction::Tx, flow);
+            // SAFETY: the socket has a TLS context (the core is setting up its offload).
+            let ctx = unsafe { TlsContext::from_raw(bindings::tlsnic_tls_get_ctx(sk)) };
+            match dir {
+                Direction::Tx => {
+                    let flow = T::tls_add_tx(dev, raw, start_offload_tcp_sn)?;
+                    // SAFETY: the transmit offload context was allocated before this call; its
+                    // slot is empty and only ever holds `T::TxFlow`.
+                    unsafe { ctx.store_flow(Direction::Tx, flow) };
+                }
+                Direction::Rx => {
+                    let mut key = FlowKey {
+                        remote: [0; 16],
+                        local: [0; 16],
+                        remote_port: 0,
+                        local_port: 0,
+                    };
+                    // SAFETY: `sk` is a live socket (the caller holds it locked); the out
+                    // pointers are valid for 16 bytes (addresses) and one u16 each.
+                    let known = unsafe {
+                        bindings::tlsnic_sock_flow_key(
+                            sk,
+                            key.remote.as_mut_ptr(),
+                            key.local.as_mut_ptr(),
+                            &mut key.remote_port,
+                            &mut key.local_port,
+                        )
+                    };
+                    if !known {
+                        return Err(eopnotsupp());
+                    }
+                    // SAFETY: as above.
+                    let net = unsafe { bindings::tlsnic_sock_net_cookie(sk) };
+                    let flow =
+                        T::tls_add_rx(dev, &SocketId { key, net }, raw, start_offload_tcp_sn)?;
+                    // SAFETY: the receive offload context was allocated before this call; its
+                    // slot is empty and only ever holds `T::RxFlow`. The resync mode is a field
+                    // of that context: the core sends next-record hints (`tls_dev_resync`)
+                    // once records stop arriving decrypted.
+                    unsafe {
+                        ctx.store_flow(Direction::Rx, flow);
+                        bindings::tlsnic_tls_rx_resync_next_hint(sk);
+                    }
+                }
             }
             Ok(0)
         })
@@ -868,17 +942,26 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: the TLS core calls `tls_dev_del` once per successful `tls_dev_add`, on the same
         // device, in process context, when the device may no longer use the flow.
         let (dev, ctx) = unsafe { (Device::<T>::from_raw(netdev), TlsContext::from_raw(ctx)) };
-        if Direction::from_raw(direction) == Some(Direction::Tx) {
-            // SAFETY: as above; the slot was filled by `tls_dev_add` with a `T::TxFlow`.
-            if let Some(flow) = unsafe { ctx.take_flow::<T::TxFlow>(Direction::Tx) } {
-                T::tls_del_tx(dev, flow);
+        match Direction::from_raw(direction) {
+            Some(Direction::Tx) => {
+                // SAFETY: as above; the slot was filled by `tls_dev_add` with a `T::TxFlow`.
+                if let Some(flow) = unsafe { ctx.take_flow::<T::TxFlow>(Direction::Tx) } {
+                    T::tls_del_tx(dev, flow);
+                }
             }
+            Some(Direction::Rx) => {
+                // SAFETY: as above, with a `T::RxFlow`.
+                if let Some(flow) = unsafe { ctx.take_flow::<T::RxFlow>(Direction::Rx) } {
+                    T::tls_del_rx(dev, flow);
+                }
+            }
+            None => {}
         }
     }
 
     unsafe extern "C" fn tls_dev_resync(
         netdev: *mut bindings::net_device,
-        _sk: *mut bindings::sock,
+        sk: *mut bindings::sock,
         seq: u32,
         rcd_sn: *mut u8,
         direction: bindings::tls_offload_ctx_dir,
@@ -891,8 +974,21 @@ impl<T: Driver> Adapter<T> {
                 ptr::copy_nonoverlapping(rcd_sn, sn.as_mut_ptr(), 8);
                 (Device::<T>::from_raw(netdev), u64::from_be_bytes(sn))
             };
-            let dir = Direction::from_raw(direction).ok_or(EINVAL)?;
-            T::tls_resync(dev, dir, seq, sn)?;
+            match Direction::from_raw(direction).ok_or(EINVAL)? {
+                Direction::Tx => T::tls_resync_tx(dev, seq, sn)?,
+                Direction::Rx => {
+                    // SAFETY: `sk` has a TLS context whose receive side is offloaded to `dev`:
+                    // the core never calls `tls_dev_resync` after `tls_dev_del`, so the slot
+                    // holds the `T::RxFlow` stored by `tls_dev_add` for the whole call.
+                    let flow = unsafe {
+                        TlsContext::from_raw(bindings::tlsnic_tls_get_ctx(sk))
+                            .flow::<T::RxFlow>(Direction::Rx)
+                    };
+                    if let Some(flow) = flow {
+                        T::tls_resync_rx(dev, flow, seq, sn);
+                    }
+                }
+            }
             Ok(0)
         })
     }

@@ -24,7 +24,7 @@
 
 use crate::crypto::{RecordSealer, SealError};
 use crate::netdev::{eopnotsupp, Device, Driver, SkBuff};
-use crate::tls::{Direction, Lookup, TxSkb};
+use crate::tls::{Lookup, TxSkb};
 use crate::tlsnic_core::{
     stats::{Stat, Stats},
     tls12::{self, FlowKeys, MarkerCheck, RecordHeader, Reject, Span},
@@ -118,16 +118,11 @@ pub(crate) fn del_tx(stats: &Stats, flow: Pin<KBox<TxFlow>>) {
     stats.dec(Stat::TxCtxLive);
 }
 
-/// `tls_dev_resync`. tlsnic never asks the core for a transmit resync (it rebuilds records
-/// instead), and receive offload is not offered, so this only counts.
-pub(crate) fn resync(stats: &Stats, dir: Direction) -> Result {
-    match dir {
-        Direction::Tx => {
-            stats.inc(Stat::TxResync);
-            Ok(())
-        }
-        Direction::Rx => Err(eopnotsupp()),
-    }
+/// `tls_dev_resync` for transmit. tlsnic never asks the core for a transmit resync (it rebuilds
+/// records instead), so this only counts.
+pub(crate) fn resync_tx(stats: &Stats) -> Result {
+    stats.inc(Stat::TxResync);
+    Ok(())
 }
 
 /// Why a segment was not encrypted.

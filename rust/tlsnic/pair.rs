@@ -6,21 +6,30 @@
 //! Carrier is up only while both ends are up. Deleting either end (`ip link del`, the deletion of
 //! the namespace holding it, or module removal) deletes both.
 
+use crate::debugfs::Dir;
 use crate::netdev::{
     enametoolong, features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink,
-    Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, UnregisterQueue, ETH_HLEN, ETH_MAX_MTU, ETH_MIN_MTU,
+    Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, SocketId, UnregisterQueue, ETH_HLEN, ETH_MAX_MTU,
+    ETH_MIN_MTU,
 };
 use crate::offload::{self, TxFlow};
-use crate::tls::Direction;
+use crate::receive::{self, RxHandle, RxTable};
 use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
     stats::Stats,
 };
-use kernel::{c_str, init::PinInit, pin_init, prelude::*, str::CStr};
+use crate::wire::Wire;
+use kernel::{c_str, fmt, init::PinInit, pin_init, prelude::*, str::CStr, str::CString};
 
-/// What every tlsnic device offers: inline kTLS transmit offload, checksum offload (which the
-/// core requires for it), scatter/gather and every software segmentation offload, like veth.
+/// The module's debugfs directory (`/sys/kernel/debug/tlsnic`), holding one directory per
+/// device. Created at module load, removed at unload after every device is gone.
+pub(crate) static DEBUGFS_ROOT: Dir = Dir::new();
+
+/// What every tlsnic device offers: inline kTLS transmit and receive offload, checksum offload
+/// (which the core requires for them), scatter/gather and every software segmentation offload,
+/// like veth.
 const FEATURES: u64 = features::HW_TLS_TX
+    | features::HW_TLS_RX
     | features::SG
     | features::FRAGLIST
     | features::HW_CSUM
@@ -39,10 +48,19 @@ pub(crate) struct Pair;
 /// Private data of each end.
 #[pin_data]
 pub(crate) struct PairPriv {
+    /// This device's debugfs directory (fault knobs); declared first so that it is removed
+    /// before the knobs it shows are freed.
+    debugfs: Dir,
     /// The other end of the wire.
     peer: PeerLink<Pair>,
     /// Offload counters (`ethtool -S`).
     stats: Stats,
+    /// Receive-offloaded flows.
+    #[pin]
+    rx: RxTable,
+    /// Faults on the wire this device transmits into.
+    #[pin]
+    wire: Wire,
 }
 
 impl Driver for Pair {
@@ -51,8 +69,11 @@ impl Driver for Pair {
 
     fn priv_init() -> impl PinInit<PairPriv> {
         pin_init!(PairPriv {
+            debugfs: Dir::new(),
             peer: PeerLink::new(),
             stats: Stats::new(),
+            rx <- RxTable::new(),
+            wire <- Wire::new(),
         })
     }
 
@@ -78,6 +99,7 @@ impl Driver for Pair {
 
     fn stop(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
         dev.carrier_off();
+        dev.data().wire.flush();
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             peer.carrier_off();
         }
@@ -100,14 +122,13 @@ impl Driver for Pair {
             return;
         }
         skb.tx_timestamp();
-        let len = skb.len();
-        match skb.forward(peer) {
-            Ok(()) => {
-                dev.count_tx(len);
-                peer.count_rx(len);
-            }
-            Err(_) => dev.count_tx_dropped(),
-        }
+        // What crosses the wire is never plaintext marked for a device: clear the mark so the
+        // peer's stack cannot mistake it for device-decrypted data. Only the peer's receive
+        // offload sets it again, on payload it decrypted.
+        skb.clear_decrypted();
+        let data = dev.data();
+        data.wire
+            .transmit(&data.stats, skb, |frame| deliver(dev, peer, frame));
     }
 
     fn iflink(dev: &Device<Self>) -> i32 {
@@ -162,8 +183,29 @@ impl Driver for Pair {
         offload::del_tx(&dev.data().stats, flow)
     }
 
-    fn tls_resync(dev: &Device<Self>, dir: Direction, _seq: u32, _rcd_sn: u64) -> Result {
-        offload::resync(&dev.data().stats, dir)
+    fn tls_resync_tx(dev: &Device<Self>, _seq: u32, _rcd_sn: u64) -> Result {
+        offload::resync_tx(&dev.data().stats)
+    }
+
+    type RxFlow = RxHandle;
+
+    fn tls_add_rx(
+        dev: &Device<Self>,
+        sock: &SocketId,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<Pin<KBox<RxHandle>>> {
+        let data = dev.data();
+        receive::add_rx(&data.stats, &data.rx, sock, crypto_info, start_seq)
+    }
+
+    fn tls_del_rx(dev: &Device<Self>, flow: Pin<KBox<RxHandle>>) {
+        let data = dev.data();
+        receive::del_rx(&data.stats, &data.rx, flow)
+    }
+
+    fn tls_resync_rx(dev: &Device<Self>, flow: &RxHandle, seq: u32, rcd_sn: u64) {
+        receive::resync_rx(&dev.data().stats, flow, seq, rcd_sn)
     }
 
     fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue) {
@@ -177,10 +219,43 @@ impl Driver for Pair {
     }
 }
 
-/// Joins two registered devices into a pair.
+/// One frame arriving at `peer` from `dev`'s wire: the peer's receive offload sees it first.
+fn deliver(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
+    let skb = receive::receive(peer, &peer.data().rx, skb);
+    let len = skb.len();
+    match skb.forward(peer) {
+        Ok(()) => {
+            dev.count_tx(len);
+            peer.count_rx(len);
+        }
+        Err(_) => dev.count_tx_dropped(),
+    }
+}
+
+/// Joins two registered devices into a pair, and gives each its debugfs directory.
 fn link(rtnl: &Rtnl, a: &Device<Pair>, b: &Device<Pair>) {
     a.data().peer.set(rtnl, Some(b));
     b.data().peer.set(rtnl, Some(a));
+    add_debugfs(rtnl, a);
+    add_debugfs(rtnl, b);
+}
+
+/// Creates `/sys/kernel/debug/tlsnic/NAME/` with the device's fault knobs. The directory keeps
+/// the name the device had then; if that name is taken (the same name in another namespace) it
+/// is `NAME@IFINDEX`. Best effort: without debugfs the device works, without knobs.
+fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
+    let raw = dev.name(rtnl);
+    let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len() - 1);
+    let Ok(name) = CStr::from_bytes_with_nul(&raw[..=end]) else {
+        return;
+    };
+    let data = dev.data();
+    let created = data.debugfs.create(name, Some(&DEBUGFS_ROOT))
+        || CString::try_from_fmt(fmt!("{}@{}", name, dev.ifindex()))
+            .is_ok_and(|alt| data.debugfs.create(&alt, Some(&DEBUGFS_ROOT)));
+    if created {
+        data.wire.expose(&data.debugfs);
+    }
 }
 
 /// Creates one pair `tlsnicN` <-> `tlsnicN+1` in `net` (for the `pairs` module parameter).

@@ -99,7 +99,7 @@ impl TlsContext {
     /// # Safety
     ///
     /// As [`Self::store_flow`]; the flow must stay in the slot for `'a`.
-    unsafe fn flow<'a, F>(&self, dir: Direction) -> Option<&'a F> {
+    pub(crate) unsafe fn flow<'a, F>(&self, dir: Direction) -> Option<&'a F> {
         // SAFETY: per the function's contract.
         let raw = unsafe { *self.slot(dir) };
         // SAFETY: a non-null slot holds a live, pinned `F` (shared access only).
@@ -523,5 +523,156 @@ impl RewriteSkb {
     /// The finished skb, once the whole payload was written.
     pub(crate) fn into_skb(self) -> Option<SkBuff> {
         (self.remaining() == 0).then_some(self.skb)
+    }
+}
+
+/// The device's receive buffer of one flow: page blocks filled front to back with decrypted
+/// copies of received payload. A region, once attached to an skb, is never written again; only
+/// bytes past the fill mark are handed out for writing (the page-fragment allocator pattern), so
+/// the block can be shared with skbs still queued on the socket while the device writes on.
+pub(crate) struct RxBuf {
+    block: Option<SealPage>,
+    /// Bytes of `block` handed out so far.
+    used: usize,
+}
+
+/// A fresh region of an [`RxBuf`] block, writable until attached to an skb.
+pub(crate) struct RxRegion<'a> {
+    block: &'a SealPage,
+    off: usize,
+    bytes: &'a mut [u8],
+}
+
+impl RxBuf {
+    /// An empty buffer (no block yet).
+    pub(crate) const fn new() -> Self {
+        Self {
+            block: None,
+            used: 0,
+        }
+    }
+
+    /// Hands out the next fresh bytes: `max` of them, or fewer if the current block has less
+    /// room left (a new block is started when the room left is small). `None` when out of
+    /// memory or `max` is 0.
+    pub(crate) fn reserve(&mut self, max: usize) -> Option<RxRegion<'_>> {
+        const MIN_PIECE: usize = 2048;
+        if max == 0 {
+            return None;
+        }
+        let room = if self.block.is_some() {
+            SealPage::SIZE - self.used
+        } else {
+            0
+        };
+        if room < max.min(MIN_PIECE) {
+            self.block = Some(SealPage::alloc()?);
+            self.used = 0;
+        }
+        let block = self.block.as_ref()?;
+        let off = self.used;
+        let len = max.min(SealPage::SIZE - off);
+        self.used += len;
+        // SAFETY: the block is `SIZE` bytes of directly mapped memory, live while we hold our
+        // reference, and `[off, off + len)` lies within it. These bytes lie past every region
+        // handed out before (the fill mark only grows within a block), so no skb and no other
+        // `RxRegion` refers to them; the region borrows `self` mutably, so no second region can
+        // be handed out meanwhile.
+        let bytes = unsafe {
+            core::slice::from_raw_parts_mut(
+                bindings::tlsnic_page_address(block.as_raw())
+                    .cast::<u8>()
+                    .add(off),
+                len,
+            )
+        };
+        Some(RxRegion { block, off, bytes })
+    }
+}
+
+impl RxRegion<'_> {
+    /// The region's bytes.
+    pub(crate) fn bytes(&mut self) -> &mut [u8] {
+        self.bytes
+    }
+
+    /// Attaches the region to `skb` (which takes a page reference), ending write access.
+    pub(crate) fn attach(self, skb: &mut RewriteSkb) -> bool {
+        skb.append_page(self.block, self.off, self.bytes.len() as u32)
+    }
+}
+
+impl SkBuff {
+    /// Copies `dst.len()` bytes from offset `off` of the packet (linear part and fragments).
+    pub(crate) fn copy_bits(&self, off: u32, dst: &mut [u8]) -> bool {
+        // SAFETY: we hold a valid skb; `dst` is writable for its length. `skb_copy_bits` checks
+        // the range against the skb.
+        unsafe {
+            bindings::tlsnic_skb_copy_bits(
+                self.as_raw(),
+                off,
+                dst.as_mut_ptr().cast(),
+                dst.len() as u32,
+            )
+        }
+    }
+
+    /// Whether the TCP checksum is known good or still to be computed by a device
+    /// (`CHECKSUM_UNNECESSARY` or `CHECKSUM_PARTIAL`): only then may the receive path replace the
+    /// payload without invalidating it. A frame that needs software verification passes up
+    /// untouched (tls-offload.rst: bad-checksum packets must not be TLS-handled).
+    pub(crate) fn csum_trusted(&self) -> bool {
+        // SAFETY: we hold a valid skb.
+        unsafe { bindings::tlsnic_skb_csum_trusted(self.as_raw()) }
+    }
+
+    /// Marks the packet as decrypted by the device (`skb->decrypted`).
+    pub(crate) fn set_decrypted(&mut self) {
+        // SAFETY: we own the skb.
+        unsafe { bindings::tlsnic_skb_set_decrypted(self.as_raw()) }
+    }
+
+    /// Clears the device-decrypted / plaintext-for-device mark.
+    pub(crate) fn clear_decrypted(&mut self) {
+        // SAFETY: we own the skb.
+        unsafe { bindings::tlsnic_skb_clear_decrypted(self.as_raw()) }
+    }
+
+    /// A second skb sharing this one's data (`skb_clone`). `None` when out of memory.
+    pub(crate) fn clone_shared(&self) -> Option<SkBuff> {
+        // SAFETY: we hold a valid skb; a non-null result is a new skb we own, whose data is
+        // shared read-only (both are clones now; writers must copy first).
+        unsafe { SkBuff::from_raw(bindings::tlsnic_skb_clone(self.as_raw())) }
+    }
+
+    /// A private, linear copy of the packet whose bytes may be written (`skb_copy`). `None`
+    /// when out of memory.
+    pub(crate) fn private_copy(&self) -> Option<PrivateSkb> {
+        // SAFETY: we hold a valid skb; a non-null result is a new linear skb whose data nobody
+        // else references.
+        unsafe { SkBuff::from_raw(bindings::tlsnic_skb_copy(self.as_raw())) }.map(PrivateSkb)
+    }
+}
+
+/// A linear skb whose data only we reference (from [`SkBuff::private_copy`]).
+pub(crate) struct PrivateSkb(SkBuff);
+
+impl PrivateSkb {
+    /// The packet's bytes.
+    pub(crate) fn data_mut(&mut self) -> &mut [u8] {
+        let skb = self.0.as_raw();
+        // SAFETY: `skb_copy` made the skb linear (`len` bytes at `data`) with a private head; we
+        // own it, and `&mut self` makes this the only access.
+        unsafe {
+            core::slice::from_raw_parts_mut(
+                bindings::tlsnic_skb_data(skb).cast::<u8>(),
+                (*skb).len as usize,
+            )
+        }
+    }
+
+    /// Back to a plain skb.
+    pub(crate) fn into_skb(self) -> SkBuff {
+        self.0
     }
 }

@@ -14,16 +14,23 @@ use kernel::prelude::*;
 
 mod bindings;
 mod crypto;
+mod debugfs;
 mod netdev;
 mod offload;
 mod pair;
+mod receive;
+mod sync;
 mod tls;
+mod wire;
 
 /// Kernel-independent logic, compiled from the `tlsnic-core` crate's sources (`rust/core`).
 #[path = "../core/src"]
 #[allow(unreachable_pub, dead_code)]
 mod tlsnic_core {
+    pub(crate) mod gcm;
     pub(crate) mod ifname;
+    pub(crate) mod packet;
+    pub(crate) mod rx;
     pub(crate) mod stats;
     pub(crate) mod tls12;
 }
@@ -38,7 +45,18 @@ module! {
 }
 
 struct Tlsnic {
+    // Dropped in this order: the devices (and their debugfs directories) go before the root.
     _link: netdev::Registration<pair::Pair>,
+    _debugfs: DebugfsRoot,
+}
+
+/// Removes `/sys/kernel/debug/tlsnic` when the module goes.
+struct DebugfsRoot;
+
+impl Drop for DebugfsRoot {
+    fn drop(&mut self) {
+        pair::DEBUGFS_ROOT.remove();
+    }
 }
 
 impl kernel::Module for Tlsnic {
@@ -52,6 +70,9 @@ impl kernel::Module for Tlsnic {
             );
             return Err(EINVAL);
         }
+        // Best effort: without debugfs the devices work, without fault knobs.
+        pair::DEBUGFS_ROOT.create(kernel::c_str!("tlsnic"), None);
+        let debugfs = DebugfsRoot;
         // Dropping the registration on an error below deletes the pairs already created.
         let link = netdev::Registration::register(&pair::LINK_OPS)?;
         {
@@ -61,6 +82,9 @@ impl kernel::Module for Tlsnic {
             }
         }
         pr_info!("{} pair(s) created\n", pairs);
-        Ok(Tlsnic { _link: link })
+        Ok(Tlsnic {
+            _link: link,
+            _debugfs: debugfs,
+        })
     }
 }

@@ -5,6 +5,9 @@
 #   2. TLS bulk send over the pair: userspace OpenSSL, software kTLS (write, sendfile), tlsnic
 #      TX offload (write, sendfile). The receiver is the same in every case (OpenSSL with
 #      software kTLS RX); the sender path is what changes.
+#   3. TLS bulk receive: the sender is the same in every case (OpenSSL, software kTLS write);
+#      the receiver decrypts in userspace OpenSSL, in software kTLS, or tlsnic RX offload
+#      decrypts. Plus both ends offloaded (TX on the sender, RX on the receiver).
 set -euo pipefail
 ko=${1:?usage: bench.sh path/to/tlsnic.ko}
 secs=${TLSNIC_BENCH_SECS:-8}
@@ -44,12 +47,17 @@ echo "tcp_tlsnic_mbps=$mt"
 echo "tcp_veth_mbps=$mv"
 echo "tcp_tlsnic_vs_veth=$(ratio "$mt" "$mv")"
 
-# TLS: one transfer of $mib MiB, prints the receiver's MB/s.
+# TLS: one transfer of $mib MiB, prints the receiver's MB/s. TX offload on the sender as asked,
+# RX offload on the receiver as $rx_offload says, client options in $client_opts.
+rx_offload=off
+client_opts=
 tls_run() {
 	local offload=$1; shift
 	in_a ethtool -K tlsnic0 tls-hw-tx-offload "$offload"
+	in_b ethtool -K tlsnic1 tls-hw-rx-offload "$rx_offload"
 	tls_server "$NS_A" --bytes $((mib * 1048576)) --cipher ECDHE-ECDSA-AES128-GCM-SHA256 "$@"
-	tls_client "$NS_B" "$A4" --bytes $((mib * 1048576))
+	# shellcheck disable=SC2086
+	tls_client "$NS_B" "$A4" --bytes $((mib * 1048576)) $client_opts
 	awk '/ ok / {print $(NF - 1)}' /tmp/tlsnic-client.log
 }
 
@@ -81,5 +89,30 @@ echo "tls_sw_write_vs_userspace=$(ratio "${med[sw_write]}" "${med[user]}")"
 enc=$(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes)
 cip=$(ethstat "$NS_A" tlsnic0 tx_tls_cipher_bytes)
 echo "tls_cipher_bytes_per_payload_byte=$(echo "scale=4; $cip / $enc" | bc)"
+
+# Receive side: same sender (software kTLS write), three receivers; then both ends offloaded.
+rmodes=(rx_user rx_sw rx_hw txrx_hw)
+dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
+for r in $(seq "$rounds"); do
+	rx_offload=off client_opts=--no-ktls
+	res[rx_user]+="$(tls_run off) "
+	rx_offload=off client_opts=
+	res[rx_sw]+="$(tls_run off) "
+	rx_offload=on
+	res[rx_hw]+="$(tls_run off) "
+	res[txrx_hw]+="$(tls_run on) "
+	echo "# round $r (MB/s): $(for m in "${rmodes[@]}"; do printf '%s=%s ' "$m" "$(echo ${res[$m]} | awk '{print $NF}')"; done)" >&2
+done
+for m in "${rmodes[@]}"; do
+	med[$m]=$(printf '%s\n' ${res[$m]} | median)
+	echo "tls_${m}_MBps=${med[$m]}"
+done
+echo "tls_rx_hw_vs_rx_sw=$(ratio "${med[rx_hw]}" "${med[rx_sw]}")"
+echo "tls_rx_hw_vs_userspace=$(ratio "${med[rx_hw]}" "${med[rx_user]}")"
+echo "tls_rx_sw_vs_userspace=$(ratio "${med[rx_sw]}" "${med[rx_user]}")"
+echo "tls_txrx_hw_vs_sw=$(ratio "${med[txrx_hw]}" "${med[rx_sw]}")"
+dec=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - dec0 ))
+echo "tls_rx_decrypted_share=$(echo "scale=4; $dec / (2 * $rounds * $mib * 1048576)" | bc)"
+echo "tls_rx_resync_ok=$(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok)"
 cleanup_netns
 rmmod tlsnic

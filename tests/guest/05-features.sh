@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Offloads advertised (checksum, SG, TSO/GSO) and ethtool/stats interfaces.
+# Offloads advertised (checksum, SG, TSO/GSO, kTLS TX and RX) and ethtool/stats interfaces.
 . "$(dirname "$0")/lib.sh"
 
 load
 k=$(ethtool -k tlsnic0)
 for f in tx-checksum-ip-generic rx-checksumming scatter-gather tcp-segmentation-offload \
-	tx-tcp6-segmentation generic-segmentation-offload; do
+	tx-tcp6-segmentation generic-segmentation-offload tls-hw-tx-offload tls-hw-rx-offload; do
 	echo "$k" | grep -q "^$f: on" || echo "$k" | grep -q "^	$f: on" || fail "$f not on"
 done
 ethtool -i tlsnic1 | grep -qx 'driver: tlsnic' || fail "driver name"
@@ -14,6 +14,19 @@ ethtool -i tlsnic1 | grep -qx 'driver: tlsnic' || fail "driver name"
 ethtool -K tlsnic0 tso off
 ethtool -k tlsnic0 | grep -q '^tcp-segmentation-offload: off' || fail "tso off"
 ethtool -K tlsnic0 tso on
+ethtool -K tlsnic0 tls-hw-rx-offload off
+ethtool -k tlsnic0 | grep -q '^tls-hw-rx-offload: off' || fail "tls-hw-rx-offload off"
+ethtool -K tlsnic0 tls-hw-rx-offload on
+# The core requires receive checksum offload for TLS receive offload.
+ethtool -K tlsnic0 rx-checksumming off
+ethtool -k tlsnic0 | grep -q '^tls-hw-rx-offload: off' || fail "tls-hw-rx-offload on without rxcsum"
+ethtool -K tlsnic0 rx-checksumming on tls-hw-rx-offload on
+ethtool -k tlsnic0 | grep -q '^tls-hw-rx-offload: on' || fail "tls-hw-rx-offload back on"
+# Every device has its fault-injection knobs in debugfs.
+for f in drop_ppm reorder_ppm duplicate_ppm corrupt_ppm seed; do
+	[ -f "/sys/kernel/debug/tlsnic/tlsnic0/$f" ] || fail "debugfs knob $f missing"
+done
+[ "$(cat /sys/kernel/debug/tlsnic/tlsnic1/drop_ppm)" = 0 ] || fail "faults on by default"
 # MAC address can be changed while up.
 ip link set tlsnic0 up
 ip link set tlsnic0 address 02:11:22:33:44:55

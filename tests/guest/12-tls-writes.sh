@@ -28,5 +28,6 @@ HOST=$A6 run "IPv6 1..16384-byte writes" $((4 * 1048576)) --wsize 1-16384 --seed
 expect_eq "tx_tls_drop_bad_record" "$(ethstat "$NS_A" tlsnic0 tx_tls_drop_bad_record)" 0
 expect_eq "tx_tls_drop_engine" "$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)" 0
 live_ctx_zero "$NS_A" tlsnic0
+live_ctx_zero "$NS_B" tlsnic1
 cleanup_netns
 unload

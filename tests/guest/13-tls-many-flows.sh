@@ -13,6 +13,7 @@ tls_client "$NS_B" "$A4" --conns 64 --bytes 262144
 expect_ge "tx_tls_ctx delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - c0 )) 64
 expect_ge "TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - d0 )) 64
 live_ctx_zero "$NS_A" tlsnic0
+live_ctx_zero "$NS_B" tlsnic1
 expect_ge "tx_tls_del" "$(ethstat "$NS_A" tlsnic0 tx_tls_del)" 64
 cleanup_netns
 unload

@@ -68,6 +68,7 @@ note "$(ip netns exec "$NS_R" tc -s qdisc show dev vr0 | grep -E 'dropped|Sent' 
 expect_ge "tx_tls_ooo delta (netem after the device)" "$ooo" 1
 expect_eq "tx_tls_drop_bad_record" "$(ethstat "$NS_A" tlsnic0 tx_tls_drop_bad_record)" 0
 live_ctx_zero "$NS_A" tlsnic0
+live_ctx_zero "$NS_B" tlsnic1
 cleanup_netns
 cleanup
 unload

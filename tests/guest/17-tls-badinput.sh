@@ -15,6 +15,7 @@ in_a "$SAMPLES/ktls-badinput" "$B4" "$PORT" >&2 || fail "unexpected setsockopt r
 # "TLS_TX first" and "TLS_TX after shutdown".
 expect_eq "tx_tls_ctx delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - c0 )) 4
 live_ctx_zero "$NS_A" tlsnic0
+live_ctx_zero "$NS_B" tlsnic1
 stop_traffic
 cleanup_netns
 unload

@@ -182,14 +182,20 @@ expect_ge() {
 # expect_eq WHAT VALUE WANT
 expect_eq() { [ "$2" = "$3" ] || fail "$1 = $2, expected $3"; }
 
-# live_ctx_zero NS DEV: wait until no offload context is alive on DEV (flows are released
-# from a workqueue after their sockets are gone).
+# live_ctx_zero NS DEV: wait until no offload context (TX or RX) is alive on DEV (flows are
+# released from a workqueue after their sockets are gone).
 live_ctx_zero() {
-	local n
+	local tx rx
 	for _ in $(seq 100); do
-		n=$(ethstat "$1" "$2" tx_tls_ctx_live)
-		[ "$n" = 0 ] && return 0
+		tx=$(ethstat "$1" "$2" tx_tls_ctx_live)
+		rx=$(ethstat "$1" "$2" rx_tls_ctx_live)
+		[ "$tx" = 0 ] && [ "$rx" = 0 ] && return 0
 		sleep 0.2
 	done
-	fail "$2 still has $n live TX contexts"
+	fail "$2 still has $tx live TX and $rx live RX contexts"
+}
+
+# wire_fault NS DEV KNOB VALUE: set a fault-injection knob of DEV's wire (debugfs).
+wire_fault() {
+	echo "$4" >"/sys/kernel/debug/tlsnic/$2/$3" || fail "cannot set $2 $3"
 }

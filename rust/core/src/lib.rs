@@ -12,5 +12,7 @@
 
 pub mod gcm;
 pub mod ifname;
+pub mod packet;
+pub mod rx;
 pub mod stats;
 pub mod tls12;

@@ -56,6 +56,40 @@ stats! {
     TxDropNoMem = "tx_tls_drop_nomem",
     /// TX offload contexts currently alive on this device.
     TxCtxLive = "tx_tls_ctx_live",
+    /// RX packets of offloaded flows delivered decrypted (tls-offload.rst).
+    RxDecryptedPackets = "rx_tls_decrypted_packets",
+    /// RX payload bytes of the packets delivered decrypted (tls-offload.rst).
+    RxDecryptedBytes = "rx_tls_decrypted_bytes",
+    /// RX offload contexts created.
+    RxCtx = "rx_tls_ctx",
+    /// RX offload contexts destroyed.
+    RxDel = "rx_tls_del",
+    /// RX offload contexts currently alive on this device.
+    RxCtxLive = "rx_tls_ctx_live",
+    /// RX records authenticated by the device.
+    RxRecords = "rx_tls_records",
+    /// RX records whose tag did not match: passed up as received, for the core to reject.
+    RxErr = "rx_tls_err",
+    /// RX packets of offloaded flows passed up as received (not decrypted).
+    RxSkip = "rx_tls_skip",
+    /// RX times the device lost sync with a flow (loss, reordering, bad header).
+    RxOoo = "rx_tls_ooo",
+    /// RX resync points received from the core (tls_dev_resync).
+    RxResyncReq = "rx_tls_resync_req",
+    /// RX times decryption resumed at a resync point.
+    RxResyncOk = "rx_tls_resync_ok",
+    /// RX packets that could not be decrypted for lack of memory (passed up as received).
+    RxNoMem = "rx_tls_nomem",
+    /// Flows that asked for RX offload and were left on software kTLS.
+    RxFallback = "rx_tls_fallback",
+    /// Frames dropped on the wire by fault injection (debugfs `drop_ppm`).
+    WireDrop = "wire_drop",
+    /// Frames delayed behind the next frame by fault injection (debugfs `reorder_ppm`).
+    WireReorder = "wire_reorder",
+    /// Frames sent twice by fault injection (debugfs `duplicate_ppm`).
+    WireDuplicate = "wire_duplicate",
+    /// Frames with one payload byte flipped by fault injection (debugfs `corrupt_ppm`).
+    WireCorrupt = "wire_corrupt",
 }
 
 /// Number of counters.

@@ -118,21 +118,43 @@ impl Gcm {
     ///
     /// Fails if `aad` is longer than [`MAX_AAD`].
     pub fn start(&self, nonce: &[u8; NONCE_LEN], aad: &[u8]) -> Result<GcmStream<'_>, GcmError> {
+        Ok(GcmStream {
+            gcm: self,
+            state: self.begin(nonce, aad)?,
+        })
+    }
+
+    /// Starts a message like [`Gcm::start`], but returns its state without a borrow of the key,
+    /// for a message that outlives a borrow (a record spread over packets, kept in a flow next
+    /// to its key). Every later call on the state must pass this same `Gcm`.
+    ///
+    /// Fails if `aad` is longer than [`MAX_AAD`].
+    pub fn begin(&self, nonce: &[u8; NONCE_LEN], aad: &[u8]) -> Result<GcmState, GcmError> {
         let aad_len = aad.len() as u64;
         if aad_len > MAX_AAD {
             return Err(GcmError::TooLong);
         }
+        Ok(self.state(nonce, aad))
+    }
+
+    /// [`Gcm::begin`] for the 13 bytes of additional data of a TLS 1.2 record, which cannot be
+    /// too long.
+    pub fn begin_record(&self, nonce: &[u8; NONCE_LEN], aad: &[u8; 13]) -> GcmState {
+        self.state(nonce, aad)
+    }
+
+    /// A fresh message state; the caller checked `aad` against [`MAX_AAD`].
+    fn state(&self, nonce: &[u8; NONCE_LEN], aad: &[u8]) -> GcmState {
         let mut ghash = Ghash::new();
         ghash.update(&self.ghash_key, aad);
         ghash.pad(&self.ghash_key);
-        Ok(GcmStream {
-            gcm: self,
+        GcmState {
             nonce: *nonce,
             keystream: Keystream::new(&self.aes, nonce, 0),
             ghash,
-            aad_len,
+            aad_len: aad.len() as u64,
             len: 0,
-        })
+        }
     }
 
     /// XORs the keystream of the message with IV `nonce`, from payload byte `offset` on, into
@@ -179,6 +201,45 @@ impl Gcm {
 /// unless [`GcmStream::verify`] succeeds. Use [`Gcm::open`] where the whole record is at hand.
 pub struct GcmStream<'a> {
     gcm: &'a Gcm,
+    state: GcmState,
+}
+
+impl GcmStream<'_> {
+    /// Encrypts the next span of payload in place.
+    ///
+    /// Fails if the payload would pass [`MAX_PAYLOAD`], leaving `data` and the stream unchanged.
+    pub fn encrypt_span(&mut self, data: &mut [u8]) -> Result<(), GcmError> {
+        self.state.encrypt_span(self.gcm, data)
+    }
+
+    /// Decrypts the next span of payload in place; see the warning on [`GcmStream`].
+    ///
+    /// Fails if the payload would pass [`MAX_PAYLOAD`], leaving `data` and the stream unchanged.
+    pub fn decrypt_span(&mut self, data: &mut [u8]) -> Result<(), GcmError> {
+        self.state.decrypt_span(self.gcm, data)
+    }
+
+    /// Ends the message and returns its tag.
+    pub fn finish(self) -> [u8; TAG_LEN] {
+        self.state.finish(self.gcm)
+    }
+
+    /// Ends the message and compares its tag with `tag`, in constant time.
+    pub fn verify(self, tag: &[u8; TAG_LEN]) -> Result<(), GcmError> {
+        self.state.verify(self.gcm, tag)
+    }
+
+    /// Adds the ciphertext span `data` to the hash without decrypting it.
+    fn authenticate(&mut self, data: &[u8]) -> Result<(), GcmError> {
+        self.state.authenticate(self.gcm, data)
+    }
+}
+
+/// The state of one message, as [`GcmStream`] but without a borrow of the key (see
+/// [`Gcm::begin`]): each call takes the `Gcm` the message was begun with. The same warning
+/// applies: plaintext from [`GcmState::decrypt_span`] is not authentic until
+/// [`GcmState::verify`] succeeds.
+pub struct GcmState {
     nonce: [u8; NONCE_LEN],
     keystream: Keystream,
     ghash: Ghash,
@@ -187,38 +248,40 @@ pub struct GcmStream<'a> {
     len: u64,
 }
 
-impl GcmStream<'_> {
-    /// Encrypts the next span of payload in place.
-    ///
-    /// Fails if the payload would pass [`MAX_PAYLOAD`], leaving `data` and the stream unchanged.
-    pub fn encrypt_span(&mut self, data: &mut [u8]) -> Result<(), GcmError> {
+impl GcmState {
+    /// Encrypts the next span of payload in place; as [`GcmStream::encrypt_span`].
+    pub fn encrypt_span(&mut self, gcm: &Gcm, data: &mut [u8]) -> Result<(), GcmError> {
         self.advance(data.len())?;
-        self.keystream.apply(&self.gcm.aes, data);
-        self.ghash.update(&self.gcm.ghash_key, data);
+        self.keystream.apply(&gcm.aes, data);
+        self.ghash.update(&gcm.ghash_key, data);
         Ok(())
     }
 
-    /// Decrypts the next span of payload in place; see the warning on [`GcmStream`].
-    ///
-    /// Fails if the payload would pass [`MAX_PAYLOAD`], leaving `data` and the stream unchanged.
-    pub fn decrypt_span(&mut self, data: &mut [u8]) -> Result<(), GcmError> {
-        self.authenticate(data)?;
-        self.keystream.apply(&self.gcm.aes, data);
+    /// Decrypts the next span of payload in place; as [`GcmStream::decrypt_span`].
+    pub fn decrypt_span(&mut self, gcm: &Gcm, data: &mut [u8]) -> Result<(), GcmError> {
+        self.authenticate(gcm, data)?;
+        self.keystream.apply(&gcm.aes, data);
         Ok(())
     }
 
     /// Ends the message and returns its tag.
-    pub fn finish(self) -> [u8; TAG_LEN] {
-        let hash = self
-            .ghash
-            .finish(&self.gcm.ghash_key, self.aad_len, self.len);
-        (hash ^ self.gcm.tag_mask(&self.nonce)).to_be_bytes()
+    pub fn finish(self, gcm: &Gcm) -> [u8; TAG_LEN] {
+        let Self {
+            nonce,
+            keystream,
+            ghash,
+            aad_len,
+            len,
+        } = self;
+        drop(keystream);
+        let hash = ghash.finish(&gcm.ghash_key, aad_len, len);
+        (hash ^ gcm.tag_mask(&nonce)).to_be_bytes()
     }
 
     /// Ends the message and compares its tag with `tag`, in constant time.
-    pub fn verify(self, tag: &[u8; TAG_LEN]) -> Result<(), GcmError> {
+    pub fn verify(self, gcm: &Gcm, tag: &[u8; TAG_LEN]) -> Result<(), GcmError> {
         let diff = self
-            .finish()
+            .finish(gcm)
             .iter()
             .zip(tag)
             .fold(0u8, |acc, (a, b)| acc | (a ^ b));
@@ -231,9 +294,9 @@ impl GcmStream<'_> {
     }
 
     /// Adds the ciphertext span `data` to the hash without decrypting it.
-    fn authenticate(&mut self, data: &[u8]) -> Result<(), GcmError> {
+    fn authenticate(&mut self, gcm: &Gcm, data: &[u8]) -> Result<(), GcmError> {
         self.advance(data.len())?;
-        self.ghash.update(&self.gcm.ghash_key, data);
+        self.ghash.update(&gcm.ghash_key, data);
         Ok(())
     }
 
@@ -272,14 +335,14 @@ mod tests {
     fn stream_stops_at_the_payload_limit() {
         let gcm = Gcm::new(&[3; KEY_LEN_128]).unwrap();
         let mut stream = gcm.start(&[4; NONCE_LEN], b"aad").unwrap();
-        stream.len = MAX_PAYLOAD - 2;
+        stream.state.len = MAX_PAYLOAD - 2;
         let mut data = [0x5a; 3];
         assert_eq!(stream.encrypt_span(&mut data), Err(GcmError::TooLong));
         assert_eq!(stream.decrypt_span(&mut data), Err(GcmError::TooLong));
         assert_eq!(data, [0x5a; 3]);
-        assert_eq!(stream.len, MAX_PAYLOAD - 2);
+        assert_eq!(stream.state.len, MAX_PAYLOAD - 2);
         stream.encrypt_span(&mut data[..2]).unwrap();
-        assert_eq!(stream.len, MAX_PAYLOAD);
+        assert_eq!(stream.state.len, MAX_PAYLOAD);
         stream.encrypt_span(&mut []).unwrap();
         assert_eq!(stream.encrypt_span(&mut data[..1]), Err(GcmError::TooLong));
     }

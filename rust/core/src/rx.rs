@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The receive side of the device: TLS 1.2 records followed through a TCP stream, decrypted as
+//! their bytes go by.
+//!
+//! A NIC doing inline TLS receive sees a flow's TCP payload one packet at a time. It finds the
+//! records in it (5-byte header, 8-byte explicit nonce, ciphertext, 16-byte tag), decrypts each
+//! record's ciphertext in counter mode as it passes, even when a record is spread over many
+//! packets, and checks the tag when the record's last byte arrives. [`RxStream`] is that logic
+//! for one flow, independent of the kernel and of the crypto engine ([`Opener`]).
+//!
+//! # The contract (`Documentation/networking/tls-offload.rst`)
+//!
+//! A packet may be marked decrypted only if every record byte in it was handled: all of its bytes
+//! belong to records the device follows from their first byte, and every record that ends in it
+//! authenticated. Otherwise it goes up exactly as it came off the wire. A record whose first
+//! packets were decrypted and whose last one was not (its tag failed) is "mixed"; the kernel
+//! re-encrypts the decrypted parts and checks the record in software, so the application sees the
+//! authentication error, never altered plaintext. [`RxStream::end`] reports the verdict.
+//!
+//! # Losing and regaining sync
+//!
+//! The device needs every byte in order. A packet that does not start where the previous one
+//! ended (after a loss on the wire, or reordering) loses sync, and so does a header that cannot be
+//! a TLS 1.2 record header. A packet wholly before the expected sequence number (a duplicate or a
+//! retransmission of bytes already seen) passes untouched and changes nothing. Out of sync, every
+//! packet passes untouched until the kernel tells the device where a record starts
+//! ([`RxStream::resync`], the `TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT` mode: the kernel sends the
+//! TCP sequence number of the next record's header and its record number once the records it
+//! receives stop being decrypted). The first packet that contains that sequence number resumes
+//! there.
+//!
+//! # Checking a new anchor first
+//!
+//! A packet inside a record goes up decrypted before the record's tag is checked, so a wrong
+//! record boundary would deliver garbage marked decrypted. The boundaries are trusted only along
+//! a chain of authenticated records from the flow's start: a record's length is part of its
+//! additional data, so a matching tag confirms where the next record starts. A record that starts
+//! at a resync point (out of sync, or a hint in sync that disagrees with the device), or after a
+//! record whose tag did not match, is on probation: the device decrypts it only to check its tag
+//! and passes its bytes up untouched. If the tag matches, the records after it are decrypted again;
+//! if not, the next record is on probation too (or sync is lost at a header that cannot be one).
+//! A wrong hint, or a record altered on the way, thus costs decryption but never yields a packet
+//! marked decrypted with wrong plaintext.
+
+use super::gcm::{Gcm, GcmState};
+use super::tls12::{
+    self, seq_before, EXPLICIT_NONCE_LEN, HEADER_LEN, MAX_PLAINTEXT, PREPEND_LEN, SALT_LEN,
+    TAG_LEN, TLS_1_2_VERSION,
+};
+
+/// Largest record payload (ciphertext) the device accepts: TLS 1.2 allows records of up to
+/// `2^14 + 2048` bytes of ciphertext; kTLS sends at most `2^14` of plaintext.
+pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 2048;
+
+/// A crypto engine able to open a record in pieces: the engine interface of the receive path.
+pub trait Opener {
+    /// One record in progress.
+    type State;
+
+    /// Starts record with GCM nonce `nonce` and additional data `aad`.
+    fn begin(&self, nonce: &[u8; tls12::NONCE_LEN], aad: &[u8; tls12::AAD_LEN]) -> Self::State;
+
+    /// Decrypts the next piece of the record's ciphertext in place (plaintext not yet authentic).
+    fn decrypt(&self, state: &mut Self::State, data: &mut [u8]);
+
+    /// Ends the record: whether `tag` authenticates everything passed to `decrypt`.
+    fn verify(&self, state: Self::State, tag: &[u8; TAG_LEN]) -> bool;
+}
+
+impl Opener for Gcm {
+    type State = GcmState;
+
+    fn begin(&self, nonce: &[u8; tls12::NONCE_LEN], aad: &[u8; tls12::AAD_LEN]) -> GcmState {
+        self.begin_record(nonce, aad)
+    }
+
+    fn decrypt(&self, state: &mut GcmState, data: &mut [u8]) {
+        // Records are bounded by MAX_CIPHERTEXT, far below GCM's payload limit.
+        let _ = state.decrypt_span(self, data);
+    }
+
+    fn verify(&self, state: GcmState, tag: &[u8; TAG_LEN]) -> bool {
+        state.verify(self, tag).is_ok()
+    }
+}
+
+/// What [`RxStream::begin`] decided for a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Feed the packet's payload to [`RxStream::feed`], then call [`RxStream::end`].
+    Process,
+    /// Pass the packet up untouched; nothing else to do.
+    Skip(Skip),
+}
+
+/// Why a packet passes untouched without being looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// No payload.
+    Empty,
+    /// Entirely before the next expected byte: a duplicate or a retransmission.
+    Duplicate,
+    /// This packet did not follow the previous one: sync is lost (count it once).
+    Lost,
+    /// Still out of sync, waiting for a resync point.
+    OutOfSync,
+}
+
+/// What happened to a processed packet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Every record byte in the packet was decrypted and every record ending in it
+    /// authenticated: deliver the decrypted copy, marked decrypted. Otherwise deliver the
+    /// original packet.
+    pub decrypted: bool,
+    /// Records whose tag was checked in this packet and matched.
+    pub records_ok: u32,
+    /// Records whose tag was checked in this packet and did not match.
+    pub auth_failed: u32,
+    /// The device, out of sync, took up the stream again in this packet at a resync point (the
+    /// record there is on probation: decryption resumes after it authenticates).
+    pub resumed: bool,
+    /// A header that cannot be a TLS 1.2 record header was met: sync is lost.
+    pub bad_header: bool,
+}
+
+/// A resync point from the kernel: a record header starts at TCP sequence number `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hint {
+    /// TCP sequence number of the record's first header byte.
+    pub seq: u32,
+    /// The record's sequence number.
+    pub rcd_sn: u64,
+}
+
+/// Where the stream is within the record structure.
+///
+/// `trusted` says whether the record's boundary is confirmed by the authenticated record before
+/// it (or is the flow's start): only then do its bytes go up decrypted. An untrusted record is on
+/// probation: decrypted only to check its tag (see the module documentation).
+enum Pos<S> {
+    /// Collecting the header and explicit nonce of the record numbered `rcd_sn`.
+    Prepend {
+        buf: [u8; PREPEND_LEN],
+        have: usize,
+        trusted: bool,
+    },
+    /// Inside the record's ciphertext, `left` bytes to go.
+    Body {
+        left: usize,
+        state: S,
+        trusted: bool,
+    },
+    /// Collecting the tag.
+    Tag {
+        tag: [u8; TAG_LEN],
+        have: usize,
+        state: S,
+        trusted: bool,
+    },
+    /// Bytes of unknown meaning before a resync point, `left` to go.
+    Unknown { left: usize },
+}
+
+/// One flow's receive state.
+pub struct RxStream<S> {
+    /// Whether the device follows the stream.
+    synced: bool,
+    /// The next TCP sequence number expected (valid while synced).
+    expected: u32,
+    /// Record number of the record at `pos` (the one being parsed, or the next one).
+    rcd_sn: u64,
+    pos: Pos<S>,
+    /// The latest resync point from the kernel, not used yet.
+    hint: Option<Hint>,
+    /// The packet being processed: bytes still to feed and whether any of its bytes so far were
+    /// not decrypted.
+    packet_left: usize,
+    tainted: bool,
+    verdict: Verdict,
+}
+
+impl<S> RxStream<S> {
+    /// A flow whose first record header (record number `rcd_sn`) starts at `start_seq`.
+    pub fn new(start_seq: u32, rcd_sn: u64) -> Self {
+        Self {
+            synced: true,
+            expected: start_seq,
+            rcd_sn,
+            pos: Self::fresh_prepend(true),
+            hint: None,
+            packet_left: 0,
+            tainted: false,
+            verdict: Verdict::default(),
+        }
+    }
+
+    /// Whether the device follows the stream.
+    pub fn synced(&self) -> bool {
+        self.synced
+    }
+
+    /// Records a resync point from the kernel. Out of sync, the device takes up the stream at the
+    /// first packet that contains `hint.seq`; in sync, the hint is checked against the stream's
+    /// own record boundaries when it is reached (and wins if they disagree). Either way, a record
+    /// the device starts at a hint is on probation (see the module documentation).
+    pub fn resync(&mut self, hint: Hint) {
+        self.hint = Some(hint);
+    }
+
+    /// Decides what to do with a packet of `len` payload bytes starting at TCP sequence number
+    /// `seq`.
+    pub fn begin(&mut self, seq: u32, len: u32) -> Start {
+        if len == 0 {
+            return Start::Skip(Skip::Empty);
+        }
+        let end = seq.wrapping_add(len);
+        let mut lost = false;
+        if self.synced {
+            if seq == self.expected {
+                self.drop_stale_hint(seq);
+                return self.start_packet(len);
+            }
+            if !seq_before(self.expected, end) {
+                return Start::Skip(Skip::Duplicate);
+            }
+            // A gap (loss, reordering) or a partial overlap: the bytes in between are unknown.
+            self.synced = false;
+            self.pos = Pos::Unknown { left: 0 };
+            lost = true;
+        }
+        let skip = if lost { Skip::Lost } else { Skip::OutOfSync };
+        let Some(hint) = self.hint else {
+            return Start::Skip(skip);
+        };
+        if seq_before(hint.seq, seq) {
+            // The resync point went by in a packet the device did not see.
+            self.hint = None;
+            return Start::Skip(skip);
+        }
+        let offset = hint.seq.wrapping_sub(seq);
+        if offset >= len {
+            return Start::Skip(skip);
+        }
+        // Resume: bytes before the hint are of unknown meaning, the hint starts a record (on
+        // probation: nothing confirms the hint).
+        self.hint = None;
+        self.synced = true;
+        self.expected = seq;
+        self.rcd_sn = hint.rcd_sn;
+        self.pos = Pos::Unknown {
+            left: offset as usize,
+        };
+        let start = self.start_packet(len);
+        self.verdict.resumed = true;
+        if offset == 0 {
+            self.pos = Self::fresh_prepend(false);
+        }
+        start
+    }
+
+    /// Feeds the next piece of the packet's payload (in order; the pieces must add up to the
+    /// packet's length). Decrypts in place what can be decrypted; `data` is the device's own
+    /// copy of the packet, delivered only if [`RxStream::end`] says so.
+    pub fn feed<O: Opener<State = S>>(
+        &mut self,
+        engine: &O,
+        salt: &[u8; SALT_LEN],
+        data: &mut [u8],
+    ) {
+        let n = data.len().min(self.packet_left);
+        let mut data = &mut data[..n];
+        self.packet_left -= n;
+        self.expected = self.expected.wrapping_add(n as u32);
+        while !data.is_empty() {
+            if !self.synced {
+                self.tainted = true;
+                return;
+            }
+            // A resync point inside this piece that is not at a record boundary of ours: the
+            // kernel's view wins, so stop the current record there.
+            let pos_seq = self.expected.wrapping_sub(data.len() as u32);
+            let mut take = data.len();
+            if let Some(h) = self.hint {
+                let off = h.seq.wrapping_sub(pos_seq) as usize;
+                if off < take {
+                    if off == 0 {
+                        self.hint = None;
+                        self.rcd_sn = h.rcd_sn;
+                        if !matches!(self.pos, Pos::Prepend { have: 0, .. }) {
+                            // Re-anchored: the record at the hint is on probation.
+                            self.pos = Self::fresh_prepend(false);
+                            self.tainted = true;
+                        }
+                    } else {
+                        take = off;
+                    }
+                }
+            }
+            let (piece, rest) = core::mem::take(&mut data).split_at_mut(take);
+            self.consume(engine, salt, piece);
+            data = rest;
+        }
+    }
+
+    /// Ends the packet and returns the verdict.
+    pub fn end(&mut self) -> Verdict {
+        let mut v = core::mem::take(&mut self.verdict);
+        if self.packet_left != 0 {
+            // Fed less than announced: the rest is unknown.
+            self.synced = false;
+            self.packet_left = 0;
+            self.tainted = true;
+        }
+        v.decrypted = !self.tainted;
+        v
+    }
+
+    fn start_packet(&mut self, len: u32) -> Start {
+        self.packet_left = len as usize;
+        self.tainted = false;
+        self.verdict = Verdict::default();
+        Start::Process
+    }
+
+    /// Forgets a hint that lies before `seq` (the stream already went past it in order).
+    fn drop_stale_hint(&mut self, seq: u32) {
+        if let Some(h) = self.hint {
+            if seq_before(h.seq, seq) {
+                self.hint = None;
+            }
+        }
+    }
+
+    fn fresh_prepend(trusted: bool) -> Pos<S> {
+        Pos::Prepend {
+            buf: [0; PREPEND_LEN],
+            have: 0,
+            trusted,
+        }
+    }
+
+    /// Consumes `data`, which contains no resync point after its first byte.
+    fn consume<O: Opener<State = S>>(
+        &mut self,
+        engine: &O,
+        salt: &[u8; SALT_LEN],
+        mut data: &mut [u8],
+    ) {
+        while !data.is_empty() {
+            // Each step takes the position by value (the engine state moves from the body to
+            // the tag and is consumed by the check) and leaves the next one.
+            self.pos = match core::mem::replace(&mut self.pos, Pos::Unknown { left: 0 }) {
+                Pos::Unknown { left } => {
+                    let n = data.len().min(left);
+                    data = &mut data[n..];
+                    self.tainted = true;
+                    if left == n {
+                        // The record at a resync point.
+                        Self::fresh_prepend(false)
+                    } else {
+                        Pos::Unknown { left: left - n }
+                    }
+                }
+                Pos::Prepend {
+                    mut buf,
+                    mut have,
+                    trusted,
+                } => {
+                    if !trusted {
+                        self.tainted = true;
+                    }
+                    let n = data.len().min(PREPEND_LEN - have);
+                    buf[have..have + n].copy_from_slice(&data[..n]);
+                    have += n;
+                    data = &mut data[n..];
+                    if have >= HEADER_LEN && !header_ok(&buf) {
+                        self.verdict.bad_header = true;
+                        self.synced = false;
+                        self.tainted = true;
+                        return;
+                    }
+                    if have < PREPEND_LEN {
+                        Pos::Prepend { buf, have, trusted }
+                    } else {
+                        let record_len = usize::from(u16::from_be_bytes([buf[3], buf[4]]));
+                        let ct_len = record_len - EXPLICIT_NONCE_LEN - TAG_LEN;
+                        let nonce = tls12::nonce(salt, &buf[HEADER_LEN..]);
+                        let mut aad = [0u8; tls12::AAD_LEN];
+                        aad[..8].copy_from_slice(&self.rcd_sn.to_be_bytes());
+                        aad[8] = buf[0];
+                        aad[9..11].copy_from_slice(&TLS_1_2_VERSION.to_be_bytes());
+                        // ct_len <= MAX_CIPHERTEXT fits in 16 bits.
+                        aad[11..13].copy_from_slice(&(ct_len as u16).to_be_bytes());
+                        // Also on probation: the tag is what confirms the record.
+                        let state = engine.begin(&nonce, &aad);
+                        self.rcd_sn = self.rcd_sn.wrapping_add(1);
+                        Self::body(ct_len, state, trusted)
+                    }
+                }
+                Pos::Body {
+                    left,
+                    mut state,
+                    trusted,
+                } => {
+                    let n = data.len().min(left);
+                    let (piece, rest) = core::mem::take(&mut data).split_at_mut(n);
+                    // On probation the plaintext only feeds the tag check: the packet goes up
+                    // as it came.
+                    engine.decrypt(&mut state, piece);
+                    if !trusted {
+                        self.tainted = true;
+                    }
+                    data = rest;
+                    Self::body(left - n, state, trusted)
+                }
+                Pos::Tag {
+                    mut tag,
+                    mut have,
+                    state,
+                    trusted,
+                } => {
+                    let n = data.len().min(TAG_LEN - have);
+                    tag[have..have + n].copy_from_slice(&data[..n]);
+                    have += n;
+                    data = &mut data[n..];
+                    if !trusted {
+                        self.tainted = true;
+                    }
+                    if have < TAG_LEN {
+                        Pos::Tag {
+                            tag,
+                            have,
+                            state,
+                            trusted,
+                        }
+                    } else {
+                        // A matching tag also authenticates the record's length (it is in the
+                        // additional data), hence where the next record starts.
+                        let ok = engine.verify(state, &tag);
+                        if ok {
+                            self.verdict.records_ok += 1;
+                        } else {
+                            self.verdict.auth_failed += 1;
+                            self.tainted = true;
+                        }
+                        Self::fresh_prepend(ok)
+                    }
+                }
+            };
+        }
+    }
+
+    /// The position inside a record's ciphertext with `left` bytes to go: the tag once none are.
+    fn body(left: usize, state: S, trusted: bool) -> Pos<S> {
+        if left == 0 {
+            Pos::Tag {
+                tag: [0; TAG_LEN],
+                have: 0,
+                state,
+                trusted,
+            }
+        } else {
+            Pos::Body {
+                left,
+                state,
+                trusted,
+            }
+        }
+    }
+}
+
+/// Whether the first [`HEADER_LEN`] bytes of `buf` can be a TLS 1.2 AEAD record header.
+fn header_ok(buf: &[u8; PREPEND_LEN]) -> bool {
+    let len = usize::from(u16::from_be_bytes([buf[3], buf[4]]));
+    u16::from_be_bytes([buf[1], buf[2]]) == TLS_1_2_VERSION
+        && (EXPLICIT_NONCE_LEN + TAG_LEN..=EXPLICIT_NONCE_LEN + MAX_CIPHERTEXT + TAG_LEN)
+            .contains(&len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test engine whose "cipher" adds 1 to every byte and whose tag is the byte sum.
+    struct Toy;
+
+    impl Opener for Toy {
+        type State = u8;
+        fn begin(&self, _: &[u8; 12], _: &[u8; 13]) -> u8 {
+            0
+        }
+        fn decrypt(&self, s: &mut u8, data: &mut [u8]) {
+            for b in data {
+                *s = s.wrapping_add(*b);
+                *b = b.wrapping_add(1);
+            }
+        }
+        fn verify(&self, s: u8, tag: &[u8; 16]) -> bool {
+            tag[0] == s
+        }
+    }
+
+    /// A toy record in a fixed buffer (the unit tests run without an allocator).
+    struct Rec {
+        buf: [u8; 64],
+        len: usize,
+    }
+
+    fn record(payload: &[u8]) -> Rec {
+        let mut buf = [0u8; 64];
+        let len = 13 + payload.len() + 16;
+        buf[0] = 23;
+        buf[1] = 3;
+        buf[2] = 3;
+        buf[3..5].copy_from_slice(&((len - 5) as u16).to_be_bytes());
+        buf[13..13 + payload.len()].copy_from_slice(payload);
+        buf[13 + payload.len()] = payload.iter().fold(0u8, |a, b| a.wrapping_add(*b));
+        Rec { buf, len }
+    }
+
+    fn run(rx: &mut RxStream<u8>, seq: u32, data: &mut [u8]) -> Option<Verdict> {
+        match rx.begin(seq, data.len() as u32) {
+            Start::Process => {
+                rx.feed(&Toy, &[0; 4], data);
+                Some(rx.end())
+            }
+            Start::Skip(_) => None,
+        }
+    }
+
+    #[test]
+    fn whole_records_in_one_packet() {
+        let r = record(&[1, 2, 3]);
+        let mut rx = RxStream::new(100, 0);
+        let mut pkt = r.buf;
+        let v = run(&mut rx, 100, &mut pkt[..r.len]).unwrap();
+        assert!(v.decrypted);
+        assert_eq!(v.records_ok, 1);
+        assert_eq!(&pkt[13..16], &[2, 3, 4]);
+    }
+
+    #[test]
+    fn bad_tag_passes_the_packet_up() {
+        let r = record(&[1, 2, 3]);
+        let mut pkt = r.buf;
+        pkt[13 + 3] ^= 1;
+        let mut rx = RxStream::new(0, 0);
+        let v = run(&mut rx, 0, &mut pkt[..r.len]).unwrap();
+        assert!(!v.decrypted);
+        assert_eq!(v.auth_failed, 1);
+        assert!(rx.synced());
+    }
+
+    #[test]
+    fn gap_loses_sync_and_hint_resumes() {
+        let r = record(&[9; 10]);
+        let mut rx = RxStream::new(0, 0);
+        let mut a = r.buf;
+        assert!(run(&mut rx, 0, &mut a[..7]).unwrap().decrypted);
+        // Bytes 7..20 are lost.
+        assert_eq!(rx.begin(20, (r.len - 20) as u32), Start::Skip(Skip::Lost));
+        assert!(!rx.synced());
+        rx.resync(Hint {
+            seq: r.len as u32,
+            rcd_sn: 1,
+        });
+        // The record at the hint is only checked (on probation) and goes up as it came.
+        let mut c = r.buf;
+        let v = run(&mut rx, r.len as u32, &mut c[..r.len]).unwrap();
+        assert!(v.resumed && !v.decrypted);
+        assert_eq!(v.records_ok, 1);
+        // It authenticated: the next record is decrypted.
+        let mut d = r.buf;
+        let v = run(&mut rx, 2 * r.len as u32, &mut d[..r.len]).unwrap();
+        assert!(v.decrypted && !v.resumed);
+        assert_eq!(v.records_ok, 1);
+        assert_eq!(&d[13..23], &[10; 10]);
+    }
+
+    #[test]
+    fn record_at_a_hint_is_on_probation() {
+        // Record 0's payload reads as a whole record of its own, its header at offset 13.
+        let mut payload = [0u8; 35];
+        payload[..5].copy_from_slice(&[23, 3, 3, 0, 30]);
+        let r = record(&payload);
+        let mut rx = RxStream::new(0, 0);
+        let mut a = r.buf;
+        assert!(run(&mut rx, 0, &mut a[..5]).unwrap().decrypted);
+        // Bytes 5..7 are lost, and a wrong hint says a record starts at 13.
+        assert_eq!(rx.begin(7, 6), Start::Skip(Skip::Lost));
+        rx.resync(Hint { seq: 13, rcd_sn: 1 });
+        let mut b = r.buf;
+        let v = run(&mut rx, 13, &mut b[13..26]).unwrap();
+        assert!(v.resumed && !v.decrypted);
+        // What the device decrypts of that "record" does not go up as plaintext.
+        let mut c = r.buf;
+        let v = run(&mut rx, 26, &mut c[26..32]).unwrap();
+        assert!(!v.decrypted);
+    }
+
+    #[test]
+    fn duplicate_changes_nothing() {
+        let r = record(&[5; 8]);
+        let mut rx = RxStream::new(0, 0);
+        let mut a = r.buf;
+        assert!(run(&mut rx, 0, &mut a[..10]).unwrap().decrypted);
+        assert_eq!(rx.begin(0, 10), Start::Skip(Skip::Duplicate));
+        let mut b = r.buf;
+        let v = run(&mut rx, 10, &mut b[10..r.len]).unwrap();
+        assert!(v.decrypted);
+        assert_eq!(v.records_ok, 1);
+    }
+
+    #[test]
+    fn bad_header_loses_sync() {
+        let mut pkt = [0u8; 40];
+        pkt[0] = 23;
+        pkt[1] = 3;
+        pkt[2] = 1;
+        let mut rx = RxStream::new(0, 0);
+        let v = run(&mut rx, 0, &mut pkt).unwrap();
+        assert!(!v.decrypted && v.bad_header);
+        assert!(!rx.synced());
+    }
+}

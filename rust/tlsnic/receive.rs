@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Inline TLS 1.2 AES-GCM receive offload: the device's receive record engine.
+//!
+//! `tls_dev_add` for receive registers the socket's connection in the receiving device's flow
+//! table. For every frame arriving on the device the receive path
+//!
+//! 1. parses Ethernet, IP and TCP (`tlsnic_core::packet`) and looks the connection up;
+//! 2. lets the flow's record tracker (`tlsnic_core::rx::RxStream`) decide: in-order payload is
+//!    copied into the flow's own receive buffer (page blocks, never the sender's memory) and
+//!    decrypted there as it goes, records spread over many frames included, each tag checked when
+//!    its last byte arrives;
+//! 3. delivers a new skb whose payload references the decrypted copy, marked `decrypted`, when
+//!    every record byte in the frame was decrypted and every record ending in it authenticated;
+//!    otherwise the frame goes up exactly as it arrived and the kernel decrypts in software.
+//!
+//! After a gap (loss, reordering) the device is out of sync and passes frames up untouched
+//! until the kernel's next-record hint (`tls_dev_resync`, `TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT`)
+//! tells it where a record starts. The record at that point is checked first (decrypted only to
+//! verify its tag, passed up as received); once it authenticates, the records after it are
+//! decrypted again. A record's length is part of its authenticated data, so a chain of
+//! authenticated records is what makes the device trust its record boundaries.
+//!
+//! The engine is the device model's own AES-GCM (`tlsnic_core::gcm`, constant-time, no FPU),
+//! which can decrypt a record piecewise in counter mode, as a NIC does.
+
+use crate::netdev::{eopnotsupp, Device, Driver, SkBuff, SocketId};
+use crate::sync::{new_spinlock_bh, SpinLockBh};
+use crate::tls::RxBuf;
+use crate::tlsnic_core::{
+    gcm::{Gcm, GcmState},
+    packet::{self, FlowKey},
+    rx::{Hint, RxStream, Skip, Start},
+    stats::{Stat, Stats},
+    tls12::{FlowKeys, Reject, SALT_LEN},
+};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use kernel::{prelude::*, sync::Arc};
+
+/// Buckets of the flow table.
+const BUCKETS: usize = 64;
+
+/// Whether the engine was reported already.
+static ENGINE_REPORTED: AtomicBool = AtomicBool::new(false);
+
+/// The receiving device's table of receive-offloaded flows, keyed by connection and namespace.
+#[pin_data]
+pub(crate) struct RxTable {
+    /// Flows by `FlowKey::bucket`; a removed flow leaves an empty slot for reuse.
+    #[pin]
+    buckets: SpinLockBh<[KVec<Option<Arc<RxFlow>>>; BUCKETS]>,
+    /// Flows in the table: lets the receive path skip parsing while there are none.
+    live: AtomicU32,
+}
+
+/// Receive state of one offloaded socket.
+#[pin_data]
+pub(crate) struct RxFlow {
+    key: FlowKey,
+    net: u64,
+    engine: Gcm,
+    salt: [u8; SALT_LEN],
+    /// Tracker and buffer: taken in the receive path and by `tls_dev_resync`.
+    #[pin]
+    state: SpinLockBh<RxState>,
+}
+
+struct RxState {
+    stream: RxStream<GcmState>,
+    buf: RxBuf,
+}
+
+/// What the socket's TLS context holds for a receive-offloaded flow.
+pub(crate) struct RxHandle {
+    flow: Arc<RxFlow>,
+}
+
+impl RxTable {
+    /// An empty table.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            buckets <- new_spinlock_bh!([const { KVec::new() }; BUCKETS], "tlsnic_rx_table"),
+            live: AtomicU32::new(0),
+        })
+    }
+
+    fn insert(&self, flow: Arc<RxFlow>) -> Result {
+        let mut buckets = self.buckets.lock();
+        let bucket = &mut buckets[flow.key.bucket(BUCKETS)];
+        match bucket.as_mut_slice().iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(flow),
+            None => bucket.push(Some(flow), GFP_ATOMIC)?,
+        }
+        self.live.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn remove(&self, flow: &Arc<RxFlow>) {
+        let removed = {
+            let mut buckets = self.buckets.lock();
+            let bucket = &mut buckets[flow.key.bucket(BUCKETS)];
+            bucket
+                .as_mut_slice()
+                .iter_mut()
+                .find(|slot| slot.as_ref().is_some_and(|f| Arc::ptr_eq(f, flow)))
+                .and_then(|slot| slot.take())
+        };
+        if removed.is_some() {
+            self.live.fetch_sub(1, Ordering::Relaxed);
+        }
+        // `removed` is dropped here, outside the lock.
+    }
+
+    fn find(&self, key: &FlowKey, net: u64) -> Option<Arc<RxFlow>> {
+        let buckets = self.buckets.lock();
+        buckets[key.bucket(BUCKETS)]
+            .as_slice()
+            .iter()
+            .flatten()
+            .find(|f| f.key == *key && f.net == net)
+            .cloned()
+    }
+}
+
+/// Creates the receive state of a flow and enters it in `table` (`tls_dev_add`, receive).
+pub(crate) fn add_rx(
+    stats: &Stats,
+    table: &RxTable,
+    sock: &SocketId,
+    crypto_info: &[u8],
+    start_seq: u32,
+) -> Result<Pin<KBox<RxHandle>>> {
+    let keys = FlowKeys::parse(crypto_info).map_err(|e| {
+        stats.inc(Stat::RxFallback);
+        match e {
+            Reject::Truncated => EINVAL,
+            Reject::Version(_) | Reject::Cipher(_) => eopnotsupp(),
+        }
+    })?;
+    let engine = Gcm::new(keys.key.expose()).map_err(|_| {
+        stats.inc(Stat::RxFallback);
+        EINVAL
+    })?;
+    let flow = Arc::pin_init(
+        pin_init!(RxFlow {
+            key: sock.key,
+            net: sock.net,
+            engine,
+            salt: keys.salt,
+            state <- new_spinlock_bh!(
+                RxState {
+                    stream: RxStream::new(start_seq, keys.rec_seq),
+                    buf: RxBuf::new(),
+                },
+                "tlsnic_rx_flow"
+            ),
+        }),
+        GFP_KERNEL,
+    )
+    .inspect_err(|_| stats.inc(Stat::RxFallback))?;
+    let handle = KBox::pin(RxHandle { flow: flow.clone() }, GFP_KERNEL)
+        .inspect_err(|_| stats.inc(Stat::RxFallback))?;
+    table
+        .insert(flow)
+        .inspect_err(|_| stats.inc(Stat::RxFallback))?;
+    if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
+        pr_info!("RX engine: tlsnic soft AES-GCM (device model, constant time)\n");
+    }
+    stats.inc(Stat::RxCtx);
+    stats.inc(Stat::RxCtxLive);
+    Ok(handle)
+}
+
+/// Removes a flow (`tls_dev_del`, receive). A frame being decrypted right now keeps the flow
+/// alive until it is done; the key is zeroed when the last reference goes.
+pub(crate) fn del_rx(stats: &Stats, table: &RxTable, handle: Pin<KBox<RxHandle>>) {
+    table.remove(&handle.flow);
+    stats.inc(Stat::RxDel);
+    stats.dec(Stat::RxCtxLive);
+}
+
+/// The kernel's next-record hint (`tls_dev_resync`, receive).
+pub(crate) fn resync_rx(stats: &Stats, handle: &RxHandle, seq: u32, rcd_sn: u64) {
+    stats.inc(Stat::RxResyncReq);
+    handle.flow.state.lock().stream.resync(Hint { seq, rcd_sn });
+}
+
+/// The receive path of `dev` for one frame off the wire: returns the frame to deliver, either
+/// `skb` itself or a decrypted copy of it.
+pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) -> SkBuff {
+    if table.live.load(Ordering::Relaxed) == 0 {
+        return skb;
+    }
+    let stats = T::stats(dev);
+    let mut head = [0u8; packet::MAX_HEADERS];
+    let n = (skb.len() as usize).min(head.len());
+    if !skb.copy_bits(0, &mut head[..n]) {
+        return skb;
+    }
+    let Some(seg) = packet::parse(&head[..n], skb.len() as usize) else {
+        return skb;
+    };
+    if seg.payload_len == 0 {
+        return skb;
+    }
+    let Some(flow) = table.find(&seg.key, dev.net_cookie()) else {
+        return skb;
+    };
+    let mut guard = flow.state.lock();
+    let RxState { stream, buf } = &mut *guard;
+    if !skb.csum_trusted() {
+        // The stack verifies this one; the device leaves it alone (and will see a gap).
+        stats.inc(Stat::RxSkip);
+        return skb;
+    }
+    match stream.begin(seg.seq, seg.payload_len as u32) {
+        Start::Process => {}
+        Start::Skip(Skip::Empty) => return skb,
+        Start::Skip(why) => {
+            if why == Skip::Lost {
+                stats.inc(Stat::RxOoo);
+            }
+            stats.inc(Stat::RxSkip);
+            return skb;
+        }
+    }
+    let mut out = skb.copy_for_rewrite(seg.payload_off as u32, true);
+    let mut off = seg.payload_off;
+    let mut left = seg.payload_len;
+    while left > 0 {
+        let Some(out_skb) = out.as_mut() else { break };
+        let Some(mut region) = buf.reserve(left) else {
+            out = None;
+            break;
+        };
+        let len = region.bytes().len();
+        if !skb.copy_bits(off as u32, region.bytes()) {
+            out = None;
+            break;
+        }
+        stream.feed(&flow.engine, &flow.salt, region.bytes());
+        if !region.attach(out_skb) {
+            out = None;
+            break;
+        }
+        off += len;
+        left -= len;
+    }
+    // Short of memory, the rest of the frame was not fed: the tracker loses sync.
+    let verdict = stream.end();
+    drop(guard);
+    if verdict.auth_failed != 0 {
+        stats.add(Stat::RxErr, verdict.auth_failed.into());
+    }
+    if verdict.records_ok != 0 {
+        stats.add(Stat::RxRecords, verdict.records_ok.into());
+    }
+    if verdict.resumed {
+        stats.inc(Stat::RxResyncOk);
+    }
+    if verdict.bad_header {
+        stats.inc(Stat::RxOoo);
+    }
+    if out.is_none() {
+        stats.inc(Stat::RxNoMem);
+    }
+    match out.and_then(|o| o.into_skb()) {
+        Some(mut decrypted) if verdict.decrypted => {
+            decrypted.set_decrypted();
+            stats.inc(Stat::RxDecryptedPackets);
+            stats.add(Stat::RxDecryptedBytes, seg.payload_len as u64);
+            skb.consume();
+            decrypted
+        }
+        _ => {
+            stats.inc(Stat::RxSkip);
+            skb
+        }
+    }
+}
