@@ -59,19 +59,23 @@ struct TxState {
     high_seq: u32,
 }
 
+/// Parses a flow's `crypto_info` (either direction): `EOPNOTSUPP` for a version or cipher the
+/// device does not offload, `EINVAL` for malformed input. Either way the socket stays on
+/// software kTLS.
+pub(crate) fn parse_keys(crypto_info: &[u8]) -> Result<FlowKeys> {
+    FlowKeys::parse(crypto_info).map_err(|e| match e {
+        Reject::Truncated => EINVAL,
+        Reject::Version(_) | Reject::Cipher(_) => eopnotsupp(),
+    })
+}
+
 /// Creates the transmit state of a flow (`tls_dev_add`, transmit direction).
 pub(crate) fn add_tx(
     stats: &Stats,
     crypto_info: &[u8],
     start_seq: u32,
 ) -> Result<Pin<KBox<TxFlow>>> {
-    let keys = FlowKeys::parse(crypto_info).map_err(|e| {
-        stats.inc(Stat::TxFallback);
-        match e {
-            Reject::Truncated => EINVAL,
-            Reject::Version(_) | Reject::Cipher(_) => eopnotsupp(),
-        }
-    })?;
+    let keys = parse_keys(crypto_info).inspect_err(|_| stats.inc(Stat::TxFallback))?;
     let sealer = RecordSealer::new(AEAD_ALG, keys.key.expose()).inspect_err(|e| {
         stats.inc(Stat::TxFallback);
         // Once per module load: a socket owner must not be able to flood the log.

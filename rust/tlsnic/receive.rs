@@ -24,7 +24,8 @@
 //! The engine is the device model's own AES-GCM (`tlsnic_core::gcm`, constant-time, no FPU),
 //! which can decrypt a record piecewise in counter mode, as a NIC does.
 
-use crate::netdev::{eopnotsupp, Device, Driver, SkBuff, SocketId};
+use crate::netdev::{Device, Driver, SkBuff, SocketId};
+use crate::offload::parse_keys;
 use crate::sync::{new_spinlock_bh, SpinLockBh};
 use crate::tls::RxBuf;
 use crate::tlsnic_core::{
@@ -32,7 +33,7 @@ use crate::tlsnic_core::{
     packet::{self, FlowKey},
     rx::{Hint, RxStream, Skip, Start},
     stats::{Stat, Stats},
-    tls12::{FlowKeys, Reject, SALT_LEN},
+    tls12::SALT_LEN,
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};
@@ -130,13 +131,7 @@ pub(crate) fn add_rx(
     crypto_info: &[u8],
     start_seq: u32,
 ) -> Result<Pin<KBox<RxHandle>>> {
-    let keys = FlowKeys::parse(crypto_info).map_err(|e| {
-        stats.inc(Stat::RxFallback);
-        match e {
-            Reject::Truncated => EINVAL,
-            Reject::Version(_) | Reject::Cipher(_) => eopnotsupp(),
-        }
-    })?;
+    let keys = parse_keys(crypto_info).inspect_err(|_| stats.inc(Stat::RxFallback))?;
     let engine = Gcm::new(keys.key.expose()).map_err(|_| {
         stats.inc(Stat::RxFallback);
         EINVAL

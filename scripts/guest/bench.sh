@@ -61,10 +61,25 @@ tls_run() {
 	awk '/ ok / {print $(NF - 1)}' /tmp/tlsnic-client.log
 }
 
+# round_line R MODES...: the latest result of each mode, for the log.
+round_line() {
+	local r=$1 m; shift
+	echo "# round $r (MB/s): $(for m in "$@"; do printf '%s=%s ' "$m" "$(echo ${res[$m]} | awk '{print $NF}')"; done)" >&2
+}
+
+# medians MODES...: each mode's median into med[], printed.
+medians() {
+	local m
+	for m in "$@"; do
+		med[$m]=$(printf '%s\n' ${res[$m]} | median)
+		echo "tls_${m}_MBps=${med[$m]}"
+	done
+}
+
 insmod "$ko"
 netns_pair tlsnic0 tlsnic1
 mkcert
-declare -A res
+declare -A res med
 modes=(user sw_write sw_sendfile hw_write hw_sendfile hw_sendfile_zc)
 for r in $(seq "$rounds"); do
 	res[user]+="$(tls_run off --no-ktls) "
@@ -73,13 +88,9 @@ for r in $(seq "$rounds"); do
 	res[hw_write]+="$(tls_run on) "
 	res[hw_sendfile]+="$(tls_run on --sendfile) "
 	res[hw_sendfile_zc]+="$(tls_run on --sendfile --zerocopy) "
-	echo "# round $r (MB/s): $(for m in "${modes[@]}"; do printf '%s=%s ' "$m" "$(echo ${res[$m]} | awk '{print $NF}')"; done)" >&2
+	round_line "$r" "${modes[@]}"
 done
-declare -A med
-for m in "${modes[@]}"; do
-	med[$m]=$(printf '%s\n' ${res[$m]} | median)
-	echo "tls_${m}_MBps=${med[$m]}"
-done
+medians "${modes[@]}"
 echo "tls_hw_write_vs_sw_write=$(ratio "${med[hw_write]}" "${med[sw_write]}")"
 echo "tls_hw_sendfile_vs_sw_sendfile=$(ratio "${med[hw_sendfile]}" "${med[sw_sendfile]}")"
 echo "tls_hw_sendfile_zc_vs_sw_sendfile=$(ratio "${med[hw_sendfile_zc]}" "${med[sw_sendfile]}")"
@@ -101,12 +112,9 @@ for r in $(seq "$rounds"); do
 	rx_offload=on
 	res[rx_hw]+="$(tls_run off) "
 	res[txrx_hw]+="$(tls_run on) "
-	echo "# round $r (MB/s): $(for m in "${rmodes[@]}"; do printf '%s=%s ' "$m" "$(echo ${res[$m]} | awk '{print $NF}')"; done)" >&2
+	round_line "$r" "${rmodes[@]}"
 done
-for m in "${rmodes[@]}"; do
-	med[$m]=$(printf '%s\n' ${res[$m]} | median)
-	echo "tls_${m}_MBps=${med[$m]}"
-done
+medians "${rmodes[@]}"
 echo "tls_rx_hw_vs_rx_sw=$(ratio "${med[rx_hw]}" "${med[rx_sw]}")"
 echo "tls_rx_hw_vs_userspace=$(ratio "${med[rx_hw]}" "${med[rx_user]}")"
 echo "tls_rx_sw_vs_userspace=$(ratio "${med[rx_sw]}" "${med[rx_user]}")"

@@ -10,36 +10,18 @@ tls_pair
 # This test is about the transmit side against peers nobody here wrote: the receiver decrypts in
 # software (its RX offload is tested in 18-tls-rx).
 in_b ethtool -K tlsnic1 tls-hw-rx-offload off
-mkdata /tmp/tlsnic-64m 64
-www=/tmp/tlsnic-www
-mkdir -p "$www"
-ln -sf /tmp/tlsnic-64m "$www/data"
-want=$(sha256sum </tmp/tlsnic-64m | cut -d' ' -f1)
-hdr=$(printf 'HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n' | wc -c)
+www_setup
 
-# transfer CIPHER SERVER_EXTRA CLIENT_CONF: one GET of /data through s_server -WWW.
+# transfer CIPHER SERVER_OPTION CLIENT_CONF: one GET of /data through s_server -WWW.
 transfer() {
-	local cipher=$1 extra=$2 cconf=$3 dev0 enc0 got
+	local cipher=$1 extra=$2 cconf=$3 dev0 enc0
 	dev0=$(tls_stat "$NS_A" TlsTxDevice)
 	enc0=$(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes)
-	(cd "$www" && OPENSSL_CONF=$KTLS_CNF ip netns exec "$NS_A" openssl s_server -quiet \
-		-accept "$TLSPORT" -cert "$CERT" -key "$KEY" -tls1_2 -cipher "$cipher" -WWW $extra \
-		-naccept 1 >/tmp/tlsnic-server.log 2>&1) &
-	local spid=$!
-	retry 50 listening "$NS_A" "$TLSPORT" || fail "s_server did not start"
-	printf 'GET /data HTTP/1.0\r\n\r\n' |
-		OPENSSL_CONF=$cconf ip netns exec "$NS_B" openssl s_client -quiet -ign_eof \
-			-connect "$A4:$TLSPORT" -servername tlsnic.test >/tmp/tlsnic-get.out 2>/tmp/tlsnic-client.log ||
-		true
-	wait "$spid" || true
-	got=$(tail -c +$((hdr + 1)) /tmp/tlsnic-get.out | sha256sum | cut -d' ' -f1)
-	[ "$(stat -c %s /tmp/tlsnic-get.out)" = $((64 * 1048576 + hdr)) ] ||
-		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; fail "$cipher: received $(stat -c %s /tmp/tlsnic-get.out) bytes"; }
-	[ "$got" = "$want" ] || fail "$cipher: sha256 mismatch"
+	# shellcheck disable=SC2086
+	www_get "$cipher" "$KTLS_CNF" "$cconf" $extra
 	expect_ge "$cipher TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - dev0 )) 1
 	expect_ge "$cipher tx_tls_encrypted_bytes delta" \
 		$(( $(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes) - enc0 )) $((64 * 1048576))
-	rm -f /tmp/tlsnic-get.out
 	note "$cipher $extra: 64 MiB sha256 ok"
 }
 

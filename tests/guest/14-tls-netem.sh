@@ -27,6 +27,7 @@ note "netem on tlsnic0: $(ethtool_all | head -n 1)"
 expect_ge "tx_tls_ooo delta (netem on the device)" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_ooo) - o0 )) 1
 in_a tc qdisc del dev tlsnic0 root
 live_ctx_zero "$NS_A" tlsnic0
+live_ctx_zero "$NS_B" tlsnic1
 cleanup_netns
 unload
 
@@ -68,7 +69,7 @@ note "$(ip netns exec "$NS_R" tc -s qdisc show dev vr0 | grep -E 'dropped|Sent' 
 expect_ge "tx_tls_ooo delta (netem after the device)" "$ooo" 1
 expect_eq "tx_tls_drop_bad_record" "$(ethstat "$NS_A" tlsnic0 tx_tls_drop_bad_record)" 0
 live_ctx_zero "$NS_A" tlsnic0
-live_ctx_zero "$NS_B" tlsnic1
+live_ctx_zero "$NS_R" tlsnic1
 cleanup_netns
 cleanup
 unload

@@ -10,35 +10,15 @@
 . "$(dirname "$0")/lib.sh"
 
 tls_pair
-mkdata /tmp/tlsnic-64m 64
-www=/tmp/tlsnic-www
-mkdir -p "$www"
-ln -sf /tmp/tlsnic-64m "$www/data"
-want=$(sha256sum </tmp/tlsnic-64m | cut -d' ' -f1)
-hdr=$(printf 'HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n' | wc -c)
+www_setup
 
 # get CIPHER SERVER_CONF: s_server -WWW -> s_client (kTLS config) GET /data; checks sha256 and
 # that the receiver offloaded RX.
 get() {
-	local cipher=$1 sconf=$2 rxd0 dec0 got
+	local cipher=$1 sconf=$2 rxd0 dec0
 	rxd0=$(tls_stat "$NS_B" TlsRxDevice)
 	dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
-	(cd "$www" && OPENSSL_CONF=$sconf ip netns exec "$NS_A" openssl s_server -quiet \
-		-accept "$TLSPORT" -cert "$CERT" -key "$KEY" -tls1_2 -cipher "$cipher" -WWW \
-		-naccept 1 >/tmp/tlsnic-server.log 2>&1) &
-	local spid=$!
-	retry 50 listening "$NS_A" "$TLSPORT" || fail "s_server did not start"
-	printf 'GET /data HTTP/1.0\r\n\r\n' |
-		OPENSSL_CONF=$KTLS_CNF ip netns exec "$NS_B" openssl s_client -quiet -ign_eof \
-			-connect "$A4:$TLSPORT" -servername tlsnic.test >/tmp/tlsnic-get.out 2>/tmp/tlsnic-client.log ||
-		true
-	wait "$spid" || true
-	[ "$(stat -c %s /tmp/tlsnic-get.out)" = $((64 * 1048576 + hdr)) ] ||
-		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; ethtool_all >&2
-		  fail "$cipher: received $(stat -c %s /tmp/tlsnic-get.out) bytes"; }
-	got=$(tail -c +$((hdr + 1)) /tmp/tlsnic-get.out | sha256sum | cut -d' ' -f1)
-	[ "$got" = "$want" ] || fail "$cipher: sha256 mismatch"
-	rm -f /tmp/tlsnic-get.out
+	www_get "$cipher" "$sconf" "$KTLS_CNF"
 	expect_ge "$cipher TlsRxDevice delta" $(( $(tls_stat "$NS_B" TlsRxDevice) - rxd0 )) 1
 	# Nearly all of it: the records before the device's first resync go up undecrypted (the
 	# socket's first record may already be queued when TLS_RX is set, and the kernel sends its

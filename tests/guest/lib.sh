@@ -137,6 +137,40 @@ ethstat() {
 	ip netns exec "$1" ethtool -S "$2" | awk -v n="$3:" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
 }
 
+# www_setup: 64 MiB of test data served as /data from $WWW, its sha256 in $WWW_SHA.
+WWW=/tmp/tlsnic-www
+www_setup() {
+	mkdata /tmp/tlsnic-64m 64
+	mkdir -p "$WWW"
+	ln -sf /tmp/tlsnic-64m "$WWW/data"
+	WWW_SHA=$(sha256sum </tmp/tlsnic-64m | cut -d' ' -f1)
+}
+
+# www_get CIPHER SERVER_CONF CLIENT_CONF [S_SERVER_OPTION...]: one GET of /data from
+# `openssl s_server -WWW` in NS_A by `openssl s_client` in NS_B, TLS 1.2 with CIPHER, each side
+# with its OpenSSL config (the kTLS one or /dev/null). Fails unless all 64 MiB arrive intact.
+www_get() {
+	local cipher=$1 sconf=$2 cconf=$3 hdr size got spid; shift 3
+	hdr=$(printf 'HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n' | wc -c)
+	(cd "$WWW" && OPENSSL_CONF=$sconf ip netns exec "$NS_A" openssl s_server -quiet \
+		-accept "$TLSPORT" -cert "$CERT" -key "$KEY" -tls1_2 -cipher "$cipher" -WWW "$@" \
+		-naccept 1 >/tmp/tlsnic-server.log 2>&1) &
+	spid=$!
+	retry 50 listening "$NS_A" "$TLSPORT" || fail "s_server did not start"
+	printf 'GET /data HTTP/1.0\r\n\r\n' |
+		OPENSSL_CONF=$cconf ip netns exec "$NS_B" openssl s_client -quiet -ign_eof \
+			-connect "$A4:$TLSPORT" -servername tlsnic.test >/tmp/tlsnic-get.out 2>/tmp/tlsnic-client.log ||
+		true
+	wait "$spid" || true
+	size=$(stat -c %s /tmp/tlsnic-get.out)
+	[ "$size" = $((64 * 1048576 + hdr)) ] ||
+		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; ethtool_all >&2
+		  fail "$cipher: received $size bytes"; }
+	got=$(tail -c +$((hdr + 1)) /tmp/tlsnic-get.out | sha256sum | cut -d' ' -f1)
+	rm -f /tmp/tlsnic-get.out
+	[ "$got" = "$WWW_SHA" ] || fail "$cipher: sha256 mismatch"
+}
+
 # tls_pair: load, put tlsnic0 (sender, A) and tlsnic1 (B) in their namespaces, make a cert.
 tls_pair() {
 	load

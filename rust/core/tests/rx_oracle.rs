@@ -194,6 +194,14 @@ impl Stream {
         (r < self.records.len()).then_some(r)
     }
 
+    /// One packet per record.
+    fn per_record(&self) -> Vec<Pkt> {
+        self.records
+            .iter()
+            .map(|r| (r.start, r.end - r.start))
+            .collect()
+    }
+
     /// The kernel's hint for record `r`.
     fn hint(&self, r: usize) -> Hint {
         Hint {
@@ -221,6 +229,28 @@ fn fake_header_len(rng: &mut Rng) -> usize {
     0x0301 + rng.below(72) - 8 - TAG
 }
 
+/// `n` plaintext lengths in `min..min + 3000`, but for record 4, whose header then reads
+/// `17 03 03 03 10`: one byte into it, `03 03 03 10 00` looks like the header of a 4096-byte
+/// record that is not there (see [`fake_header_at`]).
+fn lens_with_fake_header(rng: &mut Rng, n: usize, min: usize) -> Vec<usize> {
+    let mut lens: Vec<usize> = (0..n).map(|_| min + rng.below(3000)).collect();
+    lens[4] = 0x0310 - 8 - TAG;
+    lens
+}
+
+/// The stream offset of the fake header in a stream of [`lens_with_fake_header`] (the explicit
+/// nonce, the record number, starts with 0).
+fn fake_header_at(s: &Stream) -> usize {
+    let fake = s.records[4].start + 1;
+    assert_eq!(&s.wire[fake..fake + 5], &[3, 3, 3, 0x10, 0]);
+    fake
+}
+
+/// `n` plaintext lengths of [`random_pt_len`].
+fn random_lens(rng: &mut Rng, n: usize) -> Vec<usize> {
+    (0..n).map(|_| random_pt_len(rng)).collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // The network.
 // ---------------------------------------------------------------------------------------------
@@ -238,6 +268,11 @@ fn packet_size(rng: &mut Rng) -> usize {
         7 => 1 + rng.below(70000),
         _ => 1 + rng.below(5000),
     }
+}
+
+/// Whether packet `p` holds stream offset `at`.
+fn holds((off, len): Pkt, at: usize) -> bool {
+    off <= at && at < off + len
 }
 
 /// Cuts `[0, total)` into packets of [`packet_size`].
@@ -275,6 +310,12 @@ struct Event {
     start: Start,
     /// Default (nothing) for a skipped packet.
     v: Verdict,
+}
+
+impl Event {
+    fn pkt(&self) -> Pkt {
+        (self.off, self.len)
+    }
 }
 
 /// The device following one stream, and the checks on what it delivers.
@@ -344,6 +385,14 @@ impl<'a> Sim<'a> {
         self.rx.resync(self.s.hint(r));
         self.hint_off = Some(self.s.records[r].start);
         self.last_hint = self.hint_off;
+    }
+
+    /// The kernel's hint for the first record the device has not been offered any byte of, if
+    /// there is one; returns that record.
+    fn hint_next(&mut self) -> Option<usize> {
+        let r = self.next_unseen()?;
+        self.hint_record(r);
+        Some(r)
     }
 
     /// A hint that need not point at a record.
@@ -443,7 +492,15 @@ impl<'a> Sim<'a> {
     }
 
     fn records_ok(&self) -> u64 {
-        self.log.iter().map(|e| u64::from(e.v.records_ok)).sum()
+        self.records_ok_from(0)
+    }
+
+    /// Records authenticated from event `from` on.
+    fn records_ok_from(&self, from: usize) -> u64 {
+        self.log[from..]
+            .iter()
+            .map(|e| u64::from(e.v.records_ok))
+            .sum()
     }
 
     fn auth_failed(&self) -> u64 {
@@ -464,6 +521,22 @@ impl<'a> Sim<'a> {
             self.auth_failed(),
             self.followed_bad
         );
+    }
+
+    /// The device resumed once, in the packet holding the header of record `r` (the hinted one),
+    /// and decrypted every packet from record `r + 1` on; returns the event where it resumed.
+    fn check_resumed_at(&self, r: usize, case: usize) -> usize {
+        let resumed = self.resumed();
+        assert_eq!(resumed.len(), 1, "case {case}");
+        let at = resumed[0];
+        let e = self.log[at];
+        let h = self.s.records[r].start;
+        assert!(
+            holds(e.pkt(), h),
+            "case {case}: resumed in {e:?}, hint at {h}"
+        );
+        self.check_decrypted_from(at, r + 1);
+        at
     }
 
     /// After event `from`, every processed packet that lies wholly in records `>= first` is
@@ -494,6 +567,34 @@ fn start_seq(rng: &mut Rng, near_wrap: bool) -> u32 {
     }
 }
 
+/// A stream of records with plaintext lengths `lens` (seed from `rng`), starting at a
+/// [`start_seq`].
+fn stream_of(
+    rng: &mut Rng,
+    lens: &[usize],
+    key_len: usize,
+    near_wrap: bool,
+    first_sn: u64,
+    random_nonce: bool,
+) -> Stream {
+    let seed = rng.next_u64();
+    let seq = start_seq(rng, near_wrap);
+    Stream::build(seed, key_len, seq, first_sn, lens, random_nonce)
+}
+
+/// A stream of `n` records of [`random_pt_len`] plaintext, starting at a [`start_seq`].
+fn random_stream(
+    rng: &mut Rng,
+    n: usize,
+    key_len: usize,
+    near_wrap: bool,
+    first_sn: u64,
+    random_nonce: bool,
+) -> Stream {
+    let lens = random_lens(rng, n);
+    stream_of(rng, &lens, key_len, near_wrap, first_sn, random_nonce)
+}
+
 // ---------------------------------------------------------------------------------------------
 // In order.
 // ---------------------------------------------------------------------------------------------
@@ -502,17 +603,11 @@ fn clean_stream(key_len: usize, seed: u64) {
     let mut rng = Rng(seed);
     for case in 0..6 {
         let n = 30;
-        let mut lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
+        let mut lens = random_lens(&mut rng, n);
         lens[0] = 0;
         lens[1] = 1;
-        let s = Stream::build(
-            rng.next_u64(),
-            key_len,
-            start_seq(&mut rng, case % 2 == 0),
-            rng.next_u64() >> (case * 8),
-            &lens,
-            case % 3 == 0,
-        );
+        let (near_wrap, first_sn) = (case % 2 == 0, rng.next_u64() >> (case * 8));
+        let s = stream_of(&mut rng, &lens, key_len, near_wrap, first_sn, case % 3 == 0);
         let pkts = cut(&mut rng, s.wire.len());
         let mut sim = Sim::new(&s, rng.next_u64());
         for &p in &pkts {
@@ -543,11 +638,7 @@ fn extreme_segmentations() {
     let mut rng = Rng(0x5e9);
     let lens = [0, 1, 15, 16, 17, 100, 0, 3000, 2];
     let s = Stream::build(rng.next_u64(), 16, u32::MAX - 40, 5, &lens, false);
-    let per_record: Vec<Pkt> = s
-        .records
-        .iter()
-        .map(|r| (r.start, r.end - r.start))
-        .collect();
+    let per_record = s.per_record();
     let per_byte: Vec<Pkt> = (0..s.wire.len()).map(|i| (i, 1)).collect();
     let whole = vec![(0, s.wire.len())];
     for pkts in [per_record, per_byte, whole] {
@@ -585,15 +676,7 @@ fn extreme_record_lengths_are_accepted() {
 fn duplicates_pass_untouched() {
     let mut rng = Rng(0xd0b);
     for case in 0..6 {
-        let lens: Vec<usize> = (0..20).map(|_| random_pt_len(&mut rng)).collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            16,
-            start_seq(&mut rng, case % 2 == 1),
-            9,
-            &lens,
-            false,
-        );
+        let s = random_stream(&mut rng, 20, 16, case % 2 == 1, 9, false);
         let mut pkts = cut(&mut rng, s.wire.len());
         let mut dups = 0;
         for _ in 0..1 + pkts.len() / 4 {
@@ -614,7 +697,7 @@ fn duplicates_pass_untouched() {
             }
         }
         assert_eq!(skipped, dups, "case {case}");
-        assert_eq!(sim.records_ok(), lens.len() as u64, "case {case}");
+        assert_eq!(sim.records_ok(), s.records.len() as u64, "case {case}");
         assert!(sim.rx.synced());
     }
 }
@@ -627,22 +710,10 @@ fn corruption_fails_the_altered_records_only() {
     let mut rng = Rng(0xc0ee);
     for case in 0..8 {
         let n = 24;
-        let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            [16, 32][case % 2],
-            start_seq(&mut rng, case % 3 == 0),
-            0,
-            &lens,
-            false,
-        );
+        let s = random_stream(&mut rng, n, [16, 32][case % 2], case % 3 == 0, 0, false);
         let pkts = match case % 4 {
             // Packets that end where records end.
-            0 => s
-                .records
-                .iter()
-                .map(|r| (r.start, r.end - r.start))
-                .collect(),
+            0 => s.per_record(),
             1 => cut_with(&mut rng, 0, s.wire.len(), |rng| 1 + rng.below(40)),
             _ => cut(&mut rng, s.wire.len()),
         };
@@ -684,15 +755,8 @@ fn loss_and_reordering_resync_on_the_next_record_hint() {
     let mut checked = 0;
     for case in 0..16 {
         let n = 30;
-        let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            [16, 32][case % 2],
-            start_seq(&mut rng, case % 4 == 0),
-            1,
-            &lens,
-            case % 3 == 0,
-        );
+        let key_len = [16, 32][case % 2];
+        let s = random_stream(&mut rng, n, key_len, case % 4 == 0, 1, case % 3 == 0);
         let mut pkts = cut(&mut rng, s.wire.len());
         if pkts.len() < 6 {
             continue;
@@ -714,10 +778,7 @@ fn loss_and_reordering_resync_on_the_next_record_hint() {
                     assert_eq!(k, i, "case {case}");
                     assert!(!sim.rx.synced());
                     lost_at = Some(k);
-                    hint_rec = sim.next_unseen();
-                    if let Some(r) = hint_rec {
-                        sim.hint_record(r);
-                    }
+                    hint_rec = sim.hint_next();
                 }
                 (None, _) => assert!(e.v.decrypted, "case {case}: {e:?}"),
                 (Some(_), Start::Skip(Skip::Lost)) => panic!("case {case}: sync lost twice"),
@@ -726,15 +787,7 @@ fn loss_and_reordering_resync_on_the_next_record_hint() {
         }
         let lost_at = lost_at.expect("no loss seen");
         let Some(r) = hint_rec else { continue };
-        let resumed = sim.resumed();
-        assert_eq!(resumed.len(), 1, "case {case}");
-        let at = resumed[0];
-        let e = sim.log[at];
-        let h = s.records[r].start;
-        assert!(
-            e.off <= h && h < e.off + e.len,
-            "case {case}: resumed in {e:?}, hint at {h}"
-        );
+        let at = sim.check_resumed_at(r, case);
         // Out of sync in between, then never again.
         for e in &sim.log[lost_at + 1..at] {
             assert_eq!(e.start, Start::Skip(Skip::OutOfSync), "case {case}");
@@ -746,13 +799,8 @@ fn loss_and_reordering_resync_on_the_next_record_hint() {
             );
         }
         assert!(sim.rx.synced());
-        let ok_after: u64 = sim.log[at..]
-            .iter()
-            .map(|e| u64::from(e.v.records_ok))
-            .sum();
-        assert_eq!(ok_after, (n - r) as u64, "case {case}");
+        assert_eq!(sim.records_ok_from(at), (n - r) as u64, "case {case}");
         assert_eq!(sim.auth_failed(), 0);
-        sim.check_decrypted_from(at, r + 1);
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} cases checked");
@@ -762,13 +810,9 @@ fn loss_and_reordering_resync_on_the_next_record_hint() {
 #[test]
 fn resync_at_the_first_byte_of_a_packet() {
     let mut rng = Rng(0xb0b);
-    let lens: Vec<usize> = (0..12).map(|_| random_pt_len(&mut rng)).collect();
+    let lens = random_lens(&mut rng, 12);
     let s = Stream::build(rng.next_u64(), 16, u32::MAX - 3, 100, &lens, false);
-    let mut pkts: Vec<Pkt> = s
-        .records
-        .iter()
-        .map(|r| (r.start, r.end - r.start))
-        .collect();
+    let mut pkts = s.per_record();
     pkts.remove(3);
     let mut sim = Sim::new(&s, 3);
     for (k, &p) in pkts.iter().enumerate() {
@@ -793,15 +837,7 @@ fn stale_hints_are_ignored() {
     let mut rng = Rng(0x57a1e);
     for case in 0..8 {
         let n = 30;
-        let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            32,
-            start_seq(&mut rng, case % 2 == 0),
-            0,
-            &lens,
-            false,
-        );
+        let s = random_stream(&mut rng, n, 32, case % 2 == 0, 0, false);
         let mut pkts = cut(&mut rng, s.wire.len());
         if pkts.len() < 8 {
             continue;
@@ -843,20 +879,14 @@ fn stale_hints_are_ignored() {
                         "case {case}: resumed on a stale hint"
                     );
                     assert!(!sim.rx.synced());
-                    good = sim.next_unseen();
-                    if let Some(r) = good {
-                        sim.hint_record(r);
-                    }
+                    good = sim.hint_next();
                 }
             }
         }
         if let (Some(_), Some(r)) = (stale_given, good) {
             let resumed = sim.resumed();
             assert_eq!(resumed.len(), 1, "case {case}");
-            let ok_after: u64 = sim.log[resumed[0]..]
-                .iter()
-                .map(|e| u64::from(e.v.records_ok))
-                .sum();
+            let ok_after = sim.records_ok_from(resumed[0]);
             assert_eq!(ok_after, (n - r) as u64, "case {case}");
         }
     }
@@ -869,16 +899,7 @@ fn hint_in_a_lost_packet_is_discarded() {
     let mut rng = Rng(0xd15c);
     let mut checked = 0;
     for case in 0..10 {
-        let n = 30;
-        let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            16,
-            start_seq(&mut rng, case % 2 == 1),
-            3,
-            &lens,
-            false,
-        );
+        let s = random_stream(&mut rng, 30, 16, case % 2 == 1, 3, false);
         let mut pkts = cut_with(&mut rng, 0, s.wire.len(), |rng| 1 + rng.below(3000));
         let i = 1 + rng.below(pkts.len() / 4);
         drop_and_retransmit(&mut pkts, i, 1 + rng.below(3));
@@ -890,31 +911,22 @@ fn hint_in_a_lost_packet_is_discarded() {
         while k < pkts.len() {
             let e = sim.deliver(pkts[k]);
             if first_hint.is_none() && e.start == Start::Skip(Skip::Lost) {
-                let Some(r) = sim.next_unseen() else { break };
-                sim.hint_record(r);
+                let Some(r) = sim.hint_next() else { break };
                 first_hint = Some((k, r));
                 // The packet with the hinted header is lost too and comes again two packets on.
                 let h = s.records[r].start;
-                let p = k
-                    + 1
-                    + pkts[k + 1..]
-                        .iter()
-                        .position(|&(o, l)| o <= h && h < o + l)
-                        .unwrap();
+                let p = k + 1 + pkts[k + 1..].iter().position(|&p| holds(p, h)).unwrap();
                 if p + 1 >= pkts.len() {
                     break;
                 }
                 retransmit = Some(pkts[p]);
                 drop_and_retransmit(&mut pkts, p, 2);
             } else if let (Some((fk, _)), Some(rp)) = (first_hint, retransmit) {
-                if second_hint.is_none() && (e.off, e.len) == rp && k > fk {
+                if second_hint.is_none() && e.pkt() == rp && k > fk {
                     assert_eq!(e.start, Start::Skip(Skip::OutOfSync), "case {case}");
                     assert!(sim.resumed().is_empty(), "case {case}");
                     assert!(!sim.rx.synced());
-                    second_hint = sim.next_unseen().map(|r| (k, r));
-                    if let Some((_, r)) = second_hint {
-                        sim.hint_record(r);
-                    }
+                    second_hint = sim.hint_next().map(|r| (k, r));
                 }
             }
             k += 1;
@@ -925,12 +937,7 @@ fn hint_in_a_lost_packet_is_discarded() {
         for e in &sim.log[fk + 1..=sk] {
             assert_eq!(e.start, Start::Skip(Skip::OutOfSync), "case {case}");
         }
-        let resumed = sim.resumed();
-        assert_eq!(resumed.len(), 1, "case {case}");
-        let e = sim.log[resumed[0]];
-        let h = s.records[r].start;
-        assert!(e.off <= h && h < e.off + e.len, "case {case}");
-        sim.check_decrypted_from(resumed[0], r + 1);
+        sim.check_resumed_at(r, case as usize);
         checked += 1;
     }
     assert!(checked >= 6, "only {checked} cases checked");
@@ -946,15 +953,7 @@ fn hint_at_the_own_boundary_changes_nothing() {
     let mut rng = Rng(0x0b0d);
     for case in 0..6 {
         let n = 25;
-        let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            16,
-            start_seq(&mut rng, case % 2 == 0),
-            40,
-            &lens,
-            true,
-        );
+        let s = random_stream(&mut rng, n, 16, case % 2 == 0, 40, true);
         let pkts = cut(&mut rng, s.wire.len());
         let mut sim = Sim::new(&s, 4);
         for &p in &pkts {
@@ -978,24 +977,14 @@ fn hint_repairs_a_wrong_record_number() {
     let mut rng = Rng(0x5eb);
     for case in 0..6 {
         let n = 20;
-        let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            32,
-            start_seq(&mut rng, case % 2 == 0),
-            1000,
-            &lens,
-            false,
-        );
+        let s = random_stream(&mut rng, n, 32, case % 2 == 0, 1000, false);
         let pkts = cut(&mut rng, s.wire.len());
         let mut sim = Sim::with_device_sn(&s, 5, 1000 + 1 + rng.below(5) as u64);
         let mut hinted = None;
         for &p in &pkts {
             if hinted.is_none() && sim.seen_end > s.wire.len() / 3 {
-                hinted = sim.next_unseen().map(|r| (sim.log.len(), r));
-                if let Some((_, r)) = hinted {
-                    sim.hint_record(r);
-                }
+                let at = sim.log.len();
+                hinted = sim.hint_next().map(|r| (at, r));
             }
             sim.deliver(p);
         }
@@ -1011,9 +1000,15 @@ fn hint_repairs_a_wrong_record_number() {
 /// has not been offered, unless the latest hint is still ahead.
 fn kernel_hint(sim: &mut Sim) {
     if !sim.rx.synced() && sim.hint_passed() {
-        if let Some(r) = sim.next_unseen() {
-            sim.hint_record(r);
-        }
+        sim.hint_next();
+    }
+}
+
+/// Offers `pkts` to the device in turn, playing the kernel after each ([`kernel_hint`]).
+fn deliver_with_kernel_hints(sim: &mut Sim, pkts: &[Pkt]) {
+    for &p in pkts {
+        sim.deliver(p);
+        kernel_hint(sim);
     }
 }
 
@@ -1035,14 +1030,7 @@ fn wrong_hint_in_sync_never_yields_wrong_plaintext() {
                 }
             })
             .collect();
-        let s = Stream::build(
-            rng.next_u64(),
-            [16, 32][case % 2],
-            start_seq(&mut rng, case % 5 == 0),
-            0,
-            &lens,
-            false,
-        );
+        let s = stream_of(&mut rng, &lens, [16, 32][case % 2], case % 5 == 0, 0, false);
         let pkts = cut_with(&mut rng, 0, s.wire.len(), |rng| 1 + rng.below(2000));
         let mut sim = Sim::new(&s, case as u64);
         let at = rng.below(pkts.len() / 2 + 1);
@@ -1076,10 +1064,7 @@ fn wrong_hint_in_sync_never_yields_wrong_plaintext() {
             // The kernel notices within a few packets that records stopped being decrypted; if
             // the device is still in sync (on a wrong boundary), the hint re-anchors it.
             if !true_hint && passed.is_some_and(|i| k >= i + 3) && sim.rx.synced() {
-                if let Some(r) = sim.next_unseen() {
-                    sim.hint_record(r);
-                    true_hint = true;
-                }
+                true_hint = sim.hint_next().is_some();
             }
             sim.deliver(p);
             kernel_hint(&mut sim);
@@ -1103,11 +1088,9 @@ fn wrong_hint_in_sync_never_yields_wrong_plaintext() {
 fn hint_at_a_fake_header_never_yields_wrong_plaintext() {
     let mut rng = Rng(0xfa4e);
     for scenario in 0..3 {
-        let mut lens: Vec<usize> = (0..12).map(|_| 1000 + rng.below(3000)).collect();
-        lens[4] = 0x0310 - 8 - TAG;
+        let lens = lens_with_fake_header(&mut rng, 12, 1000);
         let s = Stream::build(rng.next_u64(), 16, u32::MAX - 5000, 0, &lens, false);
-        let fake = s.records[4].start + 1;
-        assert_eq!(&s.wire[fake..fake + 5], &[3, 3, 3, 0x10, 0]);
+        let fake = fake_header_at(&s);
         // Small packets, one of them starting at the fake header.
         let split = if scenario == 1 { fake + 7 } else { fake };
         let mut pkts = cut_with(&mut rng, 0, split, |_| 200);
@@ -1153,34 +1136,21 @@ fn hint_at_a_fake_header_never_yields_wrong_plaintext() {
 fn altered_length_field_never_yields_wrong_plaintext() {
     let mut rng = Rng(0x1e2);
     for case in 0..4 {
-        let mut lens: Vec<usize> = (0..10).map(|_| 500 + rng.below(3000)).collect();
-        lens[4] = 0x0310 - 8 - TAG;
-        let s = Stream::build(
-            rng.next_u64(),
-            [16, 32][case % 2],
-            start_seq(&mut rng, case < 2),
-            0,
-            &lens,
-            false,
-        );
-        let (r3, r4) = (s.records[3], s.records[4]);
-        assert_eq!(&s.wire[r4.start + 1..r4.start + 6], &[3, 3, 3, 0x10, 0]);
+        let lens = lens_with_fake_header(&mut rng, 10, 500);
+        let s = stream_of(&mut rng, &lens, [16, 32][case % 2], case < 2, 0, false);
+        let (r3, from) = (s.records[3], fake_header_at(&s));
         let mut sim = Sim::new(&s, 9);
         let len = (r3.end - r3.start - 5 + 1) as u16;
         sim.set_header(3, [3, 3, len.to_be_bytes()[0], len.to_be_bytes()[1]]);
         let size = [1, 7, 200, 1448][case];
         let mut pkts = cut_with(&mut rng, 0, r3.end - TAG, |rng| 1 + rng.below(1500));
         pkts.push((r3.end - TAG, TAG + 1));
-        let from = r4.start + 1;
         pkts.extend(
             (from..s.wire.len())
                 .step_by(size)
                 .map(|o| (o, size.min(s.wire.len() - o))),
         );
-        for &p in &pkts {
-            sim.deliver(p);
-            kernel_hint(&mut sim);
-        }
+        deliver_with_kernel_hints(&mut sim, &pkts);
         // Record 3 failed, then the 4096-byte "record" one byte into record 4; the header after
         // it is garbage. The kernel's hint then brings decryption back.
         assert_eq!(sim.auth_failed(), 2, "case {case}");
@@ -1218,15 +1188,7 @@ fn bad_header_loses_sync() {
     for (case, hdr) in headers.iter().enumerate() {
         for round in 0..3 {
             let n = 12;
-            let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
-            let s = Stream::build(
-                rng.next_u64(),
-                16,
-                start_seq(&mut rng, round == 0),
-                0,
-                &lens,
-                false,
-            );
+            let s = random_stream(&mut rng, n, 16, round == 0, 0, false);
             let pkts = match round {
                 2 => cut_with(&mut rng, 0, s.wire.len(), |rng| 1 + rng.below(6)),
                 _ => cut(&mut rng, s.wire.len()),
@@ -1238,9 +1200,8 @@ fn bad_header_loses_sync() {
             let mut seen = None;
             for (k, &p) in pkts.iter().enumerate() {
                 let e = sim.deliver(p);
-                let holds = e.off <= fifth && fifth < e.off + e.len;
                 match seen {
-                    None if holds => {
+                    None if holds(e.pkt(), fifth) => {
                         assert!(e.v.bad_header && !e.v.decrypted, "case {case}: {e:?}");
                         assert!(!sim.rx.synced());
                         seen = Some(k);
@@ -1260,16 +1221,12 @@ fn bad_header_loses_sync() {
 #[test]
 fn bad_header_then_hint_resumes() {
     let mut rng = Rng(0xbad2);
-    let n = 16;
-    let lens: Vec<usize> = (0..n).map(|_| random_pt_len(&mut rng)).collect();
+    let lens = random_lens(&mut rng, 16);
     let s = Stream::build(rng.next_u64(), 32, u32::MAX - 100, 0, &lens, false);
     let pkts = cut_with(&mut rng, 0, s.wire.len(), |rng| 1 + rng.below(3000));
     let mut sim = Sim::new(&s, 8);
     sim.set_header(3, [3, 2, 0, 50]);
-    for &p in &pkts {
-        sim.deliver(p);
-        kernel_hint(&mut sim);
-    }
+    deliver_with_kernel_hints(&mut sim, &pkts);
     let resumed = sim.resumed();
     assert_eq!(resumed.len(), 1);
     assert!(sim.rx.synced());
@@ -1288,9 +1245,7 @@ fn random_hint(sim: &mut Sim, rng: &mut Rng, truthful: bool, upcoming: &[Pkt]) {
     let kinds = if truthful { 2 } else { 9 };
     match rng.below(kinds) {
         0 => {
-            if let Some(r) = sim.next_unseen() {
-                sim.hint_record(r);
-            }
+            sim.hint_next();
         }
         1 => sim.hint_record(rng.below(n)),
         2 => sim.hint_garbage(Hint {
