@@ -211,11 +211,16 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
     match stream.begin(seg.seq, seg.payload_len as u32) {
         Start::Process => {}
         Start::Skip(Skip::Empty) => return skb,
+        Start::Skip(Skip::Duplicate) => {
+            stats.inc(Stat::RxSkip);
+            return skb;
+        }
         Start::Skip(why) => {
             if why == Skip::Lost {
                 stats.inc(Stat::RxOoo);
             }
             stats.inc(Stat::RxSkip);
+            observe(stream, &skb, &seg);
             return skb;
         }
     }
@@ -271,5 +276,21 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
             stats.inc(Stat::RxSkip);
             skb
         }
+    }
+}
+
+/// Shows an out-of-sync flow's tracker the payload of a frame it skips, so that it can follow a
+/// resync point that arrives after the frame went by (see `RxStream::observe`). Reads the
+/// payload through a small buffer; the frame is not changed.
+fn observe(stream: &mut RxStream<GcmState>, skb: &SkBuff, seg: &packet::Segment) {
+    let mut buf = [0u8; 256];
+    let mut off = 0;
+    while off < seg.payload_len {
+        let n = (seg.payload_len - off).min(buf.len());
+        if !skb.copy_bits((seg.payload_off + off) as u32, &mut buf[..n]) {
+            return;
+        }
+        stream.observe(seg.seq.wrapping_add(off as u32), &buf[..n]);
+        off += n;
     }
 }

@@ -64,6 +64,9 @@ pub trait Opener {
     /// Decrypts the next piece of the record's ciphertext in place (plaintext not yet authentic).
     fn decrypt(&self, state: &mut Self::State, data: &mut [u8]);
 
+    /// Takes the next piece of ciphertext into the tag computation only, leaving `data` as it is.
+    fn authenticate(&self, state: &mut Self::State, data: &[u8]);
+
     /// Ends the record: whether `tag` authenticates everything passed to `decrypt`.
     fn verify(&self, state: Self::State, tag: &[u8; TAG_LEN]) -> bool;
 }
@@ -78,6 +81,11 @@ impl Opener for Gcm {
     fn decrypt(&self, state: &mut GcmState, data: &mut [u8]) {
         // Records are bounded by MAX_CIPHERTEXT, far below GCM's payload limit.
         let _ = state.decrypt_span(self, data);
+    }
+
+    fn authenticate(&self, state: &mut GcmState, data: &[u8]) {
+        // As in `decrypt`: far below the limit.
+        let _ = state.authenticate(self, data);
     }
 
     fn verify(&self, state: GcmState, tag: &[u8; TAG_LEN]) -> bool {
@@ -141,16 +149,20 @@ pub struct Hint {
 /// probation: decrypted only to check its tag (see the module documentation).
 enum Pos<S> {
     /// Collecting the header and explicit nonce of the record numbered `rcd_sn`.
+    ///
+    /// `resumed`: the record is at a resync point (see [`Alt`]).
     Prepend {
         buf: [u8; PREPEND_LEN],
         have: usize,
         trusted: bool,
+        resumed: bool,
     },
     /// Inside the record's ciphertext, `left` bytes to go.
     Body {
         left: usize,
         state: S,
         trusted: bool,
+        alt: Option<S>,
     },
     /// Collecting the tag.
     Tag {
@@ -158,6 +170,7 @@ enum Pos<S> {
         have: usize,
         state: S,
         trusted: bool,
+        alt: Option<S>,
     },
     /// Bytes of unknown meaning before a resync point, `left` to go.
     Unknown { left: usize },
@@ -174,6 +187,8 @@ pub struct RxStream<S> {
     pos: Pos<S>,
     /// The latest resync point from the kernel, not used yet.
     hint: Option<Hint>,
+    /// Plausible record headers in the frames that went by out of sync.
+    seen: Seen,
     /// The packet being processed: bytes still to feed and whether any of its bytes so far were
     /// not decrypted.
     packet_left: usize,
@@ -190,6 +205,7 @@ impl<S> RxStream<S> {
             rcd_sn,
             pos: Self::fresh_prepend(true),
             hint: None,
+            seen: Seen::new(),
             packet_left: 0,
             tainted: false,
             verdict: Verdict::default(),
@@ -207,6 +223,16 @@ impl<S> RxStream<S> {
     /// the device starts at a hint is on probation (see the module documentation).
     pub fn resync(&mut self, hint: Hint) {
         self.hint = Some(hint);
+    }
+
+    /// Shows the device the payload of a packet that [`RxStream::begin`] skipped because the
+    /// device is out of sync (pieces in order, `seq` of each piece's first byte). The device
+    /// notes where plausible record headers are, so that a resync point the kernel sends after
+    /// its packet went by can still be followed, record by record, to one still ahead.
+    pub fn observe(&mut self, seq: u32, data: &[u8]) {
+        if !self.synced {
+            self.seen.scan(seq, data);
+        }
     }
 
     /// Decides what to do with a packet of `len` payload bytes starting at TCP sequence number
@@ -231,13 +257,23 @@ impl<S> RxStream<S> {
             lost = true;
         }
         let skip = if lost { Skip::Lost } else { Skip::OutOfSync };
-        let Some(hint) = self.hint else {
+        let Some(mut hint) = self.hint else {
             return Start::Skip(skip);
         };
         if seq_before(hint.seq, seq) {
-            // The resync point went by in a packet the device did not see.
-            self.hint = None;
-            return Start::Skip(skip);
+            // The resync point went by: follow the record lengths from it through the headers
+            // seen since, up to this packet. If a link is missing (the frame holding it was
+            // lost), wait for the next hint.
+            match self.seen.follow(hint, seq) {
+                Some(h) => {
+                    hint = h;
+                    self.hint = Some(h);
+                }
+                None => {
+                    self.hint = None;
+                    return Start::Skip(skip);
+                }
+            }
         }
         let offset = hint.seq.wrapping_sub(seq);
         if offset >= len {
@@ -255,7 +291,7 @@ impl<S> RxStream<S> {
         let start = self.start_packet(len);
         self.verdict.resumed = true;
         if offset == 0 {
-            self.pos = Self::fresh_prepend(false);
+            self.pos = Self::resume_prepend();
         }
         start
     }
@@ -290,7 +326,7 @@ impl<S> RxStream<S> {
                         self.rcd_sn = h.rcd_sn;
                         if !matches!(self.pos, Pos::Prepend { have: 0, .. }) {
                             // Re-anchored: the record at the hint is on probation.
-                            self.pos = Self::fresh_prepend(false);
+                            self.pos = Self::resume_prepend();
                             self.tainted = true;
                         }
                     } else {
@@ -338,6 +374,18 @@ impl<S> RxStream<S> {
             buf: [0; PREPEND_LEN],
             have: 0,
             trusted,
+            resumed: false,
+        }
+    }
+
+    /// The record at a resync point: on probation, with the alternative record number checked
+    /// too (see [`Alt`]).
+    fn resume_prepend() -> Pos<S> {
+        Pos::Prepend {
+            buf: [0; PREPEND_LEN],
+            have: 0,
+            trusted: false,
+            resumed: true,
         }
     }
 
@@ -358,7 +406,7 @@ impl<S> RxStream<S> {
                     self.tainted = true;
                     if left == n {
                         // The record at a resync point.
-                        Self::fresh_prepend(false)
+                        Self::resume_prepend()
                     } else {
                         Pos::Unknown { left: left - n }
                     }
@@ -367,6 +415,7 @@ impl<S> RxStream<S> {
                     mut buf,
                     mut have,
                     trusted,
+                    resumed,
                 } => {
                     if !trusted {
                         self.tainted = true;
@@ -382,7 +431,12 @@ impl<S> RxStream<S> {
                         return;
                     }
                     if have < PREPEND_LEN {
-                        Pos::Prepend { buf, have, trusted }
+                        Pos::Prepend {
+                            buf,
+                            have,
+                            trusted,
+                            resumed,
+                        }
                     } else {
                         let record_len = usize::from(u16::from_be_bytes([buf[3], buf[4]]));
                         let ct_len = record_len - EXPLICIT_NONCE_LEN - TAG_LEN;
@@ -395,17 +449,25 @@ impl<S> RxStream<S> {
                         aad[11..13].copy_from_slice(&(ct_len as u16).to_be_bytes());
                         // Also on probation: the tag is what confirms the record.
                         let state = engine.begin(&nonce, &aad);
+                        let alt = resumed.then(|| {
+                            aad[..8].copy_from_slice(&Alt::rcd_sn(self.rcd_sn).to_be_bytes());
+                            engine.begin(&nonce, &aad)
+                        });
                         self.rcd_sn = self.rcd_sn.wrapping_add(1);
-                        Self::body(ct_len, state, trusted)
+                        Self::body(ct_len, state, trusted, alt)
                     }
                 }
                 Pos::Body {
                     left,
                     mut state,
                     trusted,
+                    mut alt,
                 } => {
                     let n = data.len().min(left);
                     let (piece, rest) = core::mem::take(&mut data).split_at_mut(n);
+                    if let Some(a) = alt.as_mut() {
+                        engine.authenticate(a, piece);
+                    }
                     // On probation the plaintext only feeds the tag check: the packet goes up
                     // as it came.
                     engine.decrypt(&mut state, piece);
@@ -413,13 +475,14 @@ impl<S> RxStream<S> {
                         self.tainted = true;
                     }
                     data = rest;
-                    Self::body(left - n, state, trusted)
+                    Self::body(left - n, state, trusted, alt)
                 }
                 Pos::Tag {
                     mut tag,
                     mut have,
                     state,
                     trusted,
+                    alt,
                 } => {
                     let n = data.len().min(TAG_LEN - have);
                     tag[have..have + n].copy_from_slice(&data[..n]);
@@ -434,11 +497,17 @@ impl<S> RxStream<S> {
                             have,
                             state,
                             trusted,
+                            alt,
                         }
                     } else {
                         // A matching tag also authenticates the record's length (it is in the
                         // additional data), hence where the next record starts.
-                        let ok = engine.verify(state, &tag);
+                        let mut ok = engine.verify(state, &tag);
+                        if !ok && alt.is_some_and(|a| engine.verify(a, &tag)) {
+                            // The hint's record number was the other one: so are the next.
+                            self.rcd_sn = Alt::rcd_sn(self.rcd_sn);
+                            ok = true;
+                        }
                         if ok {
                             self.verdict.records_ok += 1;
                         } else {
@@ -453,22 +522,121 @@ impl<S> RxStream<S> {
     }
 
     /// The position inside a record's ciphertext with `left` bytes to go: the tag once none are.
-    fn body(left: usize, state: S, trusted: bool) -> Pos<S> {
+    fn body(left: usize, state: S, trusted: bool, alt: Option<S>) -> Pos<S> {
         if left == 0 {
             Pos::Tag {
                 tag: [0; TAG_LEN],
                 have: 0,
                 state,
                 trusted,
+                alt,
             }
         } else {
             Pos::Body {
                 left,
                 state,
                 trusted,
+                alt,
             }
         }
     }
+}
+
+/// The record number a resync point may also mean.
+///
+/// 6.12's kernel sends its hint in two ways: from the record parser, as "the next record starts at
+/// `seq` and has number `n`"; and right after a record that was not decrypted, as
+/// `(copied_seq, n + 1)`, where `copied_seq` is the start of that record while its data still
+/// sits in the socket's queue (the parser's zero-copy mode) and the start of the next record once
+/// it was copied out. The record at a hint is on probation anyway; the device checks its tag under
+/// both `n` and `n - 1` and goes on with the one that authenticates. The ciphertext is decrypted
+/// once; the second number only costs a second tag computation, for one record per resync.
+struct Alt;
+
+impl Alt {
+    /// The other record number for a hint with record number `rcd_sn`.
+    fn rcd_sn(rcd_sn: u64) -> u64 {
+        rcd_sn.wrapping_sub(1)
+    }
+}
+
+/// How many plausible headers out of sync frames are remembered.
+const SEEN_SLOTS: usize = 64;
+
+/// Plausible record headers (content type 20..=24, version 3.3, a valid length) found in the
+/// frames that went by while out of sync: the latest [`SEEN_SLOTS`] of them, by TCP sequence
+/// number. A false positive (ciphertext that looks like a header) is harmless: it is only ever
+/// looked up at a position the record lengths lead to from a resync point.
+struct Seen {
+    slots: [(u32, u16); SEEN_SLOTS],
+    next: usize,
+    filled: usize,
+    /// The last bytes scanned (a header may be cut by a frame boundary), `have` of them valid,
+    /// ending just before `end`.
+    window: [u8; HEADER_LEN],
+    have: usize,
+    end: u32,
+}
+
+impl Seen {
+    const fn new() -> Self {
+        Self {
+            slots: [(0, 0); SEEN_SLOTS],
+            next: 0,
+            filled: 0,
+            window: [0; HEADER_LEN],
+            have: 0,
+            end: 0,
+        }
+    }
+
+    fn scan(&mut self, seq: u32, data: &[u8]) {
+        if seq != self.end {
+            self.have = 0;
+        }
+        let mut pos = seq;
+        for &b in data {
+            self.window.copy_within(1.., 0);
+            self.window[HEADER_LEN - 1] = b;
+            self.have = (self.have + 1).min(HEADER_LEN);
+            pos = pos.wrapping_add(1);
+            if self.have == HEADER_LEN && plausible(&self.window) {
+                let len = u16::from_be_bytes([self.window[3], self.window[4]]);
+                self.slots[self.next] = (pos.wrapping_sub(HEADER_LEN as u32), len);
+                self.next = (self.next + 1) % SEEN_SLOTS;
+                self.filled = (self.filled + 1).min(SEEN_SLOTS);
+            }
+        }
+        self.end = pos;
+    }
+
+    /// From resync point `hint`, steps over records whose headers were seen until the position
+    /// is at or past `upto`; `None` if a header on the way was not seen.
+    fn follow(&self, mut hint: Hint, upto: u32) -> Option<Hint> {
+        for _ in 0..=SEEN_SLOTS {
+            if !seq_before(hint.seq, upto) {
+                return Some(hint);
+            }
+            let &(_, len) = self.slots[..self.filled]
+                .iter()
+                .find(|&&(at, _)| at == hint.seq)?;
+            hint = Hint {
+                seq: hint
+                    .seq
+                    .wrapping_add(HEADER_LEN as u32)
+                    .wrapping_add(u32::from(len)),
+                rcd_sn: hint.rcd_sn.wrapping_add(1),
+            };
+        }
+        None
+    }
+}
+
+/// Whether `hdr` can be a TLS 1.2 record header (content type included).
+fn plausible(hdr: &[u8; HEADER_LEN]) -> bool {
+    let mut buf = [0u8; PREPEND_LEN];
+    buf[..HEADER_LEN].copy_from_slice(hdr);
+    (20..=24).contains(&hdr[0]) && header_ok(&buf)
 }
 
 /// Whether the first [`HEADER_LEN`] bytes of `buf` can be a TLS 1.2 AEAD record header.
@@ -495,6 +663,11 @@ mod tests {
             for b in data {
                 *s = s.wrapping_add(*b);
                 *b = b.wrapping_add(1);
+            }
+        }
+        fn authenticate(&self, s: &mut u8, data: &[u8]) {
+            for b in data {
+                *s = s.wrapping_add(*b);
             }
         }
         fn verify(&self, s: u8, tag: &[u8; 16]) -> bool {

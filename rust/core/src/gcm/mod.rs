@@ -293,8 +293,9 @@ impl GcmState {
         }
     }
 
-    /// Adds the ciphertext span `data` to the hash without decrypting it.
-    fn authenticate(&mut self, gcm: &Gcm, data: &[u8]) -> Result<(), GcmError> {
+    /// Adds the ciphertext span `data` to the hash without decrypting it (for checking a tag
+    /// under other additional data while the same ciphertext is decrypted by another state).
+    pub fn authenticate(&mut self, gcm: &Gcm, data: &[u8]) -> Result<(), GcmError> {
         self.advance(data.len())?;
         self.ghash.update(&gcm.ghash_key, data);
         Ok(())
