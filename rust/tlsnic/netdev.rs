@@ -921,13 +921,12 @@ impl<T: Driver> Adapter<T> {
                     let flow =
                         T::tls_add_rx(dev, &SocketId { key, net }, raw, start_offload_tcp_sn)?;
                     // SAFETY: the receive offload context was allocated before this call; its
-                    // slot is empty and only ever holds `T::RxFlow`. The resync mode is a field
-                    // of that context: the core sends next-record hints (`tls_dev_resync`)
-                    // once records stop arriving decrypted.
-                    unsafe {
-                        ctx.store_flow(Direction::Rx, flow);
-                        bindings::tlsnic_tls_rx_resync_next_hint(sk);
-                    }
+                    // slot is empty and only ever holds `T::RxFlow`.
+                    unsafe { ctx.store_flow(Direction::Rx, flow) };
+                    // The core then sends next-record hints (`tls_dev_resync`) once records
+                    // stop arriving decrypted.
+                    // SAFETY: the resync mode is a field of that same live context.
+                    unsafe { bindings::tlsnic_tls_rx_resync_next_hint(sk) };
                 }
             }
             Ok(0)

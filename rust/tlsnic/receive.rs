@@ -201,13 +201,13 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
     let Some(flow) = table.find(&seg.key, dev.net_cookie()) else {
         return skb;
     };
-    let mut guard = flow.state.lock();
-    let RxState { stream, buf } = &mut *guard;
     if !skb.csum_trusted() {
         // The stack verifies this one; the device leaves it alone (and will see a gap).
         stats.inc(Stat::RxSkip);
         return skb;
     }
+    let mut guard = flow.state.lock();
+    let RxState { stream, buf } = &mut *guard;
     match stream.begin(seg.seq, seg.payload_len as u32) {
         Start::Process => {}
         Start::Skip(Skip::Empty) => return skb,

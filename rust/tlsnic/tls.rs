@@ -573,11 +573,11 @@ impl RxBuf {
         let off = self.used;
         let len = max.min(SealPage::SIZE - off);
         self.used += len;
-        // SAFETY: the block is `SIZE` bytes of directly mapped memory, live while we hold our
-        // reference, and `[off, off + len)` lies within it. These bytes lie past every region
-        // handed out before (the fill mark only grows within a block), so no skb and no other
-        // `RxRegion` refers to them; the region borrows `self` mutably, so no second region can
-        // be handed out meanwhile.
+        // The fill mark only grows within a block, so `[off, off + len)` lies past every region
+        // handed out before: no skb and no other `RxRegion` refers to these bytes, and the region
+        // borrows `self` mutably, so no second one can be handed out meanwhile.
+        // SAFETY: `SIZE` bytes of directly mapped memory, live while we hold our reference;
+        // `[off, off + len)` is within them and referenced by nobody else (see above).
         let bytes = unsafe {
             core::slice::from_raw_parts_mut(
                 bindings::tlsnic_page_address(block.as_raw())

@@ -150,7 +150,7 @@ pub struct Hint {
 enum Pos<S> {
     /// Collecting the header and explicit nonce of the record numbered `rcd_sn`.
     ///
-    /// `resumed`: the record is at a resync point (see [`Alt`]).
+    /// `resumed`: the record is at a resync point (see [`other_rcd_sn`]).
     Prepend {
         buf: [u8; PREPEND_LEN],
         have: usize,
@@ -379,7 +379,7 @@ impl<S> RxStream<S> {
     }
 
     /// The record at a resync point: on probation, with the alternative record number checked
-    /// too (see [`Alt`]).
+    /// too (see [`other_rcd_sn`]).
     fn resume_prepend() -> Pos<S> {
         Pos::Prepend {
             buf: [0; PREPEND_LEN],
@@ -450,7 +450,7 @@ impl<S> RxStream<S> {
                         // Also on probation: the tag is what confirms the record.
                         let state = engine.begin(&nonce, &aad);
                         let alt = resumed.then(|| {
-                            aad[..8].copy_from_slice(&Alt::rcd_sn(self.rcd_sn).to_be_bytes());
+                            aad[..8].copy_from_slice(&other_rcd_sn(self.rcd_sn).to_be_bytes());
                             engine.begin(&nonce, &aad)
                         });
                         self.rcd_sn = self.rcd_sn.wrapping_add(1);
@@ -505,7 +505,7 @@ impl<S> RxStream<S> {
                         let mut ok = engine.verify(state, &tag);
                         if !ok && alt.is_some_and(|a| engine.verify(a, &tag)) {
                             // The hint's record number was the other one: so are the next.
-                            self.rcd_sn = Alt::rcd_sn(self.rcd_sn);
+                            self.rcd_sn = other_rcd_sn(self.rcd_sn);
                             ok = true;
                         }
                         if ok {
@@ -542,7 +542,7 @@ impl<S> RxStream<S> {
     }
 }
 
-/// The record number a resync point may also mean.
+/// The other record number a resync point with record number `rcd_sn` may mean.
 ///
 /// 6.12's kernel sends its hint in two ways: from the record parser, as "the next record starts at
 /// `seq` and has number `n`"; and right after a record that was not decrypted, as
@@ -551,13 +551,8 @@ impl<S> RxStream<S> {
 /// it was copied out. The record at a hint is on probation anyway; the device checks its tag under
 /// both `n` and `n - 1` and goes on with the one that authenticates. The ciphertext is decrypted
 /// once; the second number only costs a second tag computation, for one record per resync.
-struct Alt;
-
-impl Alt {
-    /// The other record number for a hint with record number `rcd_sn`.
-    fn rcd_sn(rcd_sn: u64) -> u64 {
-        rcd_sn.wrapping_sub(1)
-    }
+fn other_rcd_sn(rcd_sn: u64) -> u64 {
+    rcd_sn.wrapping_sub(1)
 }
 
 /// How many plausible headers out of sync frames are remembered.
@@ -634,13 +629,12 @@ impl Seen {
 
 /// Whether `hdr` can be a TLS 1.2 record header (content type included).
 fn plausible(hdr: &[u8; HEADER_LEN]) -> bool {
-    let mut buf = [0u8; PREPEND_LEN];
-    buf[..HEADER_LEN].copy_from_slice(hdr);
-    (20..=24).contains(&hdr[0]) && header_ok(&buf)
+    (20..=24).contains(&hdr[0]) && header_ok(hdr)
 }
 
-/// Whether the first [`HEADER_LEN`] bytes of `buf` can be a TLS 1.2 AEAD record header.
-fn header_ok(buf: &[u8; PREPEND_LEN]) -> bool {
+/// Whether the first [`HEADER_LEN`] bytes of `buf` (at least that long) can be a TLS 1.2 AEAD
+/// record header.
+fn header_ok(buf: &[u8]) -> bool {
     let len = usize::from(u16::from_be_bytes([buf[3], buf[4]]));
     u16::from_be_bytes([buf[1], buf[2]]) == TLS_1_2_VERSION
         && (EXPLICIT_NONCE_LEN + TAG_LEN..=EXPLICIT_NONCE_LEN + MAX_CIPHERTEXT + TAG_LEN)
