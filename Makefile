@@ -6,12 +6,13 @@
 #   make demo       set up, build, boot the release kernel and run the demo
 #   make check      set up, build, and run every test (host + QEMU guest)
 #   make bench      benchmarks (release kernel), not tests
+#   make samples    userspace kTLS tools and BPF policy programs (build/samples/)
 #   make FLAVOUR=release      build against the release kernel instead
 #   make KDIR=/path/to/linux  build against your own configured 6.12 tree
 
 FLAVOUR ?= test
 
-.PHONY: all module setup kernel demo check bench host-test clean
+.PHONY: all module setup kernel demo check bench host-test samples clean
 
 all: module
 
@@ -23,6 +24,9 @@ kernel: setup
 
 module: setup
 	scripts/build-module.sh $(FLAVOUR)
+
+samples: setup
+	scripts/build-samples.sh
 
 host-test:
 	scripts/host-test.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the userspace samples (samples/ktls) into build/samples/ and print that directory.
-# They link the system's unmodified OpenSSL (libssl-dev).
+# Build the samples into build/samples/ and print that directory: the userspace kTLS tools
+# (samples/ktls, linking the system's unmodified OpenSSL) and the BPF policy programs
+# (samples/bpf, clang -target bpf).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,4 +12,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$TLSNIC_ROOT/build/samples
 mkdir -p "$out"
 make -s -C "$TLSNIC_ROOT/samples/ktls" O="$out" >&2
+make -s -C "$TLSNIC_ROOT/samples/bpf" O="$out/bpf" >&2
+make -s -C "$TLSNIC_ROOT/tests/bpf" O="$out/bpf-tests" >&2
 echo "$out"

@@ -19,7 +19,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev pahole zstd xz-utils rsync
 	"rustc-web=$RUST_V" "rust-web-src=$RUST_V" "libstd-rust-web-dev=$RUST_V"
 	qemu-system-x86 busybox-static udev python3-venv python3-pip
-	iproute2 ethtool bpftool iputils-ping openssl socat iperf3 procps bc
+	iproute2 ethtool bpftool libbpf-dev linux-libc-dev iputils-ping openssl socat iperf3 procps bc
 )
 
 need_apt=0

@@ -4,6 +4,9 @@
  * Rust side, and the module parameter. Keep this file free of logic.
  */
 #include <crypto/aead.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/debugfs.h>
 #include <linux/etherdevice.h>
 #include <linux/highmem.h>
@@ -391,4 +394,105 @@ void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value)
 void tlsnic_debugfs_remove(struct dentry *dentry)
 {
 	debugfs_remove(dentry);
+}
+
+/*
+ * BPF flow policy: the program runs the way the cgroup core runs
+ * BPF_PROG_TYPE_CGROUP_SOCK programs (context: the socket; a cgroup run
+ * context so that bpf_get_retval()/bpf_set_retval() work), from process
+ * context. The caller holds rcu_read_lock() across the run.
+ */
+struct bpf_prog *tlsnic_bpf_policy_get(const char *path)
+{
+	struct bpf_prog *prog = bpf_prog_get_type_path(path, BPF_PROG_TYPE_CGROUP_SOCK);
+	int i;
+
+	if (IS_ERR(prog))
+		return prog;
+	/* Cgroup storage belongs to a cgroup attachment, which a policy has not. */
+	for (i = 0; i < MAX_BPF_CGROUP_STORAGE_TYPE; i++) {
+		if (prog->aux->cgroup_storage[i]) {
+			bpf_prog_put(prog);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	return prog;
+}
+
+u32 tlsnic_bpf_policy_run(const struct bpf_prog *prog, struct sock *sk)
+{
+	struct bpf_prog_array_item item = { .prog = (struct bpf_prog *)prog };
+	struct bpf_cg_run_ctx run_ctx = { .prog_item = &item };
+	struct bpf_run_ctx *old;
+	u32 ret;
+
+	migrate_disable();
+	old = bpf_set_run_ctx(&run_ctx.run_ctx);
+	ret = bpf_prog_run(prog, sk);
+	bpf_reset_run_ctx(old);
+	migrate_enable();
+	return ret;
+}
+
+u32 tlsnic_bpf_prog_id(const struct bpf_prog *prog)
+{
+	return prog->aux->id;
+}
+
+const char *tlsnic_bpf_prog_name(const struct bpf_prog *prog)
+{
+	return prog->aux->name;
+}
+
+void tlsnic_synchronize_rcu(void)
+{
+	synchronize_rcu();
+}
+
+/*
+ * Per-device sysfs attributes (/sys/class/net/DEV/tlsnic/): a static group
+ * whose show/store forward to the Rust driver through one ops table, set
+ * before the link kind is registered.
+ */
+static const struct tlsnic_sysfs_ops *tlsnic_sysfs;
+
+void tlsnic_sysfs_set_ops(const struct tlsnic_sysfs_ops *ops)
+{
+	WRITE_ONCE(tlsnic_sysfs, ops);
+}
+
+static ssize_t policy_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	const struct tlsnic_sysfs_ops *ops = READ_ONCE(tlsnic_sysfs);
+
+	return ops ? ops->policy_show(to_net_dev(d), buf) : -ENODEV;
+}
+
+static ssize_t policy_store(struct device *d, struct device_attribute *attr, const char *buf,
+			    size_t len)
+{
+	const struct tlsnic_sysfs_ops *ops = READ_ONCE(tlsnic_sysfs);
+	struct net_device *dev = to_net_dev(d);
+
+	if (!ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	return ops ? ops->policy_store(dev, buf, len) : -ENODEV;
+}
+
+static DEVICE_ATTR_RW(policy);
+
+static struct attribute *tlsnic_attrs[] = {
+	&dev_attr_policy.attr,
+	NULL,
+};
+
+static const struct attribute_group tlsnic_group = {
+	.name = "tlsnic",
+	.attrs = tlsnic_attrs,
+};
+
+/* Called from the link setup callback, before the device is registered. */
+void tlsnic_netdev_set_sysfs_group(struct net_device *dev)
+{
+	dev->sysfs_groups[0] = &tlsnic_group;
 }

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 struct aead_request;
+struct bpf_prog;
 struct dentry;
 struct spinlock;
 struct skb_frag;
@@ -100,5 +101,22 @@ struct dentry *tlsnic_debugfs_dir(const char *name, struct dentry *parent);
 void tlsnic_debugfs_u32(const char *name, struct dentry *dir, u32 *value);
 void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value);
 void tlsnic_debugfs_remove(struct dentry *dentry);
+
+/* BPF flow policy. */
+struct bpf_prog *tlsnic_bpf_policy_get(const char *path);
+u32 tlsnic_bpf_policy_run(const struct bpf_prog *prog, struct sock *sk);
+u32 tlsnic_bpf_prog_id(const struct bpf_prog *prog);
+const char *tlsnic_bpf_prog_name(const struct bpf_prog *prog);
+void tlsnic_synchronize_rcu(void);
+
+/* Per-device sysfs group "tlsnic": its callbacks, provided by the Rust driver. */
+struct tlsnic_sysfs_ops {
+	/* Fills buf (PAGE_SIZE bytes); returns the length written or -errno. */
+	ssize_t (*policy_show)(struct net_device *dev, char *buf);
+	/* Returns len or -errno. */
+	ssize_t (*policy_store)(struct net_device *dev, const char *buf, size_t len);
+};
+void tlsnic_sysfs_set_ops(const struct tlsnic_sysfs_ops *ops);
+void tlsnic_netdev_set_sysfs_group(struct net_device *dev);
 
 #endif /* TLSNIC_SHIM_H */

@@ -32,10 +32,10 @@ use core::{
 };
 use kernel::{
     error::{from_result, to_result},
-    ffi::c_int,
+    ffi::{c_char, c_int},
     init::PinInit,
     prelude::*,
-    str::CStr,
+    str::{CStr, CString},
     types::Opaque,
 };
 
@@ -270,13 +270,15 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// driver-state slot from `tls_dev_add` to `tls_dev_del`.
     type TxFlow: Send + Sync + 'static;
 
-    /// `tlsdev_ops.tls_dev_add` for transmit: `crypto_info` holds the raw
+    /// `tlsdev_ops.tls_dev_add` for transmit: `sock` is the socket asking (locked by the
+    /// caller), `crypto_info` holds the raw
     /// `struct tls_crypto_info` bytes (as many as its cipher's layout, or only the 4-byte header
     /// for ciphers the kernel does not know how to offload); `start_seq` is the first TCP
     /// sequence number the device is responsible for. Process context. An error leaves the
     /// socket on software kTLS.
     fn tls_add_tx(
         dev: &Device<Self>,
+        sock: &Socket,
         crypto_info: &[u8],
         start_seq: u32,
     ) -> Result<Pin<KBox<Self::TxFlow>>>;
@@ -293,12 +295,11 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// driver-state slot from `tls_dev_add` to `tls_dev_del`.
     type RxFlow: Send + Sync + 'static;
 
-    /// `tlsdev_ops.tls_dev_add` for receive: as [`Driver::tls_add_tx`]; `sock` identifies the
-    /// connection (the receive path finds the flow from the packet's headers), `start_seq` is the
-    /// TCP sequence number of the first record the device is responsible for.
+    /// `tlsdev_ops.tls_dev_add` for receive: as [`Driver::tls_add_tx`]; `start_seq` is the TCP
+    /// sequence number of the first record the device is responsible for.
     fn tls_add_rx(
         dev: &Device<Self>,
-        sock: &SocketId,
+        sock: &Socket,
         crypto_info: &[u8],
         start_seq: u32,
     ) -> Result<Pin<KBox<Self::RxFlow>>>;
@@ -310,6 +311,61 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// `tlsdev_ops.tls_dev_resync` for receive: record `rcd_sn` starts at TCP sequence number
     /// `seq` (the core's next-record hint). Process context, socket lock held.
     fn tls_resync_rx(dev: &Device<Self>, flow: &Self::RxFlow, seq: u32, rcd_sn: u64);
+
+    /// Reading `/sys/class/net/DEV/tlsnic/policy`: the text to show (one line).
+    fn policy_show(dev: &Device<Self>) -> Result<CString>;
+
+    /// Writing `/sys/class/net/DEV/tlsnic/policy` (the written bytes, trailing newline
+    /// included). Process context; the caller has `CAP_NET_ADMIN` in the device's namespace.
+    fn policy_store(dev: &Device<Self>, input: &[u8]) -> Result;
+}
+
+/// A socket (`struct sock`) the TLS core is setting up offload for.
+///
+/// # Invariants
+///
+/// The wrapped socket is live and locked by its owner for as long as a reference exists.
+#[repr(transparent)]
+pub(crate) struct Socket(Opaque<bindings::sock>);
+
+impl Socket {
+    /// # Safety
+    ///
+    /// `ptr` must point to a live socket, locked by the caller, for the lifetime `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::sock) -> &'a Self {
+        // SAFETY: `Socket` is a transparent wrapper; the caller guarantees validity.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The raw socket, for the BPF policy run.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::sock {
+        self.0.get()
+    }
+
+    /// The TCP connection's addresses, ports and namespace; `None` if it is not a TCP socket
+    /// over IPv4 or IPv6.
+    pub(crate) fn id(&self) -> Option<SocketId> {
+        let mut key = FlowKey {
+            remote: [0; 16],
+            local: [0; 16],
+            remote_port: 0,
+            local_port: 0,
+        };
+        // SAFETY: the socket is live and locked (type invariant); the out pointers are valid
+        // for 16 bytes (addresses) and one u16 each.
+        let known = unsafe {
+            bindings::tlsnic_sock_flow_key(
+                self.as_ptr(),
+                key.remote.as_mut_ptr(),
+                key.local.as_mut_ptr(),
+                &mut key.remote_port,
+                &mut key.local_port,
+            )
+        };
+        // SAFETY: as above.
+        let net = unsafe { bindings::tlsnic_sock_net_cookie(self.as_ptr()) };
+        known.then_some(SocketId { key, net })
+    }
 }
 
 /// A TCP connection seen from its socket: the key the receive path matches packets against.
@@ -739,6 +795,48 @@ impl<T: Driver> Adapter<T> {
         tls_dev_resync: Some(Self::tls_dev_resync),
     };
 
+    const SYSFS_OPS: bindings::tlsnic_sysfs_ops = bindings::tlsnic_sysfs_ops {
+        policy_show: Some(Self::policy_show),
+        policy_store: Some(Self::policy_store),
+    };
+
+    /// Shows `/sys/class/net/DEV/tlsnic/policy` into `buf` (`PAGE_SIZE` bytes).
+    unsafe extern "C" fn policy_show(dev: *mut bindings::net_device, buf: *mut c_char) -> isize {
+        // SAFETY: sysfs calls the attribute's `show` on a registered device of ours (the group is
+        // set only on them), whose attributes are removed before it is freed.
+        let dev = unsafe { Device::<T>::from_raw(dev) };
+        match T::policy_show(dev) {
+            Ok(text) => {
+                let bytes = text.as_bytes();
+                let len = bytes.len().min(kernel::page::PAGE_SIZE - 1);
+                // SAFETY: sysfs hands `show` a buffer of `PAGE_SIZE` bytes; `len` is less.
+                unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), buf.cast::<u8>(), len) };
+                len as isize
+            }
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// Stores a write to `/sys/class/net/DEV/tlsnic/policy`.
+    unsafe extern "C" fn policy_store(
+        dev: *mut bindings::net_device,
+        buf: *const c_char,
+        len: usize,
+    ) -> isize {
+        // SAFETY: as in `policy_show`; sysfs passes `len` valid bytes at `buf` (NUL-terminated,
+        // at most `PAGE_SIZE - 1`), in the writer's process context.
+        let (dev, input) = unsafe {
+            (
+                Device::<T>::from_raw(dev),
+                core::slice::from_raw_parts(buf.cast::<u8>(), len),
+            )
+        };
+        match T::policy_store(dev, input) {
+            Ok(()) => len as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
     /// `rtnl_link_ops.setup` (also run by `alloc_netdev`): generic Ethernet setup, the ops
     /// tables, the private data, then the driver's own setup.
     unsafe extern "C" fn setup(dev: *mut bindings::net_device) {
@@ -750,6 +848,7 @@ impl<T: Driver> Adapter<T> {
             (*dev).netdev_ops = &Self::NETDEV_OPS;
             (*dev).ethtool_ops = &Self::ETHTOOL_OPS;
             (*dev).tlsdev_ops = &Self::TLSDEV_OPS;
+            bindings::tlsnic_netdev_set_sysfs_group(dev);
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::priv_destructor);
             (*dev).set_pcpu_stat_type(bindings::netdev_stat_type_NETDEV_PCPU_STAT_TSTATS);
@@ -888,38 +987,17 @@ impl<T: Driver> Adapter<T> {
             };
             // SAFETY: the socket has a TLS context (the core is setting up its offload).
             let ctx = unsafe { TlsContext::from_raw(bindings::tlsnic_tls_get_ctx(sk)) };
+            // SAFETY: the core holds the socket's lock across `tls_dev_add`.
+            let sock = unsafe { Socket::from_raw(sk) };
             match dir {
                 Direction::Tx => {
-                    let flow = T::tls_add_tx(dev, raw, start_offload_tcp_sn)?;
+                    let flow = T::tls_add_tx(dev, sock, raw, start_offload_tcp_sn)?;
                     // SAFETY: the transmit offload context was allocated before this call; its
                     // slot is empty and only ever holds `T::TxFlow`.
                     unsafe { ctx.store_flow(Direction::Tx, flow) };
                 }
                 Direction::Rx => {
-                    let mut key = FlowKey {
-                        remote: [0; 16],
-                        local: [0; 16],
-                        remote_port: 0,
-                        local_port: 0,
-                    };
-                    // SAFETY: `sk` is a live socket (the caller holds it locked); the out
-                    // pointers are valid for 16 bytes (addresses) and one u16 each.
-                    let known = unsafe {
-                        bindings::tlsnic_sock_flow_key(
-                            sk,
-                            key.remote.as_mut_ptr(),
-                            key.local.as_mut_ptr(),
-                            &mut key.remote_port,
-                            &mut key.local_port,
-                        )
-                    };
-                    if !known {
-                        return Err(eopnotsupp());
-                    }
-                    // SAFETY: as above.
-                    let net = unsafe { bindings::tlsnic_sock_net_cookie(sk) };
-                    let flow =
-                        T::tls_add_rx(dev, &SocketId { key, net }, raw, start_offload_tcp_sn)?;
+                    let flow = T::tls_add_rx(dev, sock, raw, start_offload_tcp_sn)?;
                     // SAFETY: the receive offload context was allocated before this call; its
                     // slot is empty and only ever holds `T::RxFlow`.
                     unsafe { ctx.store_flow(Direction::Rx, flow) };
@@ -1068,6 +1146,9 @@ pub(crate) struct Registration<T: Driver> {
 impl<T: Driver> Registration<T> {
     /// Registers `ops` with rtnetlink, enabling `ip link add ... type KIND`.
     pub(crate) fn register(ops: &'static LinkOps<T>) -> Result<Self> {
+        // The devices' sysfs attributes forward to `T`; set before any device can exist.
+        // SAFETY: the table is a constant with static lifetime.
+        unsafe { bindings::tlsnic_sysfs_set_ops(&Adapter::<T>::SYSFS_OPS) };
         // SAFETY: `ops` is a static table; it stays registered until `drop`.
         to_result(unsafe { bindings::rtnl_link_register(ops.0.get()) })?;
         Ok(Self { ops })
@@ -1079,5 +1160,8 @@ impl<T: Driver> Drop for Registration<T> {
         // SAFETY: registered in `register`. `rtnl_link_unregister` takes RTNL itself and calls
         // `dellink` for every device of this kind in every namespace before returning.
         unsafe { bindings::rtnl_link_unregister(self.ops.0.get()) }
+        // No device of the kind (nor its attributes) is left.
+        // SAFETY: a null table makes the attribute callbacks fail with `ENODEV`.
+        unsafe { bindings::tlsnic_sysfs_set_ops(ptr::null()) }
     }
 }

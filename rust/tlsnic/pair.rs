@@ -8,12 +8,14 @@
 
 use crate::debugfs::Dir;
 use crate::netdev::{
-    enametoolong, features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink,
-    Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, SocketId, UnregisterQueue, ETH_HLEN, ETH_MAX_MTU,
+    enametoolong, eopnotsupp, features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink,
+    Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, Socket, UnregisterQueue, ETH_HLEN, ETH_MAX_MTU,
     ETH_MIN_MTU,
 };
 use crate::offload::{self, TxFlow};
+use crate::policy::Policy;
 use crate::receive::{self, RxHandle, RxTable};
+use crate::tls::Direction;
 use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
     stats::Stats,
@@ -61,6 +63,9 @@ pub(crate) struct PairPriv {
     /// Faults on the wire this device transmits into.
     #[pin]
     wire: Wire,
+    /// Which flows this device offloads (BPF program, sysfs `tlsnic/policy`).
+    #[pin]
+    policy: Policy,
 }
 
 impl Driver for Pair {
@@ -74,6 +79,7 @@ impl Driver for Pair {
             stats: Stats::new(),
             rx <- RxTable::new(),
             wire <- Wire::new(),
+            policy <- Policy::new(),
         })
     }
 
@@ -173,10 +179,13 @@ impl Driver for Pair {
 
     fn tls_add_tx(
         dev: &Device<Self>,
+        sock: &Socket,
         crypto_info: &[u8],
         start_seq: u32,
     ) -> Result<Pin<KBox<TxFlow>>> {
-        offload::add_tx(&dev.data().stats, crypto_info, start_seq)
+        let data = dev.data();
+        data.policy.admit(&data.stats, Direction::Tx, sock)?;
+        offload::add_tx(&data.stats, crypto_info, start_seq)
     }
 
     fn tls_del_tx(dev: &Device<Self>, flow: Pin<KBox<TxFlow>>) {
@@ -191,12 +200,14 @@ impl Driver for Pair {
 
     fn tls_add_rx(
         dev: &Device<Self>,
-        sock: &SocketId,
+        sock: &Socket,
         crypto_info: &[u8],
         start_seq: u32,
     ) -> Result<Pin<KBox<RxHandle>>> {
         let data = dev.data();
-        receive::add_rx(&data.stats, &data.rx, sock, crypto_info, start_seq)
+        data.policy.admit(&data.stats, Direction::Rx, sock)?;
+        let id = sock.id().ok_or_else(eopnotsupp)?;
+        receive::add_rx(&data.stats, &data.rx, &id, crypto_info, start_seq)
     }
 
     fn tls_del_rx(dev: &Device<Self>, flow: Pin<KBox<RxHandle>>) {
@@ -206,6 +217,14 @@ impl Driver for Pair {
 
     fn tls_resync_rx(dev: &Device<Self>, flow: &RxHandle, seq: u32, rcd_sn: u64) {
         receive::resync_rx(&dev.data().stats, flow, seq, rcd_sn)
+    }
+
+    fn policy_show(dev: &Device<Self>) -> Result<CString> {
+        dev.data().policy.show()
+    }
+
+    fn policy_store(dev: &Device<Self>, input: &[u8]) -> Result {
+        dev.data().policy.store(input)
     }
 
     fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue) {

@@ -13,11 +13,13 @@
 use kernel::prelude::*;
 
 mod bindings;
+mod bpf;
 mod crypto;
 mod debugfs;
 mod netdev;
 mod offload;
 mod pair;
+mod policy;
 mod receive;
 mod sync;
 mod tls;
@@ -30,6 +32,7 @@ mod tlsnic_core {
     pub(crate) mod gcm;
     pub(crate) mod ifname;
     pub(crate) mod packet;
+    pub(crate) mod policy;
     pub(crate) mod rx;
     pub(crate) mod stats;
     pub(crate) mod tls12;

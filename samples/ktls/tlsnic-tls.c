@@ -24,6 +24,7 @@
  *   --zerocopy         with --sendfile: setsockopt(TLS_TX_ZEROCOPY_RO)
  *   --conns N          server: exit after N connections; client: N parallel connections
  *   --seed N           stream seed (default 1); connection i uses seed + i
+ *   --sni NAME         client: server name to send in the ClientHello
  *
  * The client prints one line per connection: "conn I ok BYTES ktls_rx=0|1 MB/s"
  * and exits non-zero if any byte differs or a connection fails. The server
@@ -59,7 +60,7 @@
 #endif
 
 static const char *port = "4433";
-static const char *cert, *key, *cipher;
+static const char *cert, *key, *cipher, *sni;
 static int tls13, no_ktls, use_sendfile, zerocopy, conns = 1;
 static unsigned long long nbytes = 16ull << 20;
 static unsigned long wmin = 16384, wmax = 16384;
@@ -289,6 +290,10 @@ static int receive(SSL_CTX *ctx, const char *host, int i)
 	}
 	ssl = SSL_new(ctx);
 	SSL_set_fd(ssl, fd);
+	if (sni && SSL_set_tlsext_host_name(ssl, sni) != 1) {
+		ERR_print_errors_fp(stderr);
+		goto out;
+	}
 	if (SSL_connect(ssl) != 1) {
 		ERR_print_errors_fp(stderr);
 		goto out;
@@ -370,7 +375,8 @@ int main(int argc, char **argv)
 		{ "cert", 1, 0, 'C' },	   { "key", 1, 0, 'K' },      { "tls13", 0, 0, '3' },
 		{ "cipher", 1, 0, 'c' },   { "no-ktls", 0, 0, 'n' },  { "bytes", 1, 0, 'b' },
 		{ "wsize", 1, 0, 'w' },	   { "sendfile", 0, 0, 's' }, { "zerocopy", 0, 0, 'z' },
-		{ "conns", 1, 0, 'N' },	   { "seed", 1, 0, 'S' },     { 0 }
+		{ "conns", 1, 0, 'N' },	   { "seed", 1, 0, 'S' },     { "sni", 1, 0, 'H' },
+		{ 0 }
 	};
 	const char *mode = argc > 1 ? argv[1] : "";
 	const char *host = NULL;
@@ -401,6 +407,7 @@ int main(int argc, char **argv)
 		case 'z': zerocopy = 1; break;
 		case 'N': conns = atoi(optarg); break;
 		case 'S': seed = strtoull(optarg, NULL, 0); break;
+		case 'H': sni = optarg; break;
 		default: return 2;
 		}
 	}

@@ -8,6 +8,8 @@
 #   3. TLS bulk receive: the sender is the same in every case (OpenSSL, software kTLS write);
 #      the receiver decrypts in userspace OpenSSL, in software kTLS, or tlsnic RX offload
 #      decrypts. Plus both ends offloaded (TX on the sender, RX on the receiver).
+#   4. BPF flow policy: the cost of one decision (kernel.bpf_stats_enabled accounting) for the
+#      port and SNI samples over 64 flows each.
 set -euo pipefail
 ko=${1:?usage: bench.sh path/to/tlsnic.ko}
 secs=${TLSNIC_BENCH_SECS:-8}
@@ -122,5 +124,27 @@ echo "tls_txrx_hw_vs_sw=$(ratio "${med[txrx_hw]}" "${med[rx_sw]}")"
 dec=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - dec0 ))
 echo "tls_rx_decrypted_share=$(echo "scale=4; $dec / (2 * $rounds * $mib * 1048576)" | bc)"
 echo "tls_rx_resync_ok=$(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok)"
+
+# Policy decisions: 64 flows with each sample program attached to the server's device.
+bpf_load port
+bpf_load sni
+"$POLICY_MAP" port "$BPFFS/port/tlsnic_ports" "$TLSPORT"
+"$POLICY_MAP" sni "$BPFFS/sni/sni_allow" tlsnic.test
+in_a tc qdisc add dev tlsnic0 clsact
+in_a tc filter add dev tlsnic0 ingress bpf direct-action object-pinned "$BPFFS/sni/sni_ingress"
+sysctl -qw kernel.bpf_stats_enabled=1
+for p in port/port_policy sni/sni_policy; do
+	policy_set "$NS_A" tlsnic0 "$BPFFS/$p"
+	tls_server "$NS_A" --conns 64 --bytes 65536
+	tls_client "$NS_B" "$A4" --conns 64 --bytes 65536 --sni tlsnic.test
+	read -r cnt ns < <(bpftool prog show pinned "$BPFFS/$p" |
+		sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\2 \1/p')
+	echo "policy_${p#*/}_runs=$cnt"
+	echo "policy_${p#*/}_ns_per_decision=$((ns / cnt))"
+done
+sysctl -qw kernel.bpf_stats_enabled=0
+echo "policy_offloaded=$(ethstat "$NS_A" tlsnic0 tx_tls_policy_offload)"
+echo "policy_refused=$(ethstat "$NS_A" tlsnic0 tx_tls_policy_reject)"
 cleanup_netns
 rmmod tlsnic
+rm -rf "${BPFFS:?}/port" "${BPFFS:?}/sni"

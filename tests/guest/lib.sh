@@ -137,38 +137,63 @@ ethstat() {
 	ip netns exec "$1" ethtool -S "$2" | awk -v n="$3:" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
 }
 
-# www_setup: 64 MiB of test data served as /data from $WWW, its sha256 in $WWW_SHA.
+# www_setup: test data served by `openssl s_server -WWW` from $WWW: /data (64 MiB, its sha256 in
+# $WWW_SHA) and /small (8 MiB).
 WWW=/tmp/tlsnic-www
 www_setup() {
 	mkdata /tmp/tlsnic-64m 64
+	mkdata /tmp/tlsnic-8m 8
 	mkdir -p "$WWW"
 	ln -sf /tmp/tlsnic-64m "$WWW/data"
+	ln -sf /tmp/tlsnic-8m "$WWW/small"
 	WWW_SHA=$(sha256sum </tmp/tlsnic-64m | cut -d' ' -f1)
 }
 
-# www_get CIPHER SERVER_CONF CLIENT_CONF [S_SERVER_OPTION...]: one GET of /data from
-# `openssl s_server -WWW` in NS_A by `openssl s_client` in NS_B, TLS 1.2 with CIPHER, each side
-# with its OpenSSL config (the kTLS one or /dev/null). Fails unless all 64 MiB arrive intact.
-www_get() {
-	local cipher=$1 sconf=$2 cconf=$3 hdr size got spid; shift 3
+# www_serve PORT CIPHER SERVER_CONF [S_SERVER_OPTION...]: `openssl s_server -WWW` for one
+# connection on PORT in NS_A, TLS 1.2 with CIPHER and the given OpenSSL config, in the
+# background (pid in WWW_PID, log in /tmp/tlsnic-server-PORT.log). $WWW_WRAP, if set, is a
+# command prefix for the server (run inside the namespace), $WWW_OPENSSL the openssl binary.
+www_serve() {
+	local port=$1 cipher=$2 sconf=$3; shift 3
+	# shellcheck disable=SC2086
+	(cd "$WWW" && OPENSSL_CONF=$sconf ip netns exec "$NS_A" ${WWW_WRAP:-} "${WWW_OPENSSL:-openssl}" s_server \
+		-quiet -accept "$port" -cert "$CERT" -key "$KEY" -tls1_2 -cipher "$cipher" -WWW "$@" \
+		-naccept 1 >"/tmp/tlsnic-server-$port.log" 2>&1) &
+	WWW_PID=$!
+	retry 50 listening "$NS_A" "$port" || fail "s_server did not start on $port"
+}
+
+# www_fetch PORT FILE CLIENT_CONF OUT [SERVERNAME]: GET /FILE from the server on PORT with
+# `openssl s_client` in NS_B into OUT (headers included).
+www_fetch() {
+	printf 'GET /%s HTTP/1.0\r\n\r\n' "$2" |
+		OPENSSL_CONF=$3 ip netns exec "$NS_B" openssl s_client -quiet -ign_eof \
+			-connect "$A4:$1" -servername "${5:-tlsnic.test}" >"$4" 2>"$4.log" || true
+}
+
+# www_check OUT FILE WHAT: OUT holds the HTTP response carrying $WWW/FILE intact.
+www_check() {
+	local hdr want size got
 	hdr=$(printf 'HTTP/1.0 200 ok\r\nContent-type: text/plain\r\n\r\n' | wc -c)
-	(cd "$WWW" && OPENSSL_CONF=$sconf ip netns exec "$NS_A" openssl s_server -quiet \
-		-accept "$TLSPORT" -cert "$CERT" -key "$KEY" -tls1_2 -cipher "$cipher" -WWW "$@" \
-		-naccept 1 >/tmp/tlsnic-server.log 2>&1) &
-	spid=$!
-	retry 50 listening "$NS_A" "$TLSPORT" || fail "s_server did not start"
-	printf 'GET /data HTTP/1.0\r\n\r\n' |
-		OPENSSL_CONF=$cconf ip netns exec "$NS_B" openssl s_client -quiet -ign_eof \
-			-connect "$A4:$TLSPORT" -servername tlsnic.test >/tmp/tlsnic-get.out 2>/tmp/tlsnic-client.log ||
-		true
-	wait "$spid" || true
-	size=$(stat -c %s /tmp/tlsnic-get.out)
-	[ "$size" = $((64 * 1048576 + hdr)) ] ||
-		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; ethtool_all >&2
-		  fail "$cipher: received $size bytes"; }
-	got=$(tail -c +$((hdr + 1)) /tmp/tlsnic-get.out | sha256sum | cut -d' ' -f1)
-	rm -f /tmp/tlsnic-get.out
-	[ "$got" = "$WWW_SHA" ] || fail "$cipher: sha256 mismatch"
+	want=$(stat -L -c %s "$WWW/$2")
+	size=$(stat -c %s "$1")
+	[ "$size" = $((want + hdr)) ] ||
+		{ cat "$1.log" /tmp/tlsnic-server-*.log >&2; ethtool_all >&2
+		  fail "$3: received $size bytes, expected $((want + hdr))"; }
+	got=$(tail -c +$((hdr + 1)) "$1" | sha256sum | cut -d' ' -f1)
+	[ "$got" = "$(sha256sum <"$WWW/$2" | cut -d' ' -f1)" ] || fail "$3: sha256 mismatch"
+	rm -f "$1" "$1.log"
+}
+
+# www_get CIPHER SERVER_CONF CLIENT_CONF [S_SERVER_OPTION...]: one GET of /data (64 MiB) from
+# s_server in NS_A by s_client in NS_B, TLS 1.2 with CIPHER, each side with its OpenSSL config
+# (the kTLS one or /dev/null). Fails unless all 64 MiB arrive intact.
+www_get() {
+	local cipher=$1 sconf=$2 cconf=$3; shift 3
+	www_serve "$TLSPORT" "$cipher" "$sconf" "$@"
+	www_fetch "$TLSPORT" data "$cconf" /tmp/tlsnic-get.out
+	wait "$WWW_PID" || true
+	www_check /tmp/tlsnic-get.out data "$cipher"
 }
 
 # tls_pair: load, put tlsnic0 (sender, A) and tlsnic1 (B) in their namespaces, make a cert.
@@ -233,3 +258,31 @@ live_ctx_zero() {
 wire_fault() {
 	echo "$4" >"/sys/kernel/debug/tlsnic/$2/$3" || fail "cannot set $2 $3"
 }
+
+# --- BPF flow policy ---------------------------------------------------------------------
+# Programs and maps are pinned in a BPF filesystem outside /sys, so that `ip netns exec` (which
+# mounts a fresh /sys) still sees them.
+BPFFS=/run/tlsnic-bpf
+BPF_OBJ=$SAMPLES/bpf
+POLICY_MAP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/samples/bpf/tlsnic-policy-map
+
+# bpf_load NAME: load samples/bpf/policy_NAME.bpf.o, programs and maps pinned in $BPFFS/NAME/.
+bpf_load() {
+	mkdir -p "$BPFFS"
+	mountpoint -q "$BPFFS" || mount -t bpf bpf "$BPFFS"
+	rm -rf "${BPFFS:?}/$1"
+	bpftool prog loadall "$BPF_OBJ/policy_$1.bpf.o" "$BPFFS/$1" pinmaps "$BPFFS/$1" ||
+		fail "bpftool cannot load policy_$1"
+}
+
+# policy_set NS DEV TEXT: write TEXT to DEV's policy attribute (status of the write). NS may be
+# empty (the initial namespace).
+policy_set() {
+	${1:+ip netns exec "$1"} bash -c 'echo "$1" >"/sys/class/net/$2/tlsnic/policy"' bash "$3" "$2"
+}
+
+# policy_show NS DEV: the attribute's text.
+policy_show() { ${1:+ip netns exec "$1"} cat "/sys/class/net/$2/tlsnic/policy"; }
+
+# prog_id PATH: id of the pinned program at PATH.
+prog_id() { bpftool prog show pinned "$1" | sed -n 's/^\([0-9]*\):.*/\1/p'; }

@@ -13,6 +13,7 @@
 pub mod gcm;
 pub mod ifname;
 pub mod packet;
+pub mod policy;
 pub mod rx;
 pub mod stats;
 pub mod tls12;

@@ -82,6 +82,14 @@ stats! {
     RxNoMem = "rx_tls_nomem",
     /// Flows that asked for RX offload and were left on software kTLS.
     RxFallback = "rx_tls_fallback",
+    /// TX flows the BPF policy program selected for offload.
+    TxPolicyOffload = "tx_tls_policy_offload",
+    /// TX flows the BPF policy program left on software kTLS.
+    TxPolicyReject = "tx_tls_policy_reject",
+    /// RX flows the BPF policy program selected for offload.
+    RxPolicyOffload = "rx_tls_policy_offload",
+    /// RX flows the BPF policy program left on software kTLS.
+    RxPolicyReject = "rx_tls_policy_reject",
     /// Frames dropped on the wire by fault injection (debugfs `drop_ppm`).
     WireDrop = "wire_drop",
     /// Frames delayed behind the next frame by fault injection (debugfs `reorder_ppm`).

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! BPF flow-policy programs: a pinned `BPF_PROG_TYPE_CGROUP_SOCK` program, held by reference
+//! and run on a socket, and an RCU-published slot that holds at most one of them.
+//!
+//! The program is one the user compiled with clang and pinned with `bpftool`; tlsnic takes a
+//! reference to it by path (`bpf_prog_get_type_path`) and runs it the way the cgroup core runs
+//! its socket programs: the context is the `struct sock`, seen through `struct bpf_sock`, inside
+//! a cgroup run context so that every helper of the program type works. Programs that use
+//! cgroup storage are refused: that storage belongs to a cgroup attachment, which a policy is
+//! not.
+
+use crate::bindings;
+use crate::netdev::{RcuGuard, Socket};
+use core::{
+    mem::ManuallyDrop,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicPtr, Ordering},
+};
+use kernel::{error::from_err_ptr, new_mutex, prelude::*, str::CStr, sync::Mutex};
+
+/// A reference to a loaded BPF program of the policy type.
+///
+/// # Invariants
+///
+/// The pointer is a live `struct bpf_prog` of type `BPF_PROG_TYPE_CGROUP_SOCK` without cgroup
+/// storage, on which this value owns one reference.
+pub(crate) struct Prog(NonNull<bindings::bpf_prog>);
+
+// SAFETY: a program reference may be used and dropped from any thread; the program itself is
+// immutable once loaded.
+unsafe impl Send for Prog {}
+// SAFETY: see `Send`; `&Prog` only reads immutable fields or runs the program.
+unsafe impl Sync for Prog {}
+
+impl Prog {
+    /// Takes a reference to the program pinned at `path` in a BPF filesystem, resolved in the
+    /// caller's mount namespace: `ENOENT` if there is nothing, `EACCES` if it is not a pinned
+    /// program (a regular file, or no read permission), `EINVAL` if it is a map, a link, a
+    /// program of another type or one that uses cgroup storage.
+    pub(crate) fn from_pinned(path: &CStr) -> Result<Self> {
+        // SAFETY: `path` is a NUL-terminated string that outlives the call.
+        let prog = from_err_ptr(unsafe { bindings::tlsnic_bpf_policy_get(path.as_char_ptr()) })?;
+        // INVARIANT: `tlsnic_bpf_policy_get` returned a reference to a program of the policy
+        // type without cgroup storage (or an error pointer, handled above).
+        NonNull::new(prog).map(Self).ok_or(EINVAL)
+    }
+
+    /// The program's id, as `bpftool prog show` prints it.
+    pub(crate) fn id(&self) -> u32 {
+        // SAFETY: the program is live (type invariant).
+        unsafe { bindings::tlsnic_bpf_prog_id(self.0.as_ptr()) }
+    }
+
+    /// The program's name (possibly empty, at most 15 bytes).
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: the program is live (type invariant); its name is a NUL-terminated array in
+        // its aux data, immutable once loaded, freed with the program.
+        unsafe { CStr::from_char_ptr(bindings::tlsnic_bpf_prog_name(self.0.as_ptr())) }
+    }
+
+    fn into_raw(self) -> *mut bindings::bpf_prog {
+        let ptr = self.0.as_ptr();
+        core::mem::forget(self);
+        ptr
+    }
+}
+
+impl Drop for Prog {
+    fn drop(&mut self) {
+        // SAFETY: this value owns one reference (type invariant). The core frees the program
+        // only after an RCU grace period, whatever the context of the last put.
+        unsafe { bindings::bpf_prog_put(self.0.as_ptr()) }
+    }
+}
+
+/// A slot holding at most one policy program, read locklessly under RCU when a flow asks for
+/// offload and replaced under a mutex.
+///
+/// # Invariants
+///
+/// `prog` is null or a pointer obtained from [`Prog::into_raw`]: the slot owns that reference.
+/// A pointer removed from the slot is released only after an RCU grace period.
+#[pin_data(PinnedDrop)]
+pub(crate) struct ProgSlot {
+    prog: AtomicPtr<bindings::bpf_prog>,
+    /// Serialises replacements (sysfs writers).
+    #[pin]
+    writer: Mutex<()>,
+}
+
+impl ProgSlot {
+    /// An empty slot.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            prog: AtomicPtr::new(ptr::null_mut()),
+            writer <- new_mutex!(()),
+        })
+    }
+
+    /// Puts `new` (or nothing) in the slot and returns the previous program once no reader can
+    /// be running it any more. Sleeps (an RCU grace period); process context only.
+    pub(crate) fn replace(&self, new: Option<Prog>) -> Option<Prog> {
+        let _writer = self.writer.lock();
+        let new = new.map_or(ptr::null_mut(), Prog::into_raw);
+        let old = self.prog.swap(new, Ordering::AcqRel);
+        let old = NonNull::new(old)?;
+        // Readers that loaded `old` before the swap finish their RCU read-side sections.
+        // SAFETY: no RCU read lock is held here (process context, the mutex is a sleeping lock).
+        unsafe { bindings::tlsnic_synchronize_rcu() };
+        // INVARIANT: the slot owned this reference; it left the slot and every reader is done.
+        Some(Prog(old))
+    }
+
+    /// Calls `f` with the current program, if any, under the writers' lock (for reporting).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(Option<&Prog>) -> R) -> R {
+        let _writer = self.writer.lock();
+        // The reference stays owned by the slot: this view of it is never dropped, and the
+        // writers' lock keeps it in the slot while `f` runs.
+        let prog = NonNull::new(self.prog.load(Ordering::Acquire)).map(|p| ManuallyDrop::new(Prog(p)));
+        f(prog.as_deref())
+    }
+
+    /// Runs the current program on `sock`: `None` if the slot is empty, else the program's
+    /// return value. Process context (the socket's owner setting up offload).
+    pub(crate) fn run(&self, sock: &Socket) -> Option<u32> {
+        let _rcu = RcuGuard::lock();
+        let prog = NonNull::new(self.prog.load(Ordering::Acquire))?;
+        // SAFETY: `prog` was published in the slot and is released only after a grace period
+        // that the RCU read-side section above delays; `sock` is a live socket (the caller
+        // holds its lock while setting up offload), the context this program type expects.
+        Some(unsafe { bindings::tlsnic_bpf_policy_run(prog.as_ptr(), sock.as_ptr()) })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for ProgSlot {
+    fn drop(self: Pin<&mut Self>) {
+        if let Some(prog) = NonNull::new(self.prog.load(Ordering::Acquire)) {
+            // INVARIANT: the slot owned this reference; nobody can read an exclusively borrowed
+            // slot, and `Prog::drop` releases it RCU-safely.
+            drop(Prog(prog));
+        }
+    }
+}
