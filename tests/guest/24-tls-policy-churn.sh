@@ -75,7 +75,7 @@ sw=$(( $(tls_stat "$NS_A" TlsTxSw) - s0[TlsTxSw] ))
 off=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_policy_offload) - o0 ))
 rej=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_policy_reject) - r0 ))
 note "churn: $swaps policy writes; 96 flows: $dev offloaded ($off by the program), $sw software ($rej refused)"
-expect_ge "policy writes during the flows" "$swaps" 30
+expect_ge "policy writes during the flows" "$swaps" 10
 expect_eq "flows on one path each" $((dev + sw)) 96
 expect_eq "software flows = refused flows" "$sw" "$rej"
 [ "$off" -le "$dev" ] || fail "more offload verdicts ($off) than offloaded flows ($dev)"
