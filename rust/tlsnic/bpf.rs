@@ -117,7 +117,8 @@ impl ProgSlot {
         let _writer = self.writer.lock();
         // The reference stays owned by the slot: this view of it is never dropped, and the
         // writers' lock keeps it in the slot while `f` runs.
-        let prog = NonNull::new(self.prog.load(Ordering::Acquire)).map(|p| ManuallyDrop::new(Prog(p)));
+        let prog =
+            NonNull::new(self.prog.load(Ordering::Acquire)).map(|p| ManuallyDrop::new(Prog(p)));
         f(prog.as_deref())
     }
 
