@@ -6,3 +6,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 ko=$(prepare release)
 "$TLSNIC_ROOT/qemu/run.sh" --release -- scripts/guest/bench.sh "$ko" | tee "$TLSNIC_ROOT/build/bench.txt"
+# The soft engine against RustCrypto's portable AES-GCM, on the host.
+"$here/bench-host.sh" | tee -a "$TLSNIC_ROOT/build/bench.txt"

@@ -6,8 +6,9 @@
 #
 # Installs: the 6.12 kernel source, the Rust toolchain the kernel wants
 # (rustc-web 1.85 with its library source), clang/lld/llvm 19 (same LLVM as
-# rustc), bindgen-cli 0.69.5, QEMU, virtme-ng, and the userspace tools the
-# test suite uses (iproute2, ethtool, bpftool, openssl, socat, ...).
+# rustc), bindgen-cli 0.69.5, cargo-fuzz 0.13.2 (host tests), QEMU, virtme-ng,
+# and the userspace tools the test suite uses (iproute2, ethtool, bpftool,
+# openssl, socat, ...).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,6 +48,14 @@ if ! [ -x "$TLSNIC_TOOLS/bin/bindgen" ] ||
 	log "installing bindgen-cli 0.69.5"
 	cargo_bin=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 	"$cargo_bin" install --locked bindgen-cli@0.69.5 --root "$TLSNIC_TOOLS"
+fi
+
+# cargo-fuzz: the host tests build and run the core crate's fuzz target with it.
+if ! [ -x "$TLSNIC_TOOLS/bin/cargo-fuzz" ] ||
+   ! "$TLSNIC_TOOLS/bin/cargo-fuzz" --version 2>/dev/null | grep -q '0\.13\.2'; then
+	log "installing cargo-fuzz 0.13.2"
+	cargo_bin=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
+	"$cargo_bin" install --locked cargo-fuzz@0.13.2 --root "$TLSNIC_TOOLS"
 fi
 
 # virtme-ng in its own venv so the system Python stays untouched.

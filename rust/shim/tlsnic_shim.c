@@ -4,6 +4,8 @@
  * Rust side, and the module parameter. Keep this file free of logic.
  */
 #include <crypto/aead.h>
+#include <crypto/hash.h>
+#include <crypto/skcipher.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -12,6 +14,7 @@
 #include <linux/highmem.h>
 #include <linux/scatterlist.h>
 #include <linux/tcp.h>
+#include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/tls.h>
@@ -27,6 +30,10 @@
 unsigned int tlsnic_param_pairs = 1;
 module_param_named(pairs, tlsnic_param_pairs, uint, 0444);
 MODULE_PARM_DESC(pairs, "Number of linked tlsnic pairs created at load (0-64, default 1)");
+
+char *tlsnic_param_engine = "kcrypto";
+module_param_named(engine, tlsnic_param_engine, charp, 0444);
+MODULE_PARM_DESC(engine, "Crypto engine of new devices: soft, kcrypto or \"kcrypto ALG\" (default kcrypto)");
 
 void *tlsnic_netdev_priv(const struct net_device *dev)
 {
@@ -180,9 +187,18 @@ void tlsnic_put_page(struct page *page)
 	put_page(page);
 }
 
+/* Copies from a (possibly compound) page fragment, one base page at a time. */
 void tlsnic_page_copy(struct page *page, u32 off, void *dst, u32 len)
 {
-	memcpy_from_page(dst, page, off, len);
+	while (len) {
+		u32 o = offset_in_page(off);
+		u32 n = min_t(u32, len, PAGE_SIZE - o);
+
+		memcpy_from_page(dst, nth_page(page, off >> PAGE_SHIFT), o, n);
+		dst += n;
+		off += n;
+		len -= n;
+	}
 }
 
 void tlsnic_sg_set_page(struct scatterlist *sg, struct page *page, u32 len, u32 off)
@@ -461,28 +477,51 @@ void tlsnic_sysfs_set_ops(const struct tlsnic_sysfs_ops *ops)
 	WRITE_ONCE(tlsnic_sysfs, ops);
 }
 
-static ssize_t policy_show(struct device *d, struct device_attribute *attr, char *buf)
+static ssize_t tlsnic_attr_show(struct device *d, int attr, char *buf)
 {
 	const struct tlsnic_sysfs_ops *ops = READ_ONCE(tlsnic_sysfs);
 
-	return ops ? ops->policy_show(to_net_dev(d), buf) : -ENODEV;
+	return ops ? ops->show(to_net_dev(d), attr, buf) : -ENODEV;
 }
 
-static ssize_t policy_store(struct device *d, struct device_attribute *attr, const char *buf,
-			    size_t len)
+static ssize_t tlsnic_attr_store(struct device *d, int attr, const char *buf, size_t len)
 {
 	const struct tlsnic_sysfs_ops *ops = READ_ONCE(tlsnic_sysfs);
 	struct net_device *dev = to_net_dev(d);
 
 	if (!ns_capable(dev_net(dev)->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
-	return ops ? ops->policy_store(dev, buf, len) : -ENODEV;
+	return ops ? ops->store(dev, attr, buf, len) : -ENODEV;
+}
+
+static ssize_t policy_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	return tlsnic_attr_show(d, TLSNIC_ATTR_POLICY, buf);
+}
+
+static ssize_t policy_store(struct device *d, struct device_attribute *attr, const char *buf,
+			    size_t len)
+{
+	return tlsnic_attr_store(d, TLSNIC_ATTR_POLICY, buf, len);
+}
+
+static ssize_t engine_show(struct device *d, struct device_attribute *attr, char *buf)
+{
+	return tlsnic_attr_show(d, TLSNIC_ATTR_ENGINE, buf);
+}
+
+static ssize_t engine_store(struct device *d, struct device_attribute *attr, const char *buf,
+			    size_t len)
+{
+	return tlsnic_attr_store(d, TLSNIC_ATTR_ENGINE, buf, len);
 }
 
 static DEVICE_ATTR_RW(policy);
+static DEVICE_ATTR_RW(engine);
 
 static struct attribute *tlsnic_attrs[] = {
 	&dev_attr_policy.attr,
+	&dev_attr_engine.attr,
 	NULL,
 };
 
@@ -495,4 +534,157 @@ static const struct attribute_group tlsnic_group = {
 void tlsnic_netdev_set_sysfs_group(struct net_device *dev)
 {
 	dev->sysfs_groups[0] = &tlsnic_group;
+}
+
+/*
+ * Kernel-crypto receive engine: AES-CTR keystream and GHASH from synchronous
+ * transforms (ctr(aes), ghash), so that a record can be opened in pieces as
+ * its frames arrive. Buffers passed here are never on the stack.
+ */
+struct crypto_sync_skcipher *tlsnic_ctr_alloc(const u8 *key, unsigned int keylen)
+{
+	struct crypto_sync_skcipher *tfm = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
+	int err;
+
+	if (IS_ERR(tfm))
+		return tfm;
+	err = crypto_sync_skcipher_setkey(tfm, key, keylen);
+	if (err) {
+		crypto_free_sync_skcipher(tfm);
+		return ERR_PTR(err);
+	}
+	return tfm;
+}
+
+void tlsnic_ctr_free(struct crypto_sync_skcipher *tfm)
+{
+	crypto_free_sync_skcipher(tfm);
+}
+
+const char *tlsnic_ctr_driver_name(struct crypto_sync_skcipher *tfm)
+{
+	return crypto_tfm_alg_driver_name(crypto_skcipher_tfm(&tfm->base));
+}
+
+/* XORs the keystream from counter block iv (16 bytes, not modified) into buf. */
+int tlsnic_ctr_xor(struct crypto_sync_skcipher *tfm, const u8 *iv, void *buf, unsigned int len)
+{
+	SYNC_SKCIPHER_REQUEST_ON_STACK(req, tfm);
+	struct scatterlist sg;
+	u8 ctr[16];
+	int err;
+
+	memcpy(ctr, iv, sizeof(ctr));
+	sg_init_one(&sg, buf, len);
+	skcipher_request_set_sync_tfm(req, tfm);
+	skcipher_request_set_callback(req, 0, NULL, NULL);
+	skcipher_request_set_crypt(req, &sg, &sg, len, ctr);
+	err = crypto_skcipher_encrypt(req);
+	skcipher_request_zero(req);
+	memzero_explicit(ctr, sizeof(ctr));
+	return err;
+}
+
+struct crypto_shash *tlsnic_ghash_alloc(const u8 *h)
+{
+	struct crypto_shash *tfm = crypto_alloc_shash("ghash", 0, 0);
+	int err;
+
+	if (IS_ERR(tfm))
+		return tfm;
+	err = crypto_shash_setkey(tfm, h, 16);
+	if (err) {
+		crypto_free_shash(tfm);
+		return ERR_PTR(err);
+	}
+	return tfm;
+}
+
+void tlsnic_ghash_free(struct crypto_shash *tfm)
+{
+	crypto_free_shash(tfm);
+}
+
+const char *tlsnic_ghash_driver_name(struct crypto_shash *tfm)
+{
+	return crypto_shash_driver_name(tfm);
+}
+
+unsigned int tlsnic_ghash_statesize(struct crypto_shash *tfm)
+{
+	return crypto_shash_statesize(tfm);
+}
+
+/*
+ * One GHASH step on exported state: start afresh (init) or from state, hash
+ * data, and export the state again; or (out != NULL) finish into out.
+ */
+int tlsnic_ghash_step(struct crypto_shash *tfm, void *state, bool init, const u8 *data,
+		      unsigned int len, u8 *out)
+{
+	SHASH_DESC_ON_STACK(desc, tfm);
+	int err;
+
+	desc->tfm = tfm;
+	err = init ? crypto_shash_init(desc) : crypto_shash_import(desc, state);
+	if (!err && len)
+		err = crypto_shash_update(desc, data, len);
+	if (!err)
+		err = out ? crypto_shash_final(desc, out) : crypto_shash_export(desc, state);
+	shash_desc_zero(desc);
+	return err;
+}
+
+/*
+ * The device's queue for an asynchronous engine: a work item that runs the
+ * driver's drain function in the context of a transmit (RCU-BH read side).
+ */
+struct tlsnic_txq {
+	struct work_struct work;
+	struct net_device *dev;
+	void (*run)(struct net_device *dev);
+};
+
+static void tlsnic_txq_work(struct work_struct *work)
+{
+	struct tlsnic_txq *q = container_of(work, struct tlsnic_txq, work);
+
+	rcu_read_lock_bh();
+	q->run(q->dev);
+	rcu_read_unlock_bh();
+}
+
+struct tlsnic_txq *tlsnic_txq_alloc(struct net_device *dev, void (*run)(struct net_device *dev))
+{
+	struct tlsnic_txq *q = kzalloc(sizeof(*q), GFP_KERNEL);
+
+	if (!q)
+		return NULL;
+	INIT_WORK(&q->work, tlsnic_txq_work);
+	q->dev = dev;
+	q->run = run;
+	return q;
+}
+
+void tlsnic_txq_kick(struct tlsnic_txq *q)
+{
+	queue_work(system_wq, &q->work);
+}
+
+/* Waits for kicks in RCU read sections (completion callbacks), then for the work. */
+void tlsnic_txq_free(struct tlsnic_txq *q)
+{
+	synchronize_rcu();
+	cancel_work_sync(&q->work);
+	kfree(q);
+}
+
+unsigned int tlsnic_crypto_aead_ivsize(struct crypto_aead *tfm)
+{
+	return crypto_aead_ivsize(tfm);
+}
+
+struct sk_buff *tlsnic_skb_get(struct sk_buff *skb)
+{
+	return skb_get(skb);
 }

@@ -29,6 +29,7 @@ struct tls_record_info;
 
 /* Module parameter "pairs" (module! in Rust 6.12 cannot declare parameters). */
 extern unsigned int tlsnic_param_pairs;
+extern char *tlsnic_param_engine;
 
 void *tlsnic_netdev_priv(const struct net_device *dev);
 bool tlsnic_netif_running(const struct net_device *dev);
@@ -81,6 +82,7 @@ void tlsnic_aead_request_setup(struct aead_request *req, struct scatterlist *src
 void tlsnic_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
 void tlsnic_sg_mark_end(struct scatterlist *sg);
 const char *tlsnic_crypto_aead_driver_name(struct crypto_aead *tfm);
+unsigned int tlsnic_crypto_aead_ivsize(struct crypto_aead *tfm);
 
 /* Receive offload and the virtual wire. */
 void tlsnic_spin_lock_bh(struct spinlock *lock);
@@ -94,6 +96,7 @@ void tlsnic_skb_set_decrypted(struct sk_buff *skb);
 bool tlsnic_skb_csum_trusted(const struct sk_buff *skb);
 bool tlsnic_skb_copy_bits(const struct sk_buff *skb, u32 off, void *dst, u32 len);
 struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb);
+struct sk_buff *tlsnic_skb_get(struct sk_buff *skb);
 struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb);
 
 /* debugfs (include/linux/debugfs.h); NULL instead of error pointers. */
@@ -110,13 +113,33 @@ const char *tlsnic_bpf_prog_name(const struct bpf_prog *prog);
 void tlsnic_synchronize_rcu(void);
 
 /* Per-device sysfs group "tlsnic": its callbacks, provided by the Rust driver. */
+enum {
+	TLSNIC_ATTR_POLICY = 0,
+	TLSNIC_ATTR_ENGINE = 1,
+};
 struct tlsnic_sysfs_ops {
-	/* Fills buf (PAGE_SIZE bytes); returns the length written or -errno. */
-	ssize_t (*policy_show)(struct net_device *dev, char *buf);
+	/* Fills buf (PAGE_SIZE bytes) for attribute attr; returns the length written or -errno. */
+	ssize_t (*show)(struct net_device *dev, int attr, char *buf);
 	/* Returns len or -errno. */
-	ssize_t (*policy_store)(struct net_device *dev, const char *buf, size_t len);
+	ssize_t (*store)(struct net_device *dev, int attr, const char *buf, size_t len);
 };
 void tlsnic_sysfs_set_ops(const struct tlsnic_sysfs_ops *ops);
 void tlsnic_netdev_set_sysfs_group(struct net_device *dev);
 
+/* Kernel-crypto receive engine: ctr(aes) keystream and ghash, synchronous. */
+struct crypto_sync_skcipher *tlsnic_ctr_alloc(const u8 *key, unsigned int keylen);
+void tlsnic_ctr_free(struct crypto_sync_skcipher *tfm);
+const char *tlsnic_ctr_driver_name(struct crypto_sync_skcipher *tfm);
+int tlsnic_ctr_xor(struct crypto_sync_skcipher *tfm, const u8 *iv, void *buf, unsigned int len);
+struct crypto_shash *tlsnic_ghash_alloc(const u8 *h);
+void tlsnic_ghash_free(struct crypto_shash *tfm);
+const char *tlsnic_ghash_driver_name(struct crypto_shash *tfm);
+unsigned int tlsnic_ghash_statesize(struct crypto_shash *tfm);
+int tlsnic_ghash_step(struct crypto_shash *tfm, void *state, bool init, const u8 *data,
+		      unsigned int len, u8 *out);
+/* The device's queue for an asynchronous transmit engine. */
+struct tlsnic_txq;
+struct tlsnic_txq *tlsnic_txq_alloc(struct net_device *dev, void (*run)(struct net_device *dev));
+void tlsnic_txq_kick(struct tlsnic_txq *q);
+void tlsnic_txq_free(struct tlsnic_txq *q);
 #endif /* TLSNIC_SHIM_H */

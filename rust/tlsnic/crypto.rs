@@ -1,31 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Kernel crypto API passthrough: a TLS record sealer on an AEAD transform (`gcm(aes)`).
+//! The device's crypto engines: a TLS record sealer for transmit and a piecewise record opener
+//! for receive, each on the kernel crypto API or on the soft engine (`tlsnic_core::gcm`).
 //!
 //! Part of the abstraction layer (this file holds `unsafe` code). A [`RecordSealer`] owns one
-//! transform, one request and one record block ([`SealPage`]); [`RecordSealer::seal_pages`]
-//! encrypts a record laid out as on the wire straight from the pages that hold it (which are
-//! never written) into the block, with the tag; the block is then read
-//! ([`RecordSealer::record`]) or attached to skbs by reference ([`RecordSealer::page`]). A block
-//! still referenced by skbs is never written again: the next record gets a fresh one. Only
-//! ciphertext, headers and tags are ever written to blocks.
+//! cipher (a kernel AEAD transform and request, or a soft [`Gcm`] key) and one record block
+//! ([`SealPage`]); [`RecordSealer::seal_pages`] encrypts a record laid out as on the wire from
+//! the pages that hold it (which are never written) into the block, with the tag; the block is
+//! then read ([`RecordSealer::record`]) or attached to skbs by reference ([`RecordSealer::page`]).
+//! A block still referenced by skbs is never written again: the next record gets a fresh one.
+//! Only ciphertext, headers and tags are left in blocks.
 //!
-//! The transform is whatever the kernel resolves for the name: on x86 `gcm(aes)` is the AES-NI /
-//! VAES implementation behind the SIMD wrapper, which completes synchronously whenever the FPU is
-//! usable (always, in the softirq context of a transmit). When an implementation completes
-//! asynchronously anyway (`-EINPROGRESS`), the buffer stays with the crypto driver until the
-//! completion callback: [`SealError::Pending`] is returned, the caller drops the packet, and the
-//! sealer refuses work until the callback has run. Dropping the sealer waits for it.
+//! The kernel transform is whatever the kernel resolves for the name: on x86 `gcm(aes)` is the
+//! AES-NI / VAES implementation behind the SIMD wrapper, which completes synchronously whenever
+//! the FPU is usable. When an implementation completes asynchronously (`-EINPROGRESS`; always
+//! for `cryptd(...)`), the buffer stays with the crypto driver until the completion callback:
+//! [`SealError::Pending`] is returned, the sealer refuses work until the callback has run, and
+//! the callback kicks the device's deferred-transmit work ([`Kick`]), which picks the result up
+//! with [`RecordSealer::take_async_result`]. Dropping the sealer waits for the callback.
+//!
+//! The soft sealer copies the plaintext into the block and seals it there; it is always
+//! synchronous.
+//!
+//! [`KernelOpener`] opens a receive record piecewise with the kernel's synchronous `ctr(aes)`
+//! (keystream from any byte offset) and `ghash` (state exported between pieces), the way the
+//! soft engine does it in `tlsnic_core::gcm`.
 
 use crate::bindings;
+use crate::netdev::{Kick, RcuGuard};
 use crate::tls::{RecordPages, SealPage, MAX_FRAGS};
-use crate::tlsnic_core::tls12::{self, AAD_LEN, MAX_RECORD, NONCE_LEN, PREPEND_LEN, TAG_LEN};
+use crate::tlsnic_core::{
+    gcm::Gcm,
+    rx::Opener,
+    tls12::{self, AAD_LEN, MAX_RECORD, NONCE_LEN, PREPEND_LEN, TAG_LEN},
+};
 use core::{
     ffi::{c_int, c_void},
     ptr::NonNull,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, Ordering},
 };
-use kernel::{error::from_err_ptr, prelude::*, str::CStr, types::Opaque};
+use kernel::{c_str, error::from_err_ptr, prelude::*, str::CStr, types::Opaque};
+
+/// The driver name reported for the soft engine.
+pub(crate) const SOFT_DRIVER: &CStr = c_str!("tlsnic-soft-gcm");
 
 // A record block holds the largest record.
 const _: () = assert!(MAX_RECORD <= SealPage::SIZE);
@@ -60,25 +77,39 @@ struct Inner {
     src_pages: Option<RecordPages>,
     /// A request is with an asynchronous implementation.
     inflight: AtomicBool,
+    /// An asynchronous request completed and its result was not taken yet.
+    completed: AtomicBool,
+    /// Its result (0 or a negative errno).
+    status: AtomicI32,
+    /// Kicked when an asynchronous request completes.
+    kick: Option<Kick>,
 }
 
-/// One AEAD transform, request and record buffer. See the module documentation.
+/// The cipher of a [`RecordSealer`].
+enum Cipher {
+    /// A kernel AEAD transform and its request.
+    Kernel {
+        tfm: NonNull<bindings::crypto_aead>,
+        req: NonNull<bindings::aead_request>,
+    },
+    /// The soft engine.
+    Soft(Gcm),
+}
+
+/// One cipher and record buffer. See the module documentation.
 pub(crate) struct RecordSealer {
-    tfm: NonNull<bindings::crypto_aead>,
-    req: NonNull<bindings::aead_request>,
+    cipher: Cipher,
     inner: KBox<Inner>,
 }
 
 // SAFETY: the transform and request are used by one thread at a time (`&mut self`), the crypto
-// API allows that from any context, and completion only touches `inner.inflight`.
+// API allows that from any context, and completion only touches `inner`'s atomics.
 unsafe impl Send for RecordSealer {}
 // SAFETY: `&self` methods only read the buffer (when nothing is in flight) and the driver name.
 unsafe impl Sync for RecordSealer {}
 
 impl RecordSealer {
-    /// Allocates transform `alg` (e.g. `gcm(aes)`), keys it with `key` and allocates a first
-    /// record block. Process context only.
-    pub(crate) fn new(alg: &CStr, key: &[u8]) -> Result<Self> {
+    fn inner(kick: Option<Kick>) -> Result<KBox<Inner>> {
         let page = SealPage::alloc().ok_or(ENOMEM)?;
         let inner = KBox::new(
             Inner {
@@ -92,9 +123,31 @@ impl RecordSealer {
                 src_sg: Opaque::new(unsafe { core::mem::zeroed() }),
                 src_pages: None,
                 inflight: AtomicBool::new(false),
+                completed: AtomicBool::new(false),
+                status: AtomicI32::new(0),
+                kick,
             },
             GFP_KERNEL,
         )?;
+        // SAFETY: `sg` is ours, two entries long.
+        unsafe { bindings::sg_init_table(inner.sg.get().cast(), 2) };
+        Ok(inner)
+    }
+
+    /// A sealer on the soft engine, keyed with `key` (16 or 32 bytes).
+    pub(crate) fn soft(key: &[u8]) -> Result<Self> {
+        let gcm = Gcm::new(key).map_err(|_| EINVAL)?;
+        Ok(Self {
+            cipher: Cipher::Soft(gcm),
+            inner: Self::inner(None)?,
+        })
+    }
+
+    /// A sealer on kernel transform `alg` (e.g. `gcm(aes)`), keyed with `key`, with a first
+    /// record block. `kick` is kicked when an asynchronous request completes. Process context
+    /// only.
+    pub(crate) fn kernel(alg: &CStr, key: &[u8], kick: Option<Kick>) -> Result<Self> {
+        let inner = Self::inner(kick)?;
         // SAFETY: `alg` is a NUL-terminated string; type and mask 0 accept synchronous and
         // asynchronous implementations.
         let tfm = from_err_ptr(unsafe { bindings::crypto_alloc_aead(alg.as_char_ptr(), 0, 0) })?;
@@ -104,6 +157,10 @@ impl RecordSealer {
             unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
             e
         };
+        // SAFETY: `tfm` is a live transform.
+        if unsafe { bindings::tlsnic_crypto_aead_ivsize(tfm.as_ptr()) } != 12 {
+            return Err(free_tfm(EINVAL));
+        }
         // SAFETY: `tfm` is a live transform; `key` is a valid slice of the given length.
         kernel::error::to_result(unsafe {
             bindings::crypto_aead_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
@@ -118,20 +175,44 @@ impl RecordSealer {
         // SAFETY: `tfm` is a live transform.
         let req = unsafe { bindings::tlsnic_aead_request_alloc(tfm.as_ptr()) };
         let req = NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)?;
-        // SAFETY: `sg` is ours, two entries long.
-        unsafe { bindings::sg_init_table(inner.sg.get().cast(), 2) };
-        Ok(Self { tfm, req, inner })
+        Ok(Self {
+            cipher: Cipher::Kernel { tfm, req },
+            inner,
+        })
     }
 
-    /// The implementation the kernel resolved (e.g. `generic-gcm-aesni`).
+    /// The implementation: the one the kernel resolved (e.g. `generic-gcm-aesni`), or
+    /// `tlsnic-soft-gcm`.
     pub(crate) fn driver_name(&self) -> &CStr {
-        // SAFETY: the transform is live and its algorithm's name is a static NUL-terminated
-        // string that outlives it.
-        unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(self.tfm.as_ptr())) }
+        match &self.cipher {
+            // SAFETY: the transform is live and its algorithm's name is a static NUL-terminated
+            // string that outlives it.
+            Cipher::Kernel { tfm, .. } => unsafe {
+                CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(tfm.as_ptr()))
+            },
+            Cipher::Soft(_) => SOFT_DRIVER,
+        }
     }
 
     fn idle(&self) -> bool {
         !self.inner.inflight.load(Ordering::Acquire)
+    }
+
+    /// Whether an asynchronous request is still running.
+    pub(crate) fn busy(&self) -> bool {
+        !self.idle()
+    }
+
+    /// The result of the last request that went asynchronous, once: `None` if none completed
+    /// since the last call (or one is still running).
+    pub(crate) fn take_async_result(&mut self) -> Option<Result<(), SealError>> {
+        if !self.idle() || !self.inner.completed.swap(false, Ordering::Acquire) {
+            return None;
+        }
+        Some(match self.inner.status.load(Ordering::Relaxed) {
+            0 => Ok(()),
+            _ => Err(SealError::Failed),
+        })
     }
 
     /// The sealed record's block, for reading. Fails while a request is in flight.
@@ -177,6 +258,9 @@ impl RecordSealer {
         let block = inner.page.as_mut().and_then(|p| p.bytes_mut());
         block.ok_or(SealError::NoMem)?[..PREPEND_LEN].copy_from_slice(prepend);
         inner.aad = *aad;
+        if let Cipher::Soft(gcm) = &self.cipher {
+            return Self::seal_soft(gcm, inner, &src, pt_len, nonce);
+        }
         inner.iv[..NONCE_LEN].copy_from_slice(nonce);
         let aad_ptr = inner.aad.as_ptr();
         let ssg: *mut bindings::scatterlist = inner.src_sg.get().cast();
@@ -211,14 +295,45 @@ impl RecordSealer {
         self.submit(ssg, pt_len)
     }
 
+    /// [`Self::seal_pages`] for the soft engine: copies the plaintext into the (private) block
+    /// and seals it there.
+    fn seal_soft(
+        gcm: &Gcm,
+        inner: &mut Inner,
+        src: &RecordPages,
+        pt_len: usize,
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<(), SealError> {
+        let block = inner.page.as_mut().and_then(|p| p.bytes_mut());
+        let block = block.ok_or(SealError::NoMem)?;
+        let (body, rest) = block[PREPEND_LEN..].split_at_mut(pt_len);
+        if !src.copy_at(PREPEND_LEN as u32, body) {
+            return Err(SealError::Failed);
+        }
+        let mut tag = [0u8; TAG_LEN];
+        let sealed = gcm.seal(nonce, &inner.aad, body, &mut tag);
+        if sealed.is_err() {
+            // Never leave plaintext in a block.
+            body.fill(0);
+            return Err(SealError::Failed);
+        }
+        rest[..TAG_LEN].copy_from_slice(&tag);
+        Ok(())
+    }
+
     /// Points the destination table at the additional data and the private record block and
     /// runs the (idle) request with source `src`, the page table of `seal_pages`.
     fn submit(&mut self, src: *mut bindings::scatterlist, pt_len: usize) -> Result<(), SealError> {
+        let Cipher::Kernel { req, .. } = &self.cipher else {
+            return Err(SealError::Failed);
+        };
+        let req = *req;
         let inner = &mut *self.inner;
         let aad_ptr = inner.aad.as_ptr();
         let page = inner.page.as_ref().ok_or(SealError::NoMem)?.as_raw();
         let dst: *mut bindings::scatterlist = inner.sg.get().cast();
-        let flag: *const AtomicBool = &inner.inflight;
+        let data: *const Inner = inner;
+        inner.completed.store(false, Ordering::Relaxed);
         inner.inflight.store(true, Ordering::Release);
         // SAFETY: `dst` (two entries), `aad`, `iv`, the block and the `src` pages all live in or
         // are referenced by `inner` until `Drop`, which waits for an asynchronous request; the
@@ -233,16 +348,16 @@ impl RecordSealer {
             );
             bindings::tlsnic_sg_mark_end(dst.add(1));
             bindings::tlsnic_aead_request_setup(
-                self.req.as_ptr(),
+                req.as_ptr(),
                 src,
                 dst,
                 AAD_LEN as u32,
                 pt_len as u32,
                 inner.iv.as_mut_ptr(),
                 Some(Self::complete),
-                flag.cast_mut().cast(),
+                data.cast_mut().cast(),
             );
-            bindings::crypto_aead_encrypt(self.req.as_ptr())
+            bindings::crypto_aead_encrypt(req.as_ptr())
         };
         if rc == -(bindings::EINPROGRESS as c_int) || rc == -(bindings::EBUSY as c_int) {
             // The callback clears `inflight`.
@@ -255,19 +370,30 @@ impl RecordSealer {
         Ok(())
     }
 
-    /// Completion callback of an asynchronous request.
+    /// Completion callback of an asynchronous request (any context).
     ///
     /// # Safety
     ///
-    /// `data` is the `inflight` flag of a live [`Inner`] (set in [`RecordSealer::submit`]).
+    /// `data` is a live [`Inner`] with a request in flight (set in [`RecordSealer::submit`]).
     unsafe extern "C" fn complete(data: *mut c_void, err: c_int) {
         if err == -(bindings::EINPROGRESS as c_int) {
             // A backlogged request started; the final completion follows.
             return;
         }
-        // SAFETY: per the function's contract; `Drop` waits for this store before freeing.
-        let flag = unsafe { &*data.cast::<AtomicBool>() };
-        flag.store(false, Ordering::Release);
+        // SAFETY: per the function's contract; `Drop` waits for the `inflight` store below
+        // before freeing, and nothing else writes these fields while a request is in flight.
+        let inner = unsafe { &*data.cast::<Inner>() };
+        let kick = inner.kick;
+        inner.status.store(err, Ordering::Relaxed);
+        inner.completed.store(true, Ordering::Relaxed);
+        // The device's deferred work is freed only after an RCU grace period that follows the
+        // flow's teardown, which waits for the store below: kicking inside this read section
+        // is safe even though `inner` may be gone by then.
+        let rcu = RcuGuard::lock();
+        inner.inflight.store(false, Ordering::Release);
+        if let Some(kick) = kick {
+            kick.kick(&rcu);
+        }
     }
 }
 
@@ -279,17 +405,290 @@ impl Drop for RecordSealer {
             // SAFETY: `msleep` may be called from process context.
             unsafe { bindings::msleep(1) };
         }
-        // SAFETY: nothing is in flight; the request and transform were allocated in `new` and
-        // are freed once (the transform frees its key schedule with `kfree_sensitive`).
-        unsafe {
-            bindings::tlsnic_aead_request_free(self.req.as_ptr());
-            bindings::tlsnic_crypto_free_aead(self.tfm.as_ptr());
+        if let Cipher::Kernel { tfm, req } = &self.cipher {
+            // SAFETY: nothing is in flight; the request and transform were allocated in `kernel`
+            // and are freed once (the transform frees its key schedule with `kfree_sensitive`).
+            unsafe {
+                bindings::tlsnic_aead_request_free(req.as_ptr());
+                bindings::tlsnic_crypto_free_aead(tfm.as_ptr());
+            }
         }
-        // Plaintext is only ever read from the socket's pages, never copied here; the block holds
-        // ciphertext and skbs may still reference it (it is freed with the last reference).
+        // The soft key zeroes itself when `cipher` is dropped. Blocks hold ciphertext only (the
+        // soft engine encrypts its copy of the plaintext in place, or wipes it on failure); skbs
+        // may still reference them (a block is freed with the last reference).
         tls12::wipe(&mut self.inner.aad);
         tls12::wipe(&mut self.inner.iv);
         self.inner.src_pages = None;
         self.inner.page = None;
+    }
+}
+
+/// Largest exported GHASH state accepted (`ghash-generic` exports 20 bytes).
+const GHASH_STATE_MAX: usize = 64;
+
+/// Heap scratch of a [`KernelOpener`]: the keystream block must be addressable by a
+/// scatterlist (never on the stack).
+struct Scratch {
+    block: [u8; 16],
+}
+
+/// The receive engine on the kernel crypto API: `ctr(aes)` and `ghash` (both synchronous, so
+/// they run in the receive softirq), opening records in pieces. See the module documentation.
+pub(crate) struct KernelOpener {
+    ctr: NonNull<bindings::crypto_sync_skcipher>,
+    ghash: NonNull<bindings::crypto_shash>,
+    scratch: KBox<Scratch>,
+    /// Operations that failed since [`KernelOpener::take_errors`] (each fails its record).
+    errors: u32,
+}
+
+// SAFETY: the transforms are used under the flow's lock only (`&mut self`); the crypto API
+// allows any context for synchronous transforms.
+unsafe impl Send for KernelOpener {}
+// SAFETY: `&self` methods only read the driver names.
+unsafe impl Sync for KernelOpener {}
+
+/// One record being opened by a [`KernelOpener`].
+pub(crate) struct KernelRecord {
+    nonce: [u8; NONCE_LEN],
+    /// `E(K, J0)`, which masks the tag.
+    mask: [u8; 16],
+    /// The exported GHASH state.
+    ghash: [u8; GHASH_STATE_MAX],
+    /// Ciphertext bytes so far.
+    len: u32,
+    /// An engine operation failed: the record cannot authenticate.
+    failed: bool,
+}
+
+impl Drop for KernelRecord {
+    fn drop(&mut self) {
+        tls12::wipe(&mut self.mask);
+        tls12::wipe(&mut self.ghash);
+    }
+}
+
+impl KernelOpener {
+    /// Allocates and keys the transforms. Process context only.
+    pub(crate) fn new(key: &[u8]) -> Result<Self> {
+        let mut scratch = KBox::new(Scratch { block: [0; 16] }, GFP_KERNEL)?;
+        // SAFETY: `key` is a valid slice of the given length.
+        let ctr =
+            from_err_ptr(unsafe { bindings::tlsnic_ctr_alloc(key.as_ptr(), key.len() as u32) })?;
+        let ctr = NonNull::new(ctr).ok_or(ENOMEM)?;
+        let free_ctr = |e: Error| {
+            // SAFETY: allocated above and not used by anyone else.
+            unsafe { bindings::tlsnic_ctr_free(ctr.as_ptr()) };
+            e
+        };
+        // H = E(K, 0^128): the keystream of the all-zero counter block.
+        let zero = [0u8; 16];
+        // SAFETY: `ctr` is live; `zero` is a 16-byte counter block; `scratch.block` is 16 bytes
+        // of heap memory.
+        let rc = unsafe {
+            bindings::tlsnic_ctr_xor(
+                ctr.as_ptr(),
+                zero.as_ptr(),
+                scratch.block.as_mut_ptr().cast(),
+                16,
+            )
+        };
+        kernel::error::to_result(rc).map_err(free_ctr)?;
+        // SAFETY: `scratch.block` holds the 16-byte hash key.
+        let ghash = unsafe { bindings::tlsnic_ghash_alloc(scratch.block.as_ptr()) };
+        tls12::wipe(&mut scratch.block);
+        let ghash = from_err_ptr(ghash).map_err(free_ctr)?;
+        let ghash = NonNull::new(ghash).ok_or(ENOMEM).map_err(free_ctr)?;
+        // SAFETY: `ghash` is live.
+        let state_len = unsafe { bindings::tlsnic_ghash_statesize(ghash.as_ptr()) } as usize;
+        let this = Self {
+            ctr,
+            ghash,
+            scratch,
+            errors: 0,
+        };
+        if state_len > GHASH_STATE_MAX {
+            return Err(EINVAL);
+        }
+        Ok(this)
+    }
+
+    /// The implementations the kernel resolved: (`ctr(aes)`, `ghash`).
+    pub(crate) fn driver_names(&self) -> (&CStr, &CStr) {
+        // SAFETY: the transforms are live and their algorithms' names are static NUL-terminated
+        // strings that outlive them.
+        unsafe {
+            (
+                CStr::from_char_ptr(bindings::tlsnic_ctr_driver_name(self.ctr.as_ptr())),
+                CStr::from_char_ptr(bindings::tlsnic_ghash_driver_name(self.ghash.as_ptr())),
+            )
+        }
+    }
+
+    /// Failed operations since the last call.
+    pub(crate) fn take_errors(&mut self) -> u32 {
+        core::mem::take(&mut self.errors)
+    }
+
+    fn fail(&mut self, rec: &mut KernelRecord) {
+        if !rec.failed {
+            self.errors += 1;
+        }
+        rec.failed = true;
+    }
+
+    /// Runs `data` through GHASH on `rec`'s state (`init`: from the start), or finishes into
+    /// `out`.
+    fn ghash(
+        &mut self,
+        rec: &mut KernelRecord,
+        init: bool,
+        data: &[u8],
+        out: Option<&mut [u8; 16]>,
+    ) {
+        if rec.failed {
+            return;
+        }
+        let out = out.map_or(core::ptr::null_mut(), |o| o.as_mut_ptr());
+        // SAFETY: `ghash` is live; the state buffer holds `GHASH_STATE_MAX` bytes, at least the
+        // transform's state size (checked in `new`);
+        // `data` is valid for its length; `out` is null or 16 writable bytes.
+        let rc = unsafe {
+            bindings::tlsnic_ghash_step(
+                self.ghash.as_ptr(),
+                rec.ghash.as_mut_ptr().cast(),
+                init,
+                data.as_ptr(),
+                data.len() as u32,
+                out,
+            )
+        };
+        if rc != 0 {
+            self.fail(rec);
+        }
+    }
+
+    /// The keystream block of counter `ctr` of `rec` into the scratch block.
+    fn keystream_block(&mut self, rec: &mut KernelRecord, ctr: u32) -> bool {
+        let mut iv = [0u8; 16];
+        iv[..NONCE_LEN].copy_from_slice(&rec.nonce);
+        iv[NONCE_LEN..].copy_from_slice(&ctr.to_be_bytes());
+        self.scratch.block = [0; 16];
+        // SAFETY: `ctr` is live; `iv` is a 16-byte counter block; the scratch block is 16 bytes
+        // of heap memory.
+        let rc = unsafe {
+            bindings::tlsnic_ctr_xor(
+                self.ctr.as_ptr(),
+                iv.as_ptr(),
+                self.scratch.block.as_mut_ptr().cast(),
+                16,
+            )
+        };
+        rc == 0
+    }
+
+    /// XORs the keystream of `rec` from payload offset `off` into `data` (heap or page memory).
+    fn ctr_xor(&mut self, rec: &mut KernelRecord, off: u32, data: &mut [u8]) {
+        // GCM encrypts the payload from counter 2 on.
+        let mut data = data;
+        let mut off = off;
+        let lead = (off % 16) as usize;
+        if lead != 0 && !data.is_empty() {
+            if !self.keystream_block(rec, 2 + off / 16) {
+                return self.fail(rec);
+            }
+            let n = (16 - lead).min(data.len());
+            for (d, k) in data[..n].iter_mut().zip(&self.scratch.block[lead..]) {
+                *d ^= k;
+            }
+            tls12::wipe(&mut self.scratch.block);
+            data = &mut data[n..];
+            off += n as u32;
+        }
+        if data.is_empty() {
+            return;
+        }
+        let mut iv = [0u8; 16];
+        iv[..NONCE_LEN].copy_from_slice(&rec.nonce);
+        iv[NONCE_LEN..].copy_from_slice(&(2 + off / 16).to_be_bytes());
+        // SAFETY: `ctr` is live; `iv` is a 16-byte counter block; `data` is the device's own
+        // receive buffer (page memory, addressable by a scatterlist), valid for its length.
+        let rc = unsafe {
+            bindings::tlsnic_ctr_xor(
+                self.ctr.as_ptr(),
+                iv.as_ptr(),
+                data.as_mut_ptr().cast(),
+                data.len() as u32,
+            )
+        };
+        if rc != 0 {
+            self.fail(rec);
+        }
+    }
+}
+
+impl Opener for KernelOpener {
+    type State = KernelRecord;
+
+    fn begin(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN]) -> KernelRecord {
+        let mut rec = KernelRecord {
+            nonce: *nonce,
+            mask: [0; 16],
+            ghash: [0; GHASH_STATE_MAX],
+            len: 0,
+            failed: false,
+        };
+        if self.keystream_block(&mut rec, 1) {
+            rec.mask = self.scratch.block;
+            tls12::wipe(&mut self.scratch.block);
+        } else {
+            self.fail(&mut rec);
+        }
+        // The additional data, zero-padded to a block.
+        let mut block = [0u8; 16];
+        block[..AAD_LEN].copy_from_slice(aad);
+        self.ghash(&mut rec, true, &block, None);
+        rec
+    }
+
+    fn decrypt(&mut self, rec: &mut KernelRecord, data: &mut [u8]) {
+        let off = rec.len;
+        self.authenticate(rec, data);
+        self.ctr_xor(rec, off, data);
+    }
+
+    fn authenticate(&mut self, rec: &mut KernelRecord, data: &[u8]) {
+        self.ghash(rec, false, data, None);
+        rec.len = rec.len.wrapping_add(data.len() as u32);
+    }
+
+    fn verify(&mut self, mut rec: KernelRecord, tag: &[u8; TAG_LEN]) -> bool {
+        let pad = [0u8; 16];
+        let fill = (16 - rec.len as usize % 16) % 16;
+        self.ghash(&mut rec, false, &pad[..fill], None);
+        let mut lens = [0u8; 16];
+        lens[..8].copy_from_slice(&((AAD_LEN as u64) * 8).to_be_bytes());
+        lens[8..].copy_from_slice(&(u64::from(rec.len) * 8).to_be_bytes());
+        let mut s = [0u8; 16];
+        self.ghash(&mut rec, false, &lens, Some(&mut s));
+        // Constant time: fold every byte's difference before looking.
+        let diff = s
+            .iter()
+            .zip(&rec.mask)
+            .zip(tag)
+            .fold(0u8, |acc, ((s, m), t)| acc | (s ^ m ^ t));
+        tls12::wipe(&mut s);
+        !rec.failed && diff == 0
+    }
+}
+
+impl Drop for KernelOpener {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new`, freed once; nothing runs on them any more (`&mut self`).
+        // The kernel frees key schedules with `kfree_sensitive`.
+        unsafe {
+            bindings::tlsnic_ghash_free(self.ghash.as_ptr());
+            bindings::tlsnic_ctr_free(self.ctr.as_ptr());
+        }
     }
 }

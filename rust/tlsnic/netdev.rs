@@ -184,6 +184,93 @@ pub(crate) fn param_pairs() -> u32 {
     unsafe { ptr::addr_of!(bindings::tlsnic_param_pairs).read() }
 }
 
+/// The `engine` module parameter (declared in the C shim, like `pairs`): the engine of new
+/// devices, as written to their `engine` attribute.
+pub(crate) fn param_engine() -> &'static CStr {
+    // SAFETY: the parameter is read-only (0444): only the module loader writes it, before `init`;
+    // a `charp` parameter is a NUL-terminated string (the default is a string literal) that lives
+    // as long as the module.
+    unsafe { CStr::from_char_ptr(ptr::addr_of!(bindings::tlsnic_param_engine).read()) }
+}
+
+/// A device's deferred transmit work: packets that wait for an asynchronous crypto engine are
+/// sent from it (`Driver::deferred_xmit`) once a completion kicks it. Allocated on first use
+/// (process context), cancelled and freed with the device's private data.
+pub(crate) struct DeferredTx(AtomicPtr<bindings::tlsnic_txq>);
+
+impl DeferredTx {
+    /// Not allocated yet.
+    pub(crate) const fn new() -> Self {
+        Self(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    /// The work of `dev` (whose private data holds `self`), allocated on first use. Process
+    /// context.
+    pub(crate) fn get_or_alloc<T: Driver>(&self, dev: &Device<T>) -> Result<Kick> {
+        if let Some(q) = NonNull::new(self.0.load(Ordering::Acquire)) {
+            return Ok(Kick(q));
+        }
+        // SAFETY: `dev` is live; the work runs `deferred_run::<T>` on it until freed in `drop`.
+        let q =
+            unsafe { bindings::tlsnic_txq_alloc(dev.as_raw(), Some(Adapter::<T>::deferred_run)) };
+        let q = NonNull::new(q).ok_or(ENOMEM)?;
+        match self.0.compare_exchange(
+            ptr::null_mut(),
+            q.as_ptr(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => Ok(Kick(q)),
+            Err(other) => {
+                // SAFETY: ours, never published or kicked.
+                unsafe { bindings::tlsnic_txq_free(q.as_ptr()) };
+                NonNull::new(other).map(Kick).ok_or(ENOMEM)
+            }
+        }
+    }
+
+    /// Schedules the work again (from the work itself), if allocated.
+    pub(crate) fn kick(&self, rcu: &Rcu) {
+        if let Some(q) = NonNull::new(self.0.load(Ordering::Acquire)) {
+            Kick(q).kick(rcu);
+        }
+    }
+}
+
+impl Drop for DeferredTx {
+    fn drop(&mut self) {
+        if let Some(q) = NonNull::new(*self.0.get_mut()) {
+            // SAFETY: allocated in `get_or_alloc`; the device is being freed, so its flows (and
+            // their engines, which hold `Kick`s) are gone; the shim waits for an RCU grace period
+            // (kicks run in read sections) and cancels the work before freeing it.
+            unsafe { bindings::tlsnic_txq_free(q.as_ptr()) };
+        }
+    }
+}
+
+/// A handle that schedules a device's [`DeferredTx`] work, for completion callbacks.
+///
+/// # Invariants
+///
+/// The work is freed only after an RCU grace period that follows the teardown of every flow of
+/// its device; a flow's engine holds its `Kick` no longer than the flow lives.
+#[derive(Clone, Copy)]
+pub(crate) struct Kick(NonNull<bindings::tlsnic_txq>);
+
+// SAFETY: `queue_work` may be called from any context.
+unsafe impl Send for Kick {}
+// SAFETY: as above.
+unsafe impl Sync for Kick {}
+
+impl Kick {
+    /// Schedules the work. Inside an RCU read-side section, which keeps the work allocated
+    /// even if the flow that kicks it is torn down meanwhile (see the type invariant).
+    pub(crate) fn kick(self, _rcu: &Rcu) {
+        // SAFETY: per the type invariant and the read section, the work is live.
+        unsafe { bindings::tlsnic_txq_kick(self.0.as_ptr()) }
+    }
+}
+
 /// A network namespace (`struct net`).
 #[repr(transparent)]
 pub(crate) struct Net(Opaque<bindings::net>);
@@ -266,6 +353,10 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// The device's counters, reported by `ethtool -S`.
     fn stats(dev: &Device<Self>) -> &stats::Stats;
 
+    /// The device's deferred transmit work ([`DeferredTx`]) ran: send what waited for an
+    /// asynchronous engine. Process context, inside `rcu_read_lock_bh` (as `start_xmit`).
+    fn deferred_xmit(rcu: &Rcu, dev: &Device<Self>);
+
     /// Per-flow state of a transmit-offloaded socket. Kept pinned in the socket's TLS
     /// driver-state slot from `tls_dev_add` to `tls_dev_del`.
     type TxFlow: Send + Sync + 'static;
@@ -312,12 +403,31 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// `seq` (the core's next-record hint). Process context, socket lock held.
     fn tls_resync_rx(dev: &Device<Self>, flow: &Self::RxFlow, seq: u32, rcd_sn: u64);
 
-    /// Reading `/sys/class/net/DEV/tlsnic/policy`: the text to show (one line).
-    fn policy_show(dev: &Device<Self>) -> Result<CString>;
+    /// Reading `/sys/class/net/DEV/tlsnic/ATTR`: the text to show (one line).
+    fn attr_show(dev: &Device<Self>, attr: Attr) -> Result<CString>;
 
-    /// Writing `/sys/class/net/DEV/tlsnic/policy` (the written bytes, trailing newline
-    /// included). Process context; the caller has `CAP_NET_ADMIN` in the device's namespace.
-    fn policy_store(dev: &Device<Self>, input: &[u8]) -> Result;
+    /// Writing `/sys/class/net/DEV/tlsnic/ATTR` (the written bytes, trailing newline included).
+    /// Process context; the caller has `CAP_NET_ADMIN` in the device's namespace.
+    fn attr_store(dev: &Device<Self>, attr: Attr, input: &[u8]) -> Result;
+}
+
+/// The attributes of a device's sysfs group `tlsnic` (defined in the C shim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attr {
+    /// `policy`: the BPF program choosing which flows are offloaded.
+    Policy,
+    /// `engine`: the crypto engine of new flows.
+    Engine,
+}
+
+impl Attr {
+    fn from_raw(attr: c_int) -> Option<Self> {
+        match u32::try_from(attr).ok()? {
+            bindings::TLSNIC_ATTR_POLICY => Some(Self::Policy),
+            bindings::TLSNIC_ATTR_ENGINE => Some(Self::Engine),
+            _ => None,
+        }
+    }
 }
 
 /// A socket (`struct sock`) the TLS core is setting up offload for.
@@ -657,6 +767,15 @@ impl SkBuff {
         unsafe { bindings::tlsnic_consume_skb(skb) }
     }
 
+    /// A second reference to this skb (`skb_get`): both handles own one reference, the data is
+    /// shared. The driver uses it only to hand an skb to a queue while its view of the skb is
+    /// still borrowed, and then consumes the first handle.
+    pub(crate) fn get(&self) -> SkBuff {
+        // SAFETY: we own a reference to a valid skb; `skb_get` takes another one, owned by the
+        // new handle.
+        SkBuff(unsafe { NonNull::new_unchecked(bindings::tlsnic_skb_get(self.as_raw())) })
+    }
+
     /// Bytes in the packet (linear part and fragments).
     pub(crate) fn len(&self) -> u32 {
         // SAFETY: we own a valid skb.
@@ -796,16 +915,23 @@ impl<T: Driver> Adapter<T> {
     };
 
     const SYSFS_OPS: bindings::tlsnic_sysfs_ops = bindings::tlsnic_sysfs_ops {
-        policy_show: Some(Self::policy_show),
-        policy_store: Some(Self::policy_store),
+        show: Some(Self::attr_show),
+        store: Some(Self::attr_store),
     };
 
-    /// Shows `/sys/class/net/DEV/tlsnic/policy` into `buf` (`PAGE_SIZE` bytes).
-    unsafe extern "C" fn policy_show(dev: *mut bindings::net_device, buf: *mut c_char) -> isize {
+    /// Shows `/sys/class/net/DEV/tlsnic/ATTR` into `buf` (`PAGE_SIZE` bytes).
+    unsafe extern "C" fn attr_show(
+        dev: *mut bindings::net_device,
+        attr: c_int,
+        buf: *mut c_char,
+    ) -> isize {
         // SAFETY: sysfs calls the attribute's `show` on a registered device of ours (the group is
         // set only on them), whose attributes are removed before it is freed.
         let dev = unsafe { Device::<T>::from_raw(dev) };
-        match T::policy_show(dev) {
+        let Some(attr) = Attr::from_raw(attr) else {
+            return EINVAL.to_errno() as isize;
+        };
+        match T::attr_show(dev, attr) {
             Ok(text) => {
                 let bytes = text.as_bytes();
                 let len = bytes.len().min(kernel::page::PAGE_SIZE - 1);
@@ -817,13 +943,14 @@ impl<T: Driver> Adapter<T> {
         }
     }
 
-    /// Stores a write to `/sys/class/net/DEV/tlsnic/policy`.
-    unsafe extern "C" fn policy_store(
+    /// Stores a write to `/sys/class/net/DEV/tlsnic/ATTR`.
+    unsafe extern "C" fn attr_store(
         dev: *mut bindings::net_device,
+        attr: c_int,
         buf: *const c_char,
         len: usize,
     ) -> isize {
-        // SAFETY: as in `policy_show`; sysfs passes `len` valid bytes at `buf` (NUL-terminated,
+        // SAFETY: as in `attr_show`; sysfs passes `len` valid bytes at `buf` (NUL-terminated,
         // at most `PAGE_SIZE - 1`), in the writer's process context.
         let (dev, input) = unsafe {
             (
@@ -831,7 +958,10 @@ impl<T: Driver> Adapter<T> {
                 core::slice::from_raw_parts(buf.cast::<u8>(), len),
             )
         };
-        match T::policy_store(dev, input) {
+        let Some(attr) = Attr::from_raw(attr) else {
+            return EINVAL.to_errno() as isize;
+        };
+        match T::attr_store(dev, attr, input) {
             Ok(()) => len as isize,
             Err(e) => e.to_errno() as isize,
         }
@@ -903,6 +1033,15 @@ impl<T: Driver> Adapter<T> {
             T::start_xmit(&rcu, dev, skb);
         }
         bindings::netdev_tx_NETDEV_TX_OK
+    }
+
+    /// The body of a device's [`DeferredTx`] work.
+    unsafe extern "C" fn deferred_run(dev: *mut bindings::net_device) {
+        // SAFETY: the shim runs the work inside `rcu_read_lock_bh`, on the device it was
+        // allocated for, and `DeferredTx::drop` (in the private data's destructor, before the
+        // device is freed) cancels it.
+        let (rcu, dev) = unsafe { (Rcu::assume_held(), Device::<T>::from_raw(dev)) };
+        T::deferred_xmit(&rcu, dev);
     }
 
     unsafe extern "C" fn ndo_get_iflink(dev: *const bindings::net_device) -> c_int {

@@ -15,6 +15,12 @@
 //!    references it), or holds a copy of them when the segment crosses more records than an skb
 //!    has fragment slots; sends it and frees the original.
 //!
+//! The engine is the device's choice when the flow was set up (`crate::engine`): the kernel crypto
+//! API (`gcm(aes)` or a named AEAD) or the soft engine. When the kernel transform completes
+//! asynchronously, the segment waits in the device's deferred queue ([`TxDeferred`]), and so does
+//! every later segment of the flow; the completion kicks the device's work, which sends them in
+//! order, resuming a segment whose records were being sealed where it stopped.
+//!
 //! In-order traffic therefore runs each payload byte through the cipher once: the buffer keeps
 //! the last sealed record, so a record split across segments is served from it. A segment of an
 //! older record (a retransmission, counted in `tx_tls_ooo`) rebuilds that record from its start
@@ -23,14 +29,17 @@
 //! TCP retransmits it.
 
 use crate::crypto::{RecordSealer, SealError};
-use crate::netdev::{eopnotsupp, Device, Driver, SkBuff};
-use crate::tls::{Lookup, TxSkb};
+use crate::engine::{Engine, FlowEngine};
+use crate::netdev::{eopnotsupp, DeferredTx, Device, Driver, Kick, Rcu, SkBuff};
+use crate::sync::{new_spinlock_bh, SpinLockBh};
+use crate::tls::{Lookup, RewriteSkb, TxSkb};
 use crate::tlsnic_core::{
+    fifo::Fifo,
     stats::{Stat, Stats},
     tls12::{self, FlowKeys, MarkerCheck, RecordHeader, Reject, Span},
 };
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{c_str, new_spinlock, prelude::*, sync::SpinLock};
+use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
 /// Whether the resolved engine was reported already.
 static ENGINE_REPORTED: AtomicBool = AtomicBool::new(false);
@@ -38,8 +47,8 @@ static ENGINE_REPORTED: AtomicBool = AtomicBool::new(false);
 /// Whether the engine-setup failure message was printed already.
 static ENGINE_WARNED: AtomicBool = AtomicBool::new(false);
 
-/// The kernel crypto API algorithm the device's record engine uses.
-const AEAD_ALG: &kernel::str::CStr = c_str!("gcm(aes)");
+/// Packets a device holds for an asynchronous engine; more are dropped (TCP retransmits them).
+const DEFERRED_MAX: usize = 256;
 
 /// Transmit state of one offloaded socket.
 #[pin_data]
@@ -55,8 +64,58 @@ struct TxState {
     sealer: RecordSealer,
     /// The record sealed in `sealer`'s buffer, if any.
     cached: Option<Span>,
+    /// The record being sealed asynchronously.
+    pending: Option<Span>,
+    /// A segment whose encrypted copy was partly built when a record went asynchronous.
+    partial: Option<Partial>,
+    /// Segments of this flow in the device's deferred queue: later ones queue behind them.
+    queued: u32,
     /// One past the highest sequence number sent, to recognise retransmissions.
     high_seq: u32,
+}
+
+/// An encrypted copy in progress (see [`TxState::partial`]).
+struct Partial {
+    seg: Span,
+    out: RewriteSkb,
+    pos: u32,
+    frags: bool,
+}
+
+/// A device's queue of packets waiting for an asynchronous engine, and the work that sends
+/// them.
+#[pin_data]
+pub(crate) struct TxDeferred {
+    /// Declared first: cancelled before the queue is freed.
+    work: DeferredTx,
+    #[pin]
+    queue: SpinLockBh<Fifo<SkBuff, DEFERRED_MAX>>,
+}
+
+impl TxDeferred {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            work: DeferredTx::new(),
+            queue <- new_spinlock_bh!(Fifo::new(), "tlsnic_tx_deferred"),
+        })
+    }
+
+    /// A kick for the device's work (allocated on first use). Process context.
+    pub(crate) fn kick_source<T: Driver>(&self, dev: &Device<T>) -> Result<Kick> {
+        self.work.get_or_alloc(dev)
+    }
+
+    /// Drops every waiting packet (the device is going down).
+    pub(crate) fn purge(&self, stats: &Stats) {
+        loop {
+            let Some(skb) = self.queue.lock().pop_front() else {
+                return;
+            };
+            stats.dec(Stat::TxAsyncPending);
+            stats.inc(Stat::TxDropAsync);
+            drop(skb);
+        }
+    }
 }
 
 /// Parses a flow's `crypto_info` (either direction): `EOPNOTSUPP` for a version or cipher the
@@ -69,37 +128,51 @@ pub(crate) fn parse_keys(crypto_info: &[u8]) -> Result<FlowKeys> {
     })
 }
 
-/// Creates the transmit state of a flow (`tls_dev_add`, transmit direction).
+/// Creates the transmit state of a flow (`tls_dev_add`, transmit direction) on the device's
+/// current engine. `kick` gives the device's deferred work, for an asynchronous engine.
 pub(crate) fn add_tx(
     stats: &Stats,
+    engine: &Engine,
+    kick: impl FnOnce() -> Result<Kick>,
     crypto_info: &[u8],
     start_seq: u32,
 ) -> Result<Pin<KBox<TxFlow>>> {
     let keys = parse_keys(crypto_info).inspect_err(|_| stats.inc(Stat::TxFallback))?;
-    let sealer = RecordSealer::new(AEAD_ALG, keys.key.expose()).inspect_err(|e| {
+    let choice = engine
+        .for_flow()
+        .inspect_err(|_| stats.inc(Stat::TxFallback))?;
+    let sealer = match &choice {
+        FlowEngine::Soft => RecordSealer::soft(keys.key.expose()),
+        FlowEngine::Kcrypto(alg) => {
+            kick().and_then(|kick| RecordSealer::kernel(alg, keys.key.expose(), Some(kick)))
+        }
+    }
+    .inspect_err(|e| {
         stats.inc(Stat::TxFallback);
         // Once per module load: a socket owner must not be able to flood the log.
         if !ENGINE_WARNED.swap(true, Ordering::Relaxed) {
             pr_warn!(
-                "{} unavailable ({:?}): flows stay in software kTLS\n",
-                AEAD_ALG,
+                "TX engine unavailable ({:?}): flows stay in software kTLS\n",
                 e
             );
         }
     })?;
     if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
-        pr_info!(
-            "TX engine: kernel crypto {} -> {}\n",
-            AEAD_ALG,
-            sealer.driver_name()
-        );
+        pr_info!("TX engine: {}\n", sealer.driver_name());
     }
+    stats.inc(match choice {
+        FlowEngine::Soft => Stat::TxEngineSoft,
+        FlowEngine::Kcrypto(_) => Stat::TxEngineKcrypto,
+    });
     let flow = KBox::pin_init(
         pin_init!(TxFlow {
             salt: keys.salt,
             state <- new_spinlock!(TxState {
                 sealer,
                 cached: None,
+                pending: None,
+                partial: None,
+                queued: 0,
                 high_seq: start_seq,
             }),
         }),
@@ -115,7 +188,9 @@ pub(crate) fn add_tx(
 }
 
 /// Destroys the transmit state of a flow (`tls_dev_del`). Dropping the flow waits for an
-/// asynchronous engine request, frees the transform and wipes the record buffer.
+/// asynchronous engine request and frees the transform (and the soft key, which zeroes itself).
+/// Its packets still in the device's deferred queue are dropped when the work reaches them
+/// (their socket is no longer offloaded).
 pub(crate) fn del_tx(stats: &Stats, flow: Pin<KBox<TxFlow>>) {
     drop(flow);
     stats.inc(Stat::TxDel);
@@ -139,6 +214,8 @@ enum DropReason {
     BadRecord,
     Engine,
     NoMem,
+    /// A record went to an asynchronous engine: the segment waits.
+    Pending,
 }
 
 impl DropReason {
@@ -148,115 +225,283 @@ impl DropReason {
             // Only reaches the counters when the marker shows up inside a segment.
             DropReason::Bypass | DropReason::BeforeOffload(_) => Stat::TxDropBypassReq,
             DropReason::BadRecord => Stat::TxDropBadRecord,
-            DropReason::Engine => Stat::TxDropEngine,
+            DropReason::Engine | DropReason::Pending => Stat::TxDropEngine,
             DropReason::NoMem => Stat::TxDropNoMem,
         }
     }
 }
 
-/// Transmit hook: returns the skb to put on the wire (the original, or its encrypted copy), or
-/// `None` if it was dropped (counted).
-pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(dev: &Device<T>, skb: SkBuff) -> Option<SkBuff> {
+/// What the transmit hook did with a packet.
+pub(crate) enum Xmit {
+    /// Put this on the wire (the original, or its encrypted copy).
+    Send(SkBuff),
+    /// It waits in the device's deferred queue for an asynchronous engine.
+    Deferred,
+    /// Dropped (counted); TCP retransmits it.
+    Dropped,
+}
+
+/// Transmit hook of `dev`, whose deferred queue is `deferred`.
+pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
+    dev: &Device<T>,
+    deferred: &TxDeferred,
+    skb: SkBuff,
+) -> Xmit {
     let stats = T::stats(dev);
     let Some(tx) = skb.tls_tx(dev) else {
-        return Some(skb);
+        return Xmit::Send(skb);
     };
     if tx.payload_len() == 0 {
-        return Some(skb);
+        return Xmit::Send(skb);
     }
-    match encrypt(&skb, &tx, stats) {
+    let flow = tx.flow();
+    let mut st = flow.state.lock();
+    if tls12::seq_before(tx.seq(), st.high_seq) {
+        stats.inc(Stat::TxOoo);
+    }
+    // Behind this flow's waiting segments, or while its engine is busy: wait too.
+    let result = if st.queued > 0 || st.sealer.busy() {
+        Err(DropReason::Pending)
+    } else {
+        encrypt(&mut st, &skb, &tx, &flow.salt, stats)
+    };
+    match result {
         Ok(Some(out)) => {
+            drop(st);
             stats.inc(Stat::TxEncryptedPackets);
             stats.add(Stat::TxEncryptedBytes, u64::from(tx.payload_len()));
             skb.consume();
-            Some(out)
+            Xmit::Send(out)
         }
         Ok(None) => {
+            drop(st);
             stats.inc(Stat::TxSkipNoSyncData);
-            Some(skb)
+            Xmit::Send(skb)
+        }
+        Err(DropReason::Pending) => {
+            // Queued under the flow's lock, so the flow's segments stay in order. The queue
+            // takes its own reference: ours borrows the flow.
+            let pushed = deferred.queue.lock().push_back(skb.get());
+            match pushed {
+                Ok(()) => {
+                    st.queued += 1;
+                    drop(st);
+                    stats.inc(Stat::TxAsyncQueued);
+                    stats.inc(Stat::TxAsyncPending);
+                    skb.consume();
+                    Xmit::Deferred
+                }
+                Err(extra) => {
+                    drop(st);
+                    drop(extra);
+                    stats.inc(Stat::TxDropAsync);
+                    Xmit::Dropped
+                }
+            }
         }
         Err(why) => {
+            drop(st);
             stats.inc(why.stat());
-            None
+            Xmit::Dropped
         }
     }
 }
 
+/// The device's deferred work: sends waiting packets in order with `send`, until the queue is
+/// empty or its head waits for an engine that is still busy (the next completion kicks the
+/// work again). At most one queue's worth per run (BH is disabled meanwhile); if more waits,
+/// the work is kicked again. Inside `rcu_read_lock_bh`.
+pub(crate) fn drain<T: Driver<TxFlow = TxFlow>>(
+    rcu: &Rcu,
+    dev: &Device<T>,
+    deferred: &TxDeferred,
+    mut send: impl FnMut(SkBuff),
+) {
+    let stats = T::stats(dev);
+    if !dev.is_running() {
+        deferred.purge(stats);
+        return;
+    }
+    for _ in 0..DEFERRED_MAX {
+        let Some(skb) = deferred.queue.lock().pop_front() else {
+            return;
+        };
+        stats.dec(Stat::TxAsyncPending);
+        let Some(tx) = skb.tls_tx(dev) else {
+            // The flow went away (socket closed, offload turned off): never send it in clear.
+            stats.inc(Stat::TxDropAsync);
+            drop(skb);
+            continue;
+        };
+        let flow = tx.flow();
+        let mut st = flow.state.lock();
+        let result = if st.sealer.busy() {
+            Err(DropReason::Pending)
+        } else {
+            encrypt(&mut st, &skb, &tx, &flow.salt, stats)
+        };
+        match result {
+            Err(DropReason::Pending) => {
+                // Back in front; the completion of the busy request kicks the work again.
+                let pushed = deferred.queue.lock().push_front(skb.get());
+                drop(st);
+                match pushed {
+                    Ok(()) => stats.inc(Stat::TxAsyncPending),
+                    Err(extra) => {
+                        // Cannot happen (a slot was just freed), but never lose track.
+                        drop(extra);
+                        stats.inc(Stat::TxDropAsync);
+                    }
+                }
+                skb.consume();
+                return;
+            }
+            Ok(out) => {
+                st.queued = st.queued.saturating_sub(1);
+                // Sent under the flow's lock: a later segment of the flow cannot overtake it.
+                match out {
+                    Some(out) => {
+                        stats.inc(Stat::TxEncryptedPackets);
+                        stats.add(Stat::TxEncryptedBytes, u64::from(tx.payload_len()));
+                        stats.inc(Stat::TxAsyncSent);
+                        send(out);
+                        drop(st);
+                        skb.consume();
+                    }
+                    None => {
+                        drop(st);
+                        stats.inc(Stat::TxSkipNoSyncData);
+                        send(skb);
+                    }
+                }
+            }
+            Err(why) => {
+                st.queued = st.queued.saturating_sub(1);
+                drop(st);
+                stats.inc(why.stat());
+                drop(skb);
+            }
+        }
+    }
+    // A full run's worth went out and more may wait: let others run, then go on.
+    deferred.work.kick(rcu);
+}
+
 /// Builds the encrypted copy of `skb`; `Ok(None)` when the segment precedes the start of
-/// offload and goes out as it is.
+/// offload and goes out as it is. `Err(Pending)`: a record went to an asynchronous engine; the
+/// work done so far is kept in `st.partial` for the next attempt.
 fn encrypt(
+    st: &mut TxState,
     skb: &SkBuff,
     tx: &TxSkb<'_, TxFlow>,
+    salt: &[u8; tls12::SALT_LEN],
     stats: &Stats,
 ) -> Result<Option<SkBuff>, DropReason> {
-    let flow = tx.flow();
     let seg = Span {
         start: tx.seq(),
         len: tx.payload_len(),
     };
-    let mut st = flow.state.lock();
-    if tls12::seq_before(seg.start, st.high_seq) {
-        stats.inc(Stat::TxOoo);
+    // Pick up the result of an asynchronous request.
+    if let Some(result) = st.sealer.take_async_result() {
+        let span = st.pending.take();
+        match result {
+            Ok(()) => {
+                stats.inc(Stat::TxAsyncRecords);
+                st.cached = span;
+            }
+            Err(_) => {
+                st.cached = None;
+                st.partial = None;
+                return Err(DropReason::Engine);
+            }
+        }
     }
-    // Seal the record holding the first byte, unless it is the cached one. The same lookup
-    // finds data queued before offload started, which was encrypted in software.
-    if !st.cached.is_some_and(|c| c.contains(seg.start)) {
-        match load_and_seal(&mut st, tx, seg.start, &flow.salt, stats) {
-            Ok(_) => {}
-            Err(DropReason::BeforeOffload(end_seq)) => {
-                return match tls12::check_marker(seg.start, seg.len, end_seq) {
-                    MarkerCheck::Bypass => Ok(None),
-                    MarkerCheck::Mixed => Err(DropReason::Bypass),
-                };
+    let partial = st.partial.take().filter(|p| p.seg == seg);
+    let (mut out, mut pos, mut frags) = match partial {
+        Some(p) => (p.out, p.pos, p.frags),
+        None => {
+            // Seal the record holding the first byte, unless it is the cached one. The same
+            // lookup finds data queued before offload started, which was encrypted in software.
+            if !st.cached.is_some_and(|c| c.contains(seg.start)) {
+                match load_and_seal(st, tx, seg.start, salt, stats) {
+                    Ok(_) => {}
+                    Err(DropReason::BeforeOffload(end_seq)) => {
+                        return match tls12::check_marker(seg.start, seg.len, end_seq) {
+                            MarkerCheck::Bypass => Ok(None),
+                            MarkerCheck::Mixed => Err(DropReason::Bypass),
+                        };
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if !skb.csum_partial() {
+                // Rewriting the payload would invalidate a checksum already computed in
+                // software.
+                return Err(DropReason::BadRecord);
+            }
+            // Bulk segments reference the sealed record blocks (no copy of the payload).
+            let out = skb
+                .copy_for_rewrite(tx.hdr_len(), true)
+                .ok_or(DropReason::NoMem)?;
+            (out, 0, true)
+        }
+    };
+    loop {
+        match fill(st, &mut out, &mut pos, frags, tx, seg, salt, stats) {
+            Ok(true) => break,
+            Ok(false) if frags => {
+                // A segment that crosses more records than an skb has fragment slots (tiny
+                // records) is copied instead.
+                frags = false;
+                pos = 0;
+                out = skb
+                    .copy_for_rewrite(tx.hdr_len(), false)
+                    .ok_or(DropReason::NoMem)?;
+            }
+            Ok(false) => return Err(DropReason::BadRecord),
+            Err(DropReason::Pending) => {
+                st.partial = Some(Partial {
+                    seg,
+                    out,
+                    pos,
+                    frags,
+                });
+                return Err(DropReason::Pending);
             }
             Err(e) => return Err(e),
         }
     }
-    if !skb.csum_partial() {
-        // Rewriting the payload would invalidate a checksum already computed in software.
-        return Err(DropReason::BadRecord);
-    }
-    // Bulk segments reference the sealed record blocks (no copy of the payload); a segment that
-    // crosses more records than an skb has fragment slots (tiny records) is copied instead.
-    let out = match build(&mut st, skb, tx, seg, &flow.salt, stats, true)? {
-        Some(out) => out,
-        None => {
-            build(&mut st, skb, tx, seg, &flow.salt, stats, false)?.ok_or(DropReason::BadRecord)?
-        }
-    };
     if !tls12::seq_before(seg.end(), st.high_seq) {
         st.high_seq = seg.end();
     }
-    Ok(Some(out))
+    out.into_skb().map(Some).ok_or(DropReason::BadRecord)
 }
 
-/// Builds the encrypted copy of segment `seg`, by reference to the record blocks (`frags`) or
-/// by copying. `Ok(None)`: fragment slots ran out (fragment mode only).
-fn build(
+/// Fills the encrypted copy of segment `seg` from byte `pos` on, by reference to the record
+/// blocks (`frags`) or by copying. `Ok(false)`: fragment slots ran out (fragment mode only).
+#[allow(clippy::too_many_arguments)]
+fn fill(
     st: &mut TxState,
-    skb: &SkBuff,
+    out: &mut RewriteSkb,
+    pos: &mut u32,
+    frags: bool,
     tx: &TxSkb<'_, TxFlow>,
     seg: Span,
     salt: &[u8; tls12::SALT_LEN],
     stats: &Stats,
-    frags: bool,
-) -> Result<Option<SkBuff>, DropReason> {
-    let mut out = skb
-        .copy_for_rewrite(tx.hdr_len(), frags)
-        .ok_or(DropReason::NoMem)?;
-    let mut pos = 0u32;
-    while pos < seg.len {
-        let seq = seg.start.wrapping_add(pos);
+) -> Result<bool, DropReason> {
+    while *pos < seg.len {
+        let seq = seg.start.wrapping_add(*pos);
         let rec = match st.cached {
             Some(span) if span.contains(seq) => span,
             _ => load_and_seal(st, tx, seq, salt, stats)?,
         };
-        let n = rec.take_from(seq, seg.len - pos);
+        let n = rec.take_from(seq, seg.len - *pos);
         let off = rec.offset_of(seq) as usize;
         if frags {
             let page = st.sealer.page().map_err(|_| DropReason::Engine)?;
             if !out.append_page(page, off, n) {
-                return Ok(None);
+                return Ok(false);
             }
         } else {
             let sealed = st.sealer.record().map_err(|_| DropReason::Engine)?;
@@ -264,9 +509,9 @@ fn build(
                 return Err(DropReason::BadRecord);
             }
         }
-        pos += n;
+        *pos += n;
     }
-    out.into_skb().map(Some).ok_or(DropReason::BadRecord)
+    Ok(true)
 }
 
 /// Seals the record holding `seq` into the record buffer, reading it from the socket's pages.
@@ -304,12 +549,21 @@ fn load_and_seal(
     let hdr =
         RecordHeader::parse(&prepend, span.len as usize).map_err(|_| DropReason::BadRecord)?;
     let nonce = tls12::nonce(salt, &prepend[tls12::HEADER_LEN..]);
-    st.sealer
-        .seal_pages(pages, &prepend, &hdr.aad(rcd_sn), &nonce)
-        .map_err(|e| match e {
-            SealError::Busy | SealError::Pending | SealError::Failed => DropReason::Engine,
-            SealError::NoMem => DropReason::NoMem,
-        })?;
+    let sealed = st
+        .sealer
+        .seal_pages(pages, &prepend, &hdr.aad(rcd_sn), &nonce);
+    match sealed {
+        Ok(()) => {}
+        Err(SealError::Pending) => {
+            // Counted now: the record goes through the cipher once, whenever it completes.
+            stats.inc(Stat::TxCipherRecords);
+            stats.add(Stat::TxCipherBytes, hdr.plaintext_len as u64);
+            st.pending = Some(span);
+            return Err(DropReason::Pending);
+        }
+        Err(SealError::Busy | SealError::Failed) => return Err(DropReason::Engine),
+        Err(SealError::NoMem) => return Err(DropReason::NoMem),
+    }
     stats.inc(Stat::TxCipherRecords);
     stats.add(Stat::TxCipherBytes, hdr.plaintext_len as u64);
     st.cached = Some(span);

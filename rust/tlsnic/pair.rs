@@ -7,12 +7,13 @@
 //! the namespace holding it, or module removal) deletes both.
 
 use crate::debugfs::Dir;
+use crate::engine::Engine;
 use crate::netdev::{
-    enametoolong, eopnotsupp, features, Device, Driver, ExtAck, LinkOps, Net, NewDevice, NewLink, PeerLink,
-    Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, Socket, UnregisterQueue, ETH_HLEN, ETH_MAX_MTU,
-    ETH_MIN_MTU,
+    enametoolong, eopnotsupp, features, Attr, Device, Driver, ExtAck, LinkOps, Net, NewDevice,
+    NewLink, PeerLink, Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, Socket, UnregisterQueue, ETH_HLEN,
+    ETH_MAX_MTU, ETH_MIN_MTU,
 };
-use crate::offload::{self, TxFlow};
+use crate::offload::{self, TxDeferred, TxFlow, Xmit};
 use crate::policy::Policy;
 use crate::receive::{self, RxHandle, RxTable};
 use crate::tls::Direction;
@@ -66,6 +67,12 @@ pub(crate) struct PairPriv {
     /// Which flows this device offloads (BPF program, sysfs `tlsnic/policy`).
     #[pin]
     policy: Policy,
+    /// The crypto engine of new flows (sysfs `tlsnic/engine`).
+    #[pin]
+    engine: Engine,
+    /// Packets waiting for an asynchronous engine.
+    #[pin]
+    deferred: TxDeferred,
 }
 
 impl Driver for Pair {
@@ -80,6 +87,8 @@ impl Driver for Pair {
             rx <- RxTable::new(),
             wire <- Wire::new(),
             policy <- Policy::new(),
+            engine <- Engine::new(),
+            deferred <- TxDeferred::new(),
         })
     }
 
@@ -106,6 +115,7 @@ impl Driver for Pair {
     fn stop(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
         dev.carrier_off();
         dev.data().wire.flush();
+        dev.data().deferred.purge(&dev.data().stats);
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             peer.carrier_off();
         }
@@ -118,23 +128,22 @@ impl Driver for Pair {
             return;
         };
         // Inline TLS: plaintext records of offloaded sockets are encrypted here; a segment that
-        // cannot be encrypted is dropped, never sent in clear.
-        let Some(mut skb) = offload::xmit(dev, skb) else {
-            dev.count_tx_dropped();
+        // cannot be encrypted is dropped, never sent in clear, or waits for an asynchronous
+        // engine.
+        match offload::xmit(dev, &dev.data().deferred, skb) {
+            Xmit::Send(skb) => put_on_wire(dev, peer, skb),
+            Xmit::Deferred => {}
+            Xmit::Dropped => dev.count_tx_dropped(),
+        }
+    }
+
+    fn deferred_xmit(rcu: &Rcu, dev: &Device<Self>) {
+        let data = dev.data();
+        let Some(peer) = data.peer.get(rcu) else {
+            data.deferred.purge(&data.stats);
             return;
         };
-        if !skb.may_pull(ETH_HLEN) {
-            dev.count_tx_dropped();
-            return;
-        }
-        skb.tx_timestamp();
-        // What crosses the wire is never plaintext marked for a device: clear the mark so the
-        // peer's stack cannot mistake it for device-decrypted data. Only the peer's receive
-        // offload sets it again, on payload it decrypted.
-        skb.clear_decrypted();
-        let data = dev.data();
-        data.wire
-            .transmit(&data.stats, skb, |frame| deliver(dev, peer, frame));
+        offload::drain(rcu, dev, &data.deferred, |skb| put_on_wire(dev, peer, skb));
     }
 
     fn iflink(dev: &Device<Self>) -> i32 {
@@ -185,7 +194,8 @@ impl Driver for Pair {
     ) -> Result<Pin<KBox<TxFlow>>> {
         let data = dev.data();
         data.policy.admit(&data.stats, Direction::Tx, sock)?;
-        offload::add_tx(&data.stats, crypto_info, start_seq)
+        let kick = || data.deferred.kick_source(dev);
+        offload::add_tx(&data.stats, &data.engine, kick, crypto_info, start_seq)
     }
 
     fn tls_del_tx(dev: &Device<Self>, flow: Pin<KBox<TxFlow>>) {
@@ -207,7 +217,14 @@ impl Driver for Pair {
         let data = dev.data();
         data.policy.admit(&data.stats, Direction::Rx, sock)?;
         let id = sock.id().ok_or_else(eopnotsupp)?;
-        receive::add_rx(&data.stats, &data.rx, &id, crypto_info, start_seq)
+        receive::add_rx(
+            &data.stats,
+            &data.engine,
+            &data.rx,
+            &id,
+            crypto_info,
+            start_seq,
+        )
     }
 
     fn tls_del_rx(dev: &Device<Self>, flow: Pin<KBox<RxHandle>>) {
@@ -219,12 +236,18 @@ impl Driver for Pair {
         receive::resync_rx(&dev.data().stats, flow, seq, rcd_sn)
     }
 
-    fn policy_show(dev: &Device<Self>) -> Result<CString> {
-        dev.data().policy.show()
+    fn attr_show(dev: &Device<Self>, attr: Attr) -> Result<CString> {
+        match attr {
+            Attr::Policy => dev.data().policy.show(),
+            Attr::Engine => dev.data().engine.show(),
+        }
     }
 
-    fn policy_store(dev: &Device<Self>, input: &[u8]) -> Result {
-        dev.data().policy.store(input)
+    fn attr_store(dev: &Device<Self>, attr: Attr, input: &[u8]) -> Result {
+        match attr {
+            Attr::Policy => dev.data().policy.store(input),
+            Attr::Engine => dev.data().engine.store(input),
+        }
     }
 
     fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue) {
@@ -236,6 +259,23 @@ impl Driver for Pair {
             queue.add(rtnl, peer);
         }
     }
+}
+
+/// Puts a frame `dev` transmits (encrypted if it belongs to an offloaded flow) on the wire to
+/// `peer`.
+fn put_on_wire(dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBuff) {
+    if !skb.may_pull(ETH_HLEN) {
+        dev.count_tx_dropped();
+        return;
+    }
+    skb.tx_timestamp();
+    // What crosses the wire is never plaintext marked for a device: clear the mark so the
+    // peer's stack cannot mistake it for device-decrypted data. Only the peer's receive
+    // offload sets it again, on payload it decrypted.
+    skb.clear_decrypted();
+    let data = dev.data();
+    data.wire
+        .transmit(&data.stats, skb, |frame| deliver(dev, peer, frame));
 }
 
 /// One frame arriving at `peer` from `dev`'s wire: the peer's receive offload sees it first.

@@ -13,7 +13,7 @@
 //! being set up: readers run under RCU, and a replaced program is released after a grace period.
 
 use crate::bpf::{Prog, ProgSlot};
-use crate::netdev::{eopnotsupp, enametoolong, Socket};
+use crate::netdev::{enametoolong, eopnotsupp, Socket};
 use crate::tls::Direction;
 use crate::tlsnic_core::{
     policy::{BadCommand, Command, Verdict},

@@ -21,9 +21,13 @@
 //! decrypted again. A record's length is part of its authenticated data, so a chain of
 //! authenticated records is what makes the device trust its record boundaries.
 //!
-//! The engine is the device model's own AES-GCM (`tlsnic_core::gcm`, constant-time, no FPU),
-//! which can decrypt a record piecewise in counter mode, as a NIC does.
+//! The engine is the device's choice when the flow was set up (`crate::engine`): the device
+//! model's own AES-GCM (`tlsnic_core::gcm`, constant-time, no FPU), or the kernel crypto API's
+//! synchronous `ctr(aes)` and `ghash` (`crate::crypto::KernelOpener`). Both decrypt a record
+//! piecewise in counter mode, as a NIC does.
 
+use crate::crypto::{KernelOpener, KernelRecord, SOFT_DRIVER};
+use crate::engine::{Engine, FlowEngine};
 use crate::netdev::{Device, Driver, SkBuff, SocketId};
 use crate::offload::parse_keys;
 use crate::sync::{new_spinlock_bh, SpinLockBh};
@@ -31,9 +35,9 @@ use crate::tls::RxBuf;
 use crate::tlsnic_core::{
     gcm::{Gcm, GcmState},
     packet::{self, FlowKey},
-    rx::{Hint, RxStream, Skip, Start},
+    rx::{Hint, Opener, RxStream, Skip, Start},
     stats::{Stat, Stats},
-    tls12::SALT_LEN,
+    tls12::{AAD_LEN, NONCE_LEN, SALT_LEN, TAG_LEN},
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};
@@ -59,7 +63,6 @@ pub(crate) struct RxTable {
 pub(crate) struct RxFlow {
     key: FlowKey,
     net: u64,
-    engine: Gcm,
     salt: [u8; SALT_LEN],
     /// Tracker and buffer: taken in the receive path and by `tls_dev_resync`.
     #[pin]
@@ -67,8 +70,68 @@ pub(crate) struct RxFlow {
 }
 
 struct RxState {
-    stream: RxStream<GcmState>,
+    engine: RxEngine,
+    stream: RxStream<RxRecord>,
     buf: RxBuf,
+}
+
+/// A flow's receive engine.
+enum RxEngine {
+    Soft(Gcm),
+    Kernel(KernelOpener),
+}
+
+/// A record in progress on an [`RxEngine`].
+enum RxRecord {
+    Soft(GcmState),
+    Kernel(KernelRecord),
+}
+
+impl Opener for RxEngine {
+    type State = RxRecord;
+
+    fn begin(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN]) -> RxRecord {
+        match self {
+            RxEngine::Soft(e) => RxRecord::Soft(e.begin(nonce, aad)),
+            RxEngine::Kernel(e) => RxRecord::Kernel(e.begin(nonce, aad)),
+        }
+    }
+
+    fn decrypt(&mut self, state: &mut RxRecord, data: &mut [u8]) {
+        match (self, state) {
+            (RxEngine::Soft(e), RxRecord::Soft(s)) => e.decrypt(s, data),
+            (RxEngine::Kernel(e), RxRecord::Kernel(s)) => e.decrypt(s, data),
+            // A flow keeps one engine; its records are of that engine.
+            _ => {}
+        }
+    }
+
+    fn authenticate(&mut self, state: &mut RxRecord, data: &[u8]) {
+        match (self, state) {
+            (RxEngine::Soft(e), RxRecord::Soft(s)) => e.authenticate(s, data),
+            (RxEngine::Kernel(e), RxRecord::Kernel(s)) => e.authenticate(s, data),
+            _ => {}
+        }
+    }
+
+    fn verify(&mut self, state: RxRecord, tag: &[u8; TAG_LEN]) -> bool {
+        match (self, state) {
+            (RxEngine::Soft(e), RxRecord::Soft(s)) => e.verify(s, tag),
+            (RxEngine::Kernel(e), RxRecord::Kernel(s)) => e.verify(s, tag),
+            _ => false,
+        }
+    }
+}
+
+impl RxEngine {
+    /// Engine operations that failed since the last call (the kernel engine's; the soft engine
+    /// cannot fail).
+    fn take_errors(&mut self) -> u32 {
+        match self {
+            RxEngine::Soft(_) => 0,
+            RxEngine::Kernel(e) => e.take_errors(),
+        }
+    }
 }
 
 /// What the socket's TLS context holds for a receive-offloaded flow.
@@ -126,24 +189,39 @@ impl RxTable {
 /// Creates the receive state of a flow and enters it in `table` (`tls_dev_add`, receive).
 pub(crate) fn add_rx(
     stats: &Stats,
+    choice: &Engine,
     table: &RxTable,
     sock: &SocketId,
     crypto_info: &[u8],
     start_seq: u32,
 ) -> Result<Pin<KBox<RxHandle>>> {
     let keys = parse_keys(crypto_info).inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    let engine = Gcm::new(keys.key.expose()).map_err(|_| {
-        stats.inc(Stat::RxFallback);
-        EINVAL
-    })?;
+    let engine = match choice.for_flow() {
+        Ok(FlowEngine::Soft) => Gcm::new(keys.key.expose())
+            .map(RxEngine::Soft)
+            .map_err(|_| EINVAL),
+        Ok(FlowEngine::Kcrypto(_)) => KernelOpener::new(keys.key.expose()).map(RxEngine::Kernel),
+        Err(e) => Err(e),
+    }
+    .inspect_err(|_| stats.inc(Stat::RxFallback))?;
+    let (engine_stat, report) = match &engine {
+        RxEngine::Soft(_) => (Stat::RxEngineSoft, None),
+        RxEngine::Kernel(e) => (Stat::RxEngineKcrypto, Some(e.driver_names())),
+    };
+    if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
+        match report {
+            None => pr_info!("RX engine: {}\n", SOFT_DRIVER),
+            Some((ctr, ghash)) => pr_info!("RX engine: {} + {}\n", ctr, ghash),
+        }
+    }
     let flow = Arc::pin_init(
         pin_init!(RxFlow {
             key: sock.key,
             net: sock.net,
-            engine,
             salt: keys.salt,
             state <- new_spinlock_bh!(
                 RxState {
+                    engine,
                     stream: RxStream::new(start_seq, keys.rec_seq),
                     buf: RxBuf::new(),
                 },
@@ -158,9 +236,7 @@ pub(crate) fn add_rx(
     table
         .insert(flow)
         .inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
-        pr_info!("RX engine: tlsnic soft AES-GCM (device model, constant time)\n");
-    }
+    stats.inc(engine_stat);
     stats.inc(Stat::RxCtx);
     stats.inc(Stat::RxCtxLive);
     Ok(handle)
@@ -207,7 +283,11 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
         return skb;
     }
     let mut guard = flow.state.lock();
-    let RxState { stream, buf } = &mut *guard;
+    let RxState {
+        engine,
+        stream,
+        buf,
+    } = &mut *guard;
     match stream.begin(seg.seq, seg.payload_len as u32) {
         Start::Process => {}
         Start::Skip(Skip::Empty) => return skb,
@@ -238,7 +318,7 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
             out = None;
             break;
         }
-        stream.feed(&flow.engine, &flow.salt, region.bytes());
+        stream.feed(engine, &flow.salt, region.bytes());
         if !region.attach(out_skb) {
             out = None;
             break;
@@ -248,7 +328,11 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
     }
     // Short of memory, the rest of the frame was not fed: the tracker loses sync.
     let verdict = stream.end();
+    let engine_errors = engine.take_errors();
     drop(guard);
+    if engine_errors != 0 {
+        stats.add(Stat::RxEngineErr, engine_errors.into());
+    }
     if verdict.auth_failed != 0 {
         stats.add(Stat::RxErr, verdict.auth_failed.into());
     }
@@ -282,7 +366,7 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
 /// Shows an out-of-sync flow's tracker the payload of a frame it skips, so that it can follow a
 /// resync point that arrives after the frame went by (see `RxStream::observe`). Reads the
 /// payload through a small buffer; the frame is not changed.
-fn observe(stream: &mut RxStream<GcmState>, skb: &SkBuff, seg: &packet::Segment) {
+fn observe(stream: &mut RxStream<RxRecord>, skb: &SkBuff, seg: &packet::Segment) {
     let mut buf = [0u8; 256];
     let mut off = 0;
     while off < seg.payload_len {

@@ -336,23 +336,34 @@ impl RecordPages {
     /// Copies bytes `[0, dst.len())` of the record into `dst`. Returns `false` if the record is
     /// shorter.
     pub(crate) fn copy_prefix(&self, dst: &mut [u8]) -> bool {
+        self.copy_at(0, dst)
+    }
+
+    /// Copies bytes `[skip, skip + dst.len())` of the record into `dst`. Returns `false` if the
+    /// record is shorter.
+    pub(crate) fn copy_at(&self, mut skip: u32, dst: &mut [u8]) -> bool {
         let mut pos = 0usize;
         for (page, off, len) in self.spans() {
             if pos == dst.len() {
                 break;
             }
-            let n = (len as usize).min(dst.len() - pos);
-            // SAFETY: we hold a reference on `page`; `[off, off + n)` is within the fragment and
-            // `dst[pos..pos + n]` is in bounds.
+            if skip >= len {
+                skip -= len;
+                continue;
+            }
+            let n = ((len - skip) as usize).min(dst.len() - pos);
+            // SAFETY: we hold a reference on `page`; `[off + skip, off + skip + n)` is within the
+            // fragment and `dst[pos..pos + n]` is in bounds.
             unsafe {
                 bindings::tlsnic_page_copy(
                     page.as_ptr(),
-                    off,
+                    off + skip,
                     dst[pos..].as_mut_ptr().cast(),
                     n as u32,
                 )
             };
             pos += n;
+            skip = 0;
         }
         pos == dst.len()
     }

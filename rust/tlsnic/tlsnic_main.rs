@@ -16,6 +16,7 @@ mod bindings;
 mod bpf;
 mod crypto;
 mod debugfs;
+mod engine;
 mod netdev;
 mod offload;
 mod pair;
@@ -29,6 +30,8 @@ mod wire;
 #[path = "../core/src"]
 #[allow(unreachable_pub, dead_code)]
 mod tlsnic_core {
+    pub(crate) mod engine;
+    pub(crate) mod fifo;
     pub(crate) mod gcm;
     pub(crate) mod ifname;
     pub(crate) mod packet;
@@ -73,6 +76,7 @@ impl kernel::Module for Tlsnic {
             );
             return Err(EINVAL);
         }
+        engine::check_param()?;
         // Best effort: without debugfs the devices work, without fault knobs.
         pair::DEBUGFS_ROOT.create(kernel::c_str!("tlsnic"), None);
         let debugfs = DebugfsRoot;

@@ -10,6 +10,9 @@
 #      decrypts. Plus both ends offloaded (TX on the sender, RX on the receiver).
 #   4. BPF flow policy: the cost of one decision (kernel.bpf_stats_enabled accounting) for the
 #      port and SNI samples over 64 flows each.
+#   5. Crypto engines: TX offload (software kTLS receiver) and RX offload (software kTLS
+#      sender) on each engine, soft and kcrypto; and the asynchronous path (cryptd around the
+#      generic gcm) against the same generic gcm called synchronously.
 set -euo pipefail
 ko=${1:?usage: bench.sh path/to/tlsnic.ko}
 secs=${TLSNIC_BENCH_SECS:-8}
@@ -145,6 +148,42 @@ done
 sysctl -qw kernel.bpf_stats_enabled=0
 echo "policy_offloaded=$(ethstat "$NS_A" tlsnic0 tx_tls_policy_offload)"
 echo "policy_refused=$(ethstat "$NS_A" tlsnic0 tx_tls_policy_reject)"
+in_a tc qdisc del dev tlsnic0 clsact
+policy_set "$NS_A" tlsnic0 none
+
+# Engines. Both devices get the engine, so TX (rx offload off) and RX (sender in software) runs
+# each measure one engine.
+set_engine() {
+	in_a sh -c "echo '$1' >/sys/class/net/tlsnic0/tlsnic/engine"
+	in_b sh -c "echo '$1' >/sys/class/net/tlsnic1/tlsnic/engine"
+}
+generic='gcm_base(ctr(aes-generic),ghash-generic)'
+emodes=(tx_soft tx_kcrypto rx_soft rx_kcrypto tx_sync_generic tx_async_generic)
+for r in $(seq "$rounds"); do
+	for e in soft kcrypto; do
+		set_engine "$e"
+		rx_offload=off client_opts=
+		res[tx_$e]+="$(tls_run on) "
+		rx_offload=on
+		res[rx_$e]+="$(tls_run off) "
+	done
+	rx_offload=off
+	set_engine "kcrypto $generic"
+	res[tx_sync_generic]+="$(tls_run on) "
+	set_engine "kcrypto cryptd($generic)"
+	res[tx_async_generic]+="$(tls_run on) "
+	round_line "$r" "${emodes[@]}"
+done
+medians "${emodes[@]}"
+echo "engine_tx_soft_vs_kcrypto=$(ratio "${med[tx_soft]}" "${med[tx_kcrypto]}")"
+echo "engine_rx_soft_vs_kcrypto=$(ratio "${med[rx_soft]}" "${med[rx_kcrypto]}")"
+echo "engine_tx_soft_vs_sw_write=$(ratio "${med[tx_soft]}" "${med[sw_write]}")"
+echo "engine_tx_kcrypto_vs_sw_write=$(ratio "${med[tx_kcrypto]}" "${med[sw_write]}")"
+echo "engine_rx_soft_vs_rx_sw=$(ratio "${med[rx_soft]}" "${med[rx_sw]}")"
+echo "engine_rx_kcrypto_vs_rx_sw=$(ratio "${med[rx_kcrypto]}" "${med[rx_sw]}")"
+echo "engine_tx_async_vs_sync_generic=$(ratio "${med[tx_async_generic]}" "${med[tx_sync_generic]}")"
+echo "engine_tx_async_records=$(ethstat "$NS_A" tlsnic0 tx_tls_async_records)"
+echo "engine_tx_drop_engine=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)"
 cleanup_netns
 rmmod tlsnic
 rm -rf "${BPFFS:?}/port" "${BPFFS:?}/sni"

@@ -16,7 +16,14 @@ PORT=5201
 fail() { echo "# FAIL: $*" >&2; exit 1; }
 note() { echo "# $*" >&2; }
 
-load() { insmod "$KO" "$@"; }
+# load [PARAM=VALUE...]: insmod; TLSNIC_ENGINE (if set) is the engine parameter unless given.
+load() {
+	if [ -n "${TLSNIC_ENGINE:-}" ] && ! printf '%s\n' "$@" | grep -q '^engine='; then
+		insmod "$KO" "engine=\"$TLSNIC_ENGINE\"" "$@"
+	else
+		insmod "$KO" "$@"
+	fi
+}
 loaded() { [ -d /sys/module/tlsnic ]; }
 unload() { rmmod tlsnic; }
 

@@ -10,9 +10,21 @@
 //! RUSTFLAGS="--cfg aes_force_soft --cfg polyval_force_soft" cargo run --release --example gcm_bench
 //! ```
 //!
+//! Without those flags RustCrypto picks its backends at run time (AES-NI and CLMUL when the CPU
+//! has them). `scripts/bench-host.sh` runs both builds, each in its own target directory.
+//!
+//! Arguments choose what to measure: `soft`, `rustcrypto`, or both (the default). The output is
+//! one `key=value` line per figure, for AES-128 and AES-256 (`128`, `256`):
+//!
+//! ```text
+//! soft_gcm128_MBps=…                  the soft engine
+//! rustcrypto_soft_gcm128_MBps=…       RustCrypto; its backend in the key: `soft` (portable),
+//!                                     `ni` (AES-NI and CLMUL) or `auto` (run-time choice, not x86)
+//! soft_vs_rustcrypto_soft_128=…       soft engine's throughput over RustCrypto's (when both run)
+//! ```
+//!
 //! Each figure is the best of several timed runs of about half a second; MB/s means 10^6 bytes of
-//! payload per second. The ratio is RustCrypto's throughput over the soft engine's, so 2.0 means
-//! the soft engine takes twice as long per byte.
+//! payload per second. A ratio of 0.5 means the soft engine takes twice as long per byte.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -30,13 +42,33 @@ const RUNS: usize = 5;
 /// Length of one timed run.
 const RUN_TIME: Duration = Duration::from_millis(500);
 
-/// Whether the build forced RustCrypto's software backends (see the module documentation).
+/// RustCrypto's backend, as it appears in the output keys.
 //
 // The two cfgs are the `aes` and `polyval` crates' own; this crate only reads them, so it does
 // not declare them, and `unexpected_cfgs` would flag them.
 #[allow(unexpected_cfgs)]
-const fn reference_is_soft() -> bool {
-    cfg!(all(aes_force_soft, polyval_force_soft))
+fn reference_backend() -> &'static str {
+    if cfg!(all(aes_force_soft, polyval_force_soft)) {
+        "soft"
+    } else if cfg!(not(any(target_arch = "x86", target_arch = "x86_64"))) {
+        "auto"
+    } else if has_ni() {
+        "ni"
+    } else {
+        "soft"
+    }
+}
+
+/// Whether the CPU has what the `aes` and `polyval` crates check before they use AES-NI and
+/// CLMUL.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn has_ni() -> bool {
+    std::is_x86_feature_detected!("aes") && std::is_x86_feature_detected!("pclmulqdq")
+}
+
+#[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+fn has_ni() -> bool {
+    false
 }
 
 /// Best throughput of `seal`, called on one record after another, in MB/s.
@@ -84,24 +116,34 @@ fn rustcrypto<C: KeyInit + AeadInPlace>(key: &[u8]) -> f64 {
 }
 
 fn main() {
-    if !reference_is_soft() {
-        println!("warning: RustCrypto may use AES-NI/PCLMULQDQ; see the header for RUSTFLAGS");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(bad) = args
+        .iter()
+        .find(|a| !matches!(a.as_str(), "soft" | "rustcrypto"))
+    {
+        eprintln!("gcm_bench: unknown argument {bad:?}; expected `soft` and/or `rustcrypto`");
+        std::process::exit(2);
     }
-    println!("seal, {RECORD}-byte records, MB/s");
-    println!(
-        "{:<8} {:>10} {:>12} {:>8}",
-        "key", "soft", "RustCrypto", "ratio"
-    );
-    for (name, key_len) in [("AES-128", 16), ("AES-256", 32)] {
-        let key: Vec<u8> = (0..key_len as u8).collect();
-        let ours = soft(&key);
-        let theirs = match key_len {
-            16 => rustcrypto::<Aes128Gcm>(&key),
+    let want = |what: &str| args.is_empty() || args.iter().any(|a| a == what);
+    let backend = reference_backend();
+    if want("rustcrypto") && backend != "soft" {
+        eprintln!("gcm_bench: RustCrypto is not forced soft; see the header for RUSTFLAGS");
+    }
+    for bits in [128, 256] {
+        let key: Vec<u8> = (0..(bits / 8) as u8).collect();
+        let ours = want("soft").then(|| soft(&key));
+        let theirs = want("rustcrypto").then(|| match bits {
+            128 => rustcrypto::<Aes128Gcm>(&key),
             _ => rustcrypto::<Aes256Gcm>(&key),
-        };
-        println!(
-            "{name:<8} {ours:>10.1} {theirs:>12.1} {:>8.2}",
-            theirs / ours
-        );
+        });
+        if let Some(ours) = ours {
+            println!("soft_gcm{bits}_MBps={ours:.1}");
+        }
+        if let Some(theirs) = theirs {
+            println!("rustcrypto_{backend}_gcm{bits}_MBps={theirs:.1}");
+        }
+        if let (Some(ours), Some(theirs)) = (ours, theirs) {
+            println!("soft_vs_rustcrypto_{backend}_{bits}={:.3}", ours / theirs);
+        }
     }
 }

@@ -10,6 +10,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod engine;
+pub mod fifo;
 pub mod gcm;
 pub mod ifname;
 pub mod packet;

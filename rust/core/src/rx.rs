@@ -59,36 +59,36 @@ pub trait Opener {
     type State;
 
     /// Starts record with GCM nonce `nonce` and additional data `aad`.
-    fn begin(&self, nonce: &[u8; tls12::NONCE_LEN], aad: &[u8; tls12::AAD_LEN]) -> Self::State;
+    fn begin(&mut self, nonce: &[u8; tls12::NONCE_LEN], aad: &[u8; tls12::AAD_LEN]) -> Self::State;
 
     /// Decrypts the next piece of the record's ciphertext in place (plaintext not yet authentic).
-    fn decrypt(&self, state: &mut Self::State, data: &mut [u8]);
+    fn decrypt(&mut self, state: &mut Self::State, data: &mut [u8]);
 
     /// Takes the next piece of ciphertext into the tag computation only, leaving `data` as it is.
-    fn authenticate(&self, state: &mut Self::State, data: &[u8]);
+    fn authenticate(&mut self, state: &mut Self::State, data: &[u8]);
 
     /// Ends the record: whether `tag` authenticates everything passed to `decrypt`.
-    fn verify(&self, state: Self::State, tag: &[u8; TAG_LEN]) -> bool;
+    fn verify(&mut self, state: Self::State, tag: &[u8; TAG_LEN]) -> bool;
 }
 
 impl Opener for Gcm {
     type State = GcmState;
 
-    fn begin(&self, nonce: &[u8; tls12::NONCE_LEN], aad: &[u8; tls12::AAD_LEN]) -> GcmState {
+    fn begin(&mut self, nonce: &[u8; tls12::NONCE_LEN], aad: &[u8; tls12::AAD_LEN]) -> GcmState {
         self.begin_record(nonce, aad)
     }
 
-    fn decrypt(&self, state: &mut GcmState, data: &mut [u8]) {
+    fn decrypt(&mut self, state: &mut GcmState, data: &mut [u8]) {
         // Records are bounded by MAX_CIPHERTEXT, far below GCM's payload limit.
         let _ = state.decrypt_span(self, data);
     }
 
-    fn authenticate(&self, state: &mut GcmState, data: &[u8]) {
+    fn authenticate(&mut self, state: &mut GcmState, data: &[u8]) {
         // As in `decrypt`: far below the limit.
         let _ = state.authenticate(self, data);
     }
 
-    fn verify(&self, state: GcmState, tag: &[u8; TAG_LEN]) -> bool {
+    fn verify(&mut self, state: GcmState, tag: &[u8; TAG_LEN]) -> bool {
         state.verify(self, tag).is_ok()
     }
 }
@@ -301,7 +301,7 @@ impl<S> RxStream<S> {
     /// copy of the packet, delivered only if [`RxStream::end`] says so.
     pub fn feed<O: Opener<State = S>>(
         &mut self,
-        engine: &O,
+        engine: &mut O,
         salt: &[u8; SALT_LEN],
         data: &mut [u8],
     ) {
@@ -392,7 +392,7 @@ impl<S> RxStream<S> {
     /// Consumes `data`, which contains no resync point after its first byte.
     fn consume<O: Opener<State = S>>(
         &mut self,
-        engine: &O,
+        engine: &mut O,
         salt: &[u8; SALT_LEN],
         mut data: &mut [u8],
     ) {
@@ -650,21 +650,21 @@ mod tests {
 
     impl Opener for Toy {
         type State = u8;
-        fn begin(&self, _: &[u8; 12], _: &[u8; 13]) -> u8 {
+        fn begin(&mut self, _: &[u8; 12], _: &[u8; 13]) -> u8 {
             0
         }
-        fn decrypt(&self, s: &mut u8, data: &mut [u8]) {
+        fn decrypt(&mut self, s: &mut u8, data: &mut [u8]) {
             for b in data {
                 *s = s.wrapping_add(*b);
                 *b = b.wrapping_add(1);
             }
         }
-        fn authenticate(&self, s: &mut u8, data: &[u8]) {
+        fn authenticate(&mut self, s: &mut u8, data: &[u8]) {
             for b in data {
                 *s = s.wrapping_add(*b);
             }
         }
-        fn verify(&self, s: u8, tag: &[u8; 16]) -> bool {
+        fn verify(&mut self, s: u8, tag: &[u8; 16]) -> bool {
             tag[0] == s
         }
     }
@@ -690,7 +690,7 @@ mod tests {
     fn run(rx: &mut RxStream<u8>, seq: u32, data: &mut [u8]) -> Option<Verdict> {
         match rx.begin(seq, data.len() as u32) {
             Start::Process => {
-                rx.feed(&Toy, &[0; 4], data);
+                rx.feed(&mut Toy, &[0; 4], data);
                 Some(rx.end())
             }
             Start::Skip(_) => None,

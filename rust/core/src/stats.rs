@@ -90,6 +90,27 @@ stats! {
     RxPolicyOffload = "rx_tls_policy_offload",
     /// RX flows the BPF policy program left on software kTLS.
     RxPolicyReject = "rx_tls_policy_reject",
+    /// TX flows set up on the soft engine (the device model's AES-GCM).
+    TxEngineSoft = "tx_tls_engine_soft",
+    /// TX flows set up on the kernel crypto API engine.
+    TxEngineKcrypto = "tx_tls_engine_kcrypto",
+    /// RX flows set up on the soft engine.
+    RxEngineSoft = "rx_tls_engine_soft",
+    /// RX flows set up on the kernel crypto API engine.
+    RxEngineKcrypto = "rx_tls_engine_kcrypto",
+    /// TX records whose encryption completed asynchronously.
+    TxAsyncRecords = "tx_tls_async_records",
+    /// TX packets that waited in the device's queue for an asynchronous engine.
+    TxAsyncQueued = "tx_tls_async_queued",
+    /// TX packets sent from the device's queue once their records were encrypted.
+    TxAsyncSent = "tx_tls_async_sent",
+    /// TX packets dropped because the device's queue for the asynchronous engine was full (or
+    /// the device went down, or the flow went away, while they waited).
+    TxDropAsync = "tx_tls_drop_async",
+    /// TX packets waiting in the device's queue now.
+    TxAsyncPending = "tx_tls_async_pending",
+    /// RX packets passed up as received because the engine failed.
+    RxEngineErr = "rx_tls_engine_err",
     /// Frames dropped on the wire by fault injection (debugfs `drop_ppm`).
     WireDrop = "wire_drop",
     /// Frames delayed behind the next frame by fault injection (debugfs `reorder_ppm`).

@@ -427,7 +427,8 @@ impl<'a> Sim<'a> {
                 cuts.extend([0, len]);
                 cuts.sort_unstable();
                 for w in cuts.windows(2) {
-                    self.rx.feed(&self.gcm, &self.s.salt, &mut buf[w[0]..w[1]]);
+                    self.rx
+                        .feed(&mut self.gcm, &self.s.salt, &mut buf[w[0]..w[1]]);
                 }
                 v = self.rx.end();
                 self.check(off, &buf, &v);
