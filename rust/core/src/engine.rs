@@ -14,6 +14,8 @@
 //! A write is one line, `soft`, `kcrypto` or `kcrypto ALG`. Only flows set up afterwards use the
 //! new choice.
 
+use super::policy::attr_line;
+
 /// Longest algorithm name (`CRYPTO_MAX_ALG_NAME` includes the terminating NUL).
 pub const MAX_ALG: usize = 127;
 
@@ -46,13 +48,7 @@ impl<'a> Spec<'a> {
     /// Parses the bytes written (one trailing newline and one trailing NUL are dropped, as in
     /// `policy`). Words are separated by single spaces.
     pub fn parse(input: &'a [u8]) -> Result<Self, BadSpec> {
-        let mut line = input;
-        if let [rest @ .., 0] = line {
-            line = rest;
-        }
-        if let [rest @ .., b'\n'] = line {
-            line = rest;
-        }
+        let line = attr_line(input);
         let mut words = line.split(|&b| b == b' ');
         let engine = words.next().unwrap_or_default();
         let arg = words.next();

@@ -11,6 +11,19 @@
 /// Longest path accepted (`PATH_MAX` includes the terminating NUL).
 pub const MAX_PATH: usize = 4095;
 
+/// The line written to a sysfs attribute: the bytes without one trailing NUL (as some tools
+/// write) and then one trailing newline (as `echo` writes). Shared by the device's attributes.
+pub fn attr_line(input: &[u8]) -> &[u8] {
+    let mut line = input;
+    if let [rest @ .., 0] = line {
+        line = rest;
+    }
+    if let [rest @ .., b'\n'] = line {
+        line = rest;
+    }
+    line
+}
+
 /// A parsed write to the `policy` attribute.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command<'a> {
@@ -35,13 +48,7 @@ impl<'a> Command<'a> {
     /// Parses the bytes written (as `echo` writes them: one trailing newline is dropped; a
     /// trailing NUL, as some tools write, too). Surrounding spaces are not trimmed inside a path.
     pub fn parse(input: &'a [u8]) -> Result<Self, BadCommand> {
-        let mut line = input;
-        if let [rest @ .., 0] = line {
-            line = rest;
-        }
-        if let [rest @ .., b'\n'] = line {
-            line = rest;
-        }
+        let line = attr_line(input);
         if line.is_empty() || line == b"none" {
             return Ok(Command::Detach);
         }
