@@ -11,9 +11,12 @@
 //! now, e.g. `kcrypto gcm(aes) tx=generic-gcm-aesni rx=ctr(aes-aesni)+ghash-generic`.
 
 use crate::crypto::{KernelOpener, RecordSealer, SOFT_DRIVER};
+use crate::debugfs::Dir;
 use crate::netdev::{enametoolong, param_engine, Kick};
 use crate::tlsnic_core::engine::{BadSpec, Spec};
-use kernel::{fmt, new_mutex, prelude::*, str::CStr, str::CString, sync::Mutex};
+use crate::wire::Dice;
+use core::sync::atomic::AtomicU32;
+use kernel::{c_str, fmt, new_mutex, prelude::*, str::CStr, str::CString, sync::Mutex};
 
 /// The module parameter's engine, checked at module load: `EINVAL` (and a message) if it does
 /// not parse or resolve.
@@ -121,5 +124,35 @@ fn describe(spec: Spec<'_>) -> Result<CString> {
                 ghash
             ))
         }
+    }
+}
+
+/// Engine fault injection (debugfs `engine_fault_ppm`): each engine operation (sealing a record,
+/// an asynchronous completion, decrypting a frame's share of a record) fails with this
+/// probability, as a failing crypto block would. Failures take the error paths: a transmit
+/// packet is dropped (`tx_tls_drop_engine`) and retransmitted by TCP, a received frame goes up
+/// as it arrived (`rx_tls_engine_err`) for software kTLS to decrypt.
+pub(crate) struct EngineFaults {
+    ppm: AtomicU32,
+    dice: Dice,
+}
+
+impl EngineFaults {
+    /// No faults.
+    pub(crate) const fn new() -> Self {
+        Self {
+            ppm: AtomicU32::new(0),
+            dice: Dice::new(0x3e61_7e3e_61e7_3e61),
+        }
+    }
+
+    /// Publishes the knob in `dir`.
+    pub(crate) fn expose(&self, dir: &Dir) {
+        dir.u32(c_str!("engine_fault_ppm"), &self.ppm);
+    }
+
+    /// Whether this operation fails.
+    pub(crate) fn hit(&self) -> bool {
+        self.dice.roll(&self.ppm)
     }
 }

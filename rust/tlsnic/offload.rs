@@ -29,7 +29,7 @@
 //! TCP retransmits it.
 
 use crate::crypto::{RecordSealer, SealError};
-use crate::engine::{Engine, FlowEngine};
+use crate::engine::{Engine, EngineFaults, FlowEngine};
 use crate::netdev::{eopnotsupp, DeferredTx, Device, Driver, Kick, Rcu, SkBuff};
 use crate::sync::{new_spinlock_bh, SpinLockBh};
 use crate::tls::{Lookup, RewriteSkb, TxSkb};
@@ -241,13 +241,21 @@ pub(crate) enum Xmit {
     Dropped,
 }
 
-/// Transmit hook of `dev`, whose deferred queue is `deferred`.
+/// What the transmit path consults besides the flow.
+struct Env<'a> {
+    stats: &'a Stats,
+    faults: &'a EngineFaults,
+}
+
+/// Transmit hook of `dev`, whose deferred queue is `deferred` and engine faults `faults`.
 pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
     dev: &Device<T>,
     deferred: &TxDeferred,
+    faults: &EngineFaults,
     skb: SkBuff,
 ) -> Xmit {
     let stats = T::stats(dev);
+    let env = Env { stats, faults };
     let Some(tx) = skb.tls_tx(dev) else {
         return Xmit::Send(skb);
     };
@@ -263,7 +271,7 @@ pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
     let result = if st.queued > 0 || st.sealer.busy() {
         Err(DropReason::Pending)
     } else {
-        encrypt(&mut st, &skb, &tx, &flow.salt, stats)
+        encrypt(&mut st, &skb, &tx, &flow.salt, &env)
     };
     match result {
         Ok(Some(out)) => {
@@ -315,9 +323,11 @@ pub(crate) fn drain<T: Driver<TxFlow = TxFlow>>(
     rcu: &Rcu,
     dev: &Device<T>,
     deferred: &TxDeferred,
+    faults: &EngineFaults,
     mut send: impl FnMut(SkBuff),
 ) {
     let stats = T::stats(dev);
+    let env = Env { stats, faults };
     if !dev.is_running() {
         deferred.purge(stats);
         return;
@@ -338,7 +348,7 @@ pub(crate) fn drain<T: Driver<TxFlow = TxFlow>>(
         let result = if st.sealer.busy() {
             Err(DropReason::Pending)
         } else {
-            encrypt(&mut st, &skb, &tx, &flow.salt, stats)
+            encrypt(&mut st, &skb, &tx, &flow.salt, &env)
         };
         match result {
             Err(DropReason::Pending) => {
@@ -395,8 +405,9 @@ fn encrypt(
     skb: &SkBuff,
     tx: &TxSkb<'_, TxFlow>,
     salt: &[u8; tls12::SALT_LEN],
-    stats: &Stats,
+    env: &Env<'_>,
 ) -> Result<Option<SkBuff>, DropReason> {
+    let stats = env.stats;
     let seg = Span {
         start: tx.seq(),
         len: tx.payload_len(),
@@ -404,6 +415,10 @@ fn encrypt(
     // Pick up the result of an asynchronous request.
     if let Some(result) = st.sealer.take_async_result() {
         let span = st.pending.take();
+        let result = result.and_then(|()| match env.faults.hit() {
+            true => Err(SealError::Failed),
+            false => Ok(()),
+        });
         match result {
             Ok(()) => {
                 stats.inc(Stat::TxAsyncRecords);
@@ -423,7 +438,7 @@ fn encrypt(
             // Seal the record holding the first byte, unless it is the cached one. The same
             // lookup finds data queued before offload started, which was encrypted in software.
             if !st.cached.is_some_and(|c| c.contains(seg.start)) {
-                match load_and_seal(st, tx, seg.start, salt, stats) {
+                match load_and_seal(st, tx, seg.start, salt, env) {
                     Ok(_) => {}
                     Err(DropReason::BeforeOffload(end_seq)) => {
                         return match tls12::check_marker(seg.start, seg.len, end_seq) {
@@ -447,7 +462,7 @@ fn encrypt(
         }
     };
     loop {
-        match fill(st, &mut out, &mut pos, frags, tx, seg, salt, stats) {
+        match fill(st, &mut out, &mut pos, frags, tx, seg, salt, env) {
             Ok(true) => break,
             Ok(false) if frags => {
                 // A segment that crosses more records than an skb has fragment slots (tiny
@@ -488,13 +503,13 @@ fn fill(
     tx: &TxSkb<'_, TxFlow>,
     seg: Span,
     salt: &[u8; tls12::SALT_LEN],
-    stats: &Stats,
+    env: &Env<'_>,
 ) -> Result<bool, DropReason> {
     while *pos < seg.len {
         let seq = seg.start.wrapping_add(*pos);
         let rec = match st.cached {
             Some(span) if span.contains(seq) => span,
-            _ => load_and_seal(st, tx, seq, salt, stats)?,
+            _ => load_and_seal(st, tx, seq, salt, env)?,
         };
         let n = rec.take_from(seq, seg.len - *pos);
         let off = rec.offset_of(seq) as usize;
@@ -520,8 +535,9 @@ fn load_and_seal(
     tx: &TxSkb<'_, TxFlow>,
     seq: u32,
     salt: &[u8; tls12::SALT_LEN],
-    stats: &Stats,
+    env: &Env<'_>,
 ) -> Result<Span, DropReason> {
+    let stats = env.stats;
     st.cached = None;
     let (span, rcd_sn, pages) = tx.with_record(seq, |l| match l {
         Lookup::Missing => Err(DropReason::NoSync),
@@ -549,6 +565,9 @@ fn load_and_seal(
     let hdr =
         RecordHeader::parse(&prepend, span.len as usize).map_err(|_| DropReason::BadRecord)?;
     let nonce = tls12::nonce(salt, &prepend[tls12::HEADER_LEN..]);
+    if env.faults.hit() {
+        return Err(DropReason::Engine);
+    }
     let sealed = st
         .sealer
         .seal_pages(pages, &prepend, &hdr.aad(rcd_sn), &nonce);

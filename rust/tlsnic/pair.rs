@@ -7,7 +7,7 @@
 //! the namespace holding it, or module removal) deletes both.
 
 use crate::debugfs::Dir;
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineFaults};
 use crate::netdev::{
     enametoolong, eopnotsupp, features, Attr, Device, Driver, ExtAck, LinkOps, Net, NewDevice,
     NewLink, PeerLink, Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, Socket, UnregisterQueue, ETH_HLEN,
@@ -73,6 +73,8 @@ pub(crate) struct PairPriv {
     /// Packets waiting for an asynchronous engine.
     #[pin]
     deferred: TxDeferred,
+    /// Engine fault injection (debugfs `engine_fault_ppm`).
+    faults: EngineFaults,
 }
 
 impl Driver for Pair {
@@ -89,6 +91,7 @@ impl Driver for Pair {
             policy <- Policy::new(),
             engine <- Engine::new(),
             deferred <- TxDeferred::new(),
+            faults: EngineFaults::new(),
         })
     }
 
@@ -130,7 +133,8 @@ impl Driver for Pair {
         // Inline TLS: plaintext records of offloaded sockets are encrypted here; a segment that
         // cannot be encrypted is dropped, never sent in clear, or waits for an asynchronous
         // engine.
-        match offload::xmit(dev, &dev.data().deferred, skb) {
+        let data = dev.data();
+        match offload::xmit(dev, &data.deferred, &data.faults, skb) {
             Xmit::Send(skb) => put_on_wire(dev, peer, skb),
             Xmit::Deferred => {}
             Xmit::Dropped => dev.count_tx_dropped(),
@@ -143,7 +147,9 @@ impl Driver for Pair {
             data.deferred.purge(&data.stats);
             return;
         };
-        offload::drain(rcu, dev, &data.deferred, |skb| put_on_wire(dev, peer, skb));
+        offload::drain(rcu, dev, &data.deferred, &data.faults, |skb| {
+            put_on_wire(dev, peer, skb)
+        });
     }
 
     fn iflink(dev: &Device<Self>) -> i32 {
@@ -280,7 +286,7 @@ fn put_on_wire(dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBuff) {
 
 /// One frame arriving at `peer` from `dev`'s wire: the peer's receive offload sees it first.
 fn deliver(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
-    let skb = receive::receive(peer, &peer.data().rx, skb);
+    let skb = receive::receive(peer, &peer.data().rx, &peer.data().faults, skb);
     let len = skb.len();
     match skb.forward(peer) {
         Ok(()) => {
@@ -314,6 +320,7 @@ fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
             .is_ok_and(|alt| data.debugfs.create(&alt, Some(&DEBUGFS_ROOT)));
     if created {
         data.wire.expose(&data.debugfs);
+        data.faults.expose(&data.debugfs);
     }
 }
 

@@ -27,7 +27,7 @@
 //! piecewise in counter mode, as a NIC does.
 
 use crate::crypto::{KernelOpener, KernelRecord, SOFT_DRIVER};
-use crate::engine::{Engine, FlowEngine};
+use crate::engine::{Engine, EngineFaults, FlowEngine};
 use crate::netdev::{Device, Driver, SkBuff, SocketId};
 use crate::offload::parse_keys;
 use crate::sync::{new_spinlock_bh, SpinLockBh};
@@ -75,14 +75,28 @@ struct RxState {
     buf: RxBuf,
 }
 
-/// A flow's receive engine.
-enum RxEngine {
+/// A flow's receive engine, with fault injection.
+struct RxEngine {
+    kind: RxKind,
+    /// Fail the next piece (`engine_fault_ppm`).
+    inject: bool,
+    /// Injected failures since [`RxEngine::take_errors`].
+    injected: u32,
+}
+
+enum RxKind {
     Soft(Gcm),
     Kernel(KernelOpener),
 }
 
 /// A record in progress on an [`RxEngine`].
-enum RxRecord {
+struct RxRecord {
+    kind: RxRecordKind,
+    /// The engine failed on a piece of this record: it cannot authenticate.
+    failed: bool,
+}
+
+enum RxRecordKind {
     Soft(GcmState),
     Kernel(KernelRecord),
 }
@@ -91,46 +105,66 @@ impl Opener for RxEngine {
     type State = RxRecord;
 
     fn begin(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN]) -> RxRecord {
-        match self {
-            RxEngine::Soft(e) => RxRecord::Soft(e.begin(nonce, aad)),
-            RxEngine::Kernel(e) => RxRecord::Kernel(e.begin(nonce, aad)),
+        let kind = match &mut self.kind {
+            RxKind::Soft(e) => RxRecordKind::Soft(e.begin(nonce, aad)),
+            RxKind::Kernel(e) => RxRecordKind::Kernel(e.begin(nonce, aad)),
+        };
+        RxRecord {
+            kind,
+            failed: false,
         }
     }
 
     fn decrypt(&mut self, state: &mut RxRecord, data: &mut [u8]) {
-        match (self, state) {
-            (RxEngine::Soft(e), RxRecord::Soft(s)) => e.decrypt(s, data),
-            (RxEngine::Kernel(e), RxRecord::Kernel(s)) => e.decrypt(s, data),
+        match (&mut self.kind, &mut state.kind) {
+            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.decrypt(s, data),
+            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.decrypt(s, data),
             // A flow keeps one engine; its records are of that engine.
-            _ => {}
+            _ => state.failed = true,
+        }
+        if core::mem::take(&mut self.inject) {
+            // The piece went through (the record's position advances), but its output is not
+            // trusted: the frame goes up as it arrived.
+            state.failed = true;
+            self.injected += 1;
         }
     }
 
     fn authenticate(&mut self, state: &mut RxRecord, data: &[u8]) {
-        match (self, state) {
-            (RxEngine::Soft(e), RxRecord::Soft(s)) => e.authenticate(s, data),
-            (RxEngine::Kernel(e), RxRecord::Kernel(s)) => e.authenticate(s, data),
-            _ => {}
+        match (&mut self.kind, &mut state.kind) {
+            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.authenticate(s, data),
+            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.authenticate(s, data),
+            _ => state.failed = true,
         }
     }
 
     fn verify(&mut self, state: RxRecord, tag: &[u8; TAG_LEN]) -> bool {
-        match (self, state) {
-            (RxEngine::Soft(e), RxRecord::Soft(s)) => e.verify(s, tag),
-            (RxEngine::Kernel(e), RxRecord::Kernel(s)) => e.verify(s, tag),
+        let ok = match (&mut self.kind, state.kind) {
+            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.verify(s, tag),
+            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.verify(s, tag),
             _ => false,
-        }
+        };
+        ok && !state.failed
     }
 }
 
 impl RxEngine {
-    /// Engine operations that failed since the last call (the kernel engine's; the soft engine
-    /// cannot fail).
-    fn take_errors(&mut self) -> u32 {
-        match self {
-            RxEngine::Soft(_) => 0,
-            RxEngine::Kernel(e) => e.take_errors(),
+    fn new(kind: RxKind) -> Self {
+        Self {
+            kind,
+            inject: false,
+            injected: 0,
         }
+    }
+
+    /// Engine operations that failed since the last call (the kernel engine's own failures and
+    /// injected ones; the soft engine cannot fail by itself).
+    fn take_errors(&mut self) -> u32 {
+        let own = match &mut self.kind {
+            RxKind::Soft(_) => 0,
+            RxKind::Kernel(e) => e.take_errors(),
+        };
+        own + core::mem::take(&mut self.injected)
     }
 }
 
@@ -196,24 +230,28 @@ pub(crate) fn add_rx(
     start_seq: u32,
 ) -> Result<Pin<KBox<RxHandle>>> {
     let keys = parse_keys(crypto_info).inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    let engine = match choice.for_flow() {
+    let kind = match choice.for_flow() {
         Ok(FlowEngine::Soft) => Gcm::new(keys.key.expose())
-            .map(RxEngine::Soft)
+            .map(RxKind::Soft)
             .map_err(|_| EINVAL),
-        Ok(FlowEngine::Kcrypto(_)) => KernelOpener::new(keys.key.expose()).map(RxEngine::Kernel),
+        Ok(FlowEngine::Kcrypto(_)) => KernelOpener::new(keys.key.expose()).map(RxKind::Kernel),
         Err(e) => Err(e),
     }
     .inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    let (engine_stat, report) = match &engine {
-        RxEngine::Soft(_) => (Stat::RxEngineSoft, None),
-        RxEngine::Kernel(e) => (Stat::RxEngineKcrypto, Some(e.driver_names())),
+    let engine_stat = match &kind {
+        RxKind::Soft(_) => Stat::RxEngineSoft,
+        RxKind::Kernel(_) => Stat::RxEngineKcrypto,
     };
     if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
-        match report {
-            None => pr_info!("RX engine: {}\n", SOFT_DRIVER),
-            Some((ctr, ghash)) => pr_info!("RX engine: {} + {}\n", ctr, ghash),
+        match &kind {
+            RxKind::Soft(_) => pr_info!("RX engine: {}\n", SOFT_DRIVER),
+            RxKind::Kernel(e) => {
+                let (ctr, ghash) = e.driver_names();
+                pr_info!("RX engine: {} + {}\n", ctr, ghash);
+            }
         }
     }
+    let engine = RxEngine::new(kind);
     let flow = Arc::pin_init(
         pin_init!(RxFlow {
             key: sock.key,
@@ -258,7 +296,12 @@ pub(crate) fn resync_rx(stats: &Stats, handle: &RxHandle, seq: u32, rcd_sn: u64)
 
 /// The receive path of `dev` for one frame off the wire: returns the frame to deliver, either
 /// `skb` itself or a decrypted copy of it.
-pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) -> SkBuff {
+pub(crate) fn receive<T: Driver>(
+    dev: &Device<T>,
+    table: &RxTable,
+    faults: &EngineFaults,
+    skb: SkBuff,
+) -> SkBuff {
     if table.live.load(Ordering::Relaxed) == 0 {
         return skb;
     }
@@ -318,7 +361,9 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
             out = None;
             break;
         }
+        engine.inject = faults.hit();
         stream.feed(engine, &flow.salt, region.bytes());
+        engine.inject = false;
         if !region.attach(out_skb) {
             out = None;
             break;
@@ -349,7 +394,9 @@ pub(crate) fn receive<T: Driver>(dev: &Device<T>, table: &RxTable, skb: SkBuff) 
         stats.inc(Stat::RxNoMem);
     }
     match out.and_then(|o| o.into_skb()) {
-        Some(mut decrypted) if verdict.decrypted => {
+        // After an engine error, some of the payload may not be what the engine should have
+        // made of it: the frame goes up as it arrived.
+        Some(mut decrypted) if verdict.decrypted && engine_errors == 0 => {
             decrypted.set_decrypted();
             stats.inc(Stat::RxDecryptedPackets);
             stats.add(Stat::RxDecryptedBytes, seg.payload_len as u64);

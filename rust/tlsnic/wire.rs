@@ -33,6 +33,37 @@ use kernel::{c_str, prelude::*};
 /// One in a million.
 const PPM: u64 = 1_000_000;
 
+/// A pseudo-random source for fault injection (SplitMix64, lock-free).
+pub(crate) struct Dice {
+    seed: AtomicU64,
+}
+
+impl Dice {
+    pub(crate) const fn new(seed: u64) -> Self {
+        Self {
+            seed: AtomicU64::new(seed),
+        }
+    }
+
+    /// Draws against a probability in ppm.
+    pub(crate) fn roll(&self, ppm: &AtomicU32) -> bool {
+        let p = u64::from(ppm.load(Ordering::Relaxed));
+        p != 0 && self.next() % PPM < p
+    }
+
+    /// SplitMix64: the state advances by a constant, the output is a mix of it.
+    fn next(&self) -> u64 {
+        const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut z = self
+            .seed
+            .fetch_add(GAMMA, Ordering::Relaxed)
+            .wrapping_add(GAMMA);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
 /// The fault model of one device's wire.
 #[pin_data]
 pub(crate) struct Wire {
@@ -40,8 +71,7 @@ pub(crate) struct Wire {
     reorder_ppm: AtomicU32,
     duplicate_ppm: AtomicU32,
     corrupt_ppm: AtomicU32,
-    /// SplitMix64 state.
-    seed: AtomicU64,
+    dice: Dice,
     /// Whether `held` holds a frame (read without the lock on the fast path).
     holding: AtomicBool,
     /// A frame held back by `reorder_ppm`.
@@ -57,7 +87,7 @@ impl Wire {
             reorder_ppm: AtomicU32::new(0),
             duplicate_ppm: AtomicU32::new(0),
             corrupt_ppm: AtomicU32::new(0),
-            seed: AtomicU64::new(0x7c15_7c15_7c15_7c15),
+            dice: Dice::new(0x7c15_7c15_7c15_7c15),
             holding: AtomicBool::new(false),
             held <- new_spinlock_bh!(None, "tlsnic_wire_held"),
         })
@@ -69,7 +99,7 @@ impl Wire {
         dir.u32(c_str!("reorder_ppm"), &self.reorder_ppm);
         dir.u32(c_str!("duplicate_ppm"), &self.duplicate_ppm);
         dir.u32(c_str!("corrupt_ppm"), &self.corrupt_ppm);
-        dir.u64(c_str!("seed"), &self.seed);
+        dir.u64(c_str!("seed"), &self.dice.seed);
     }
 
     /// Sends `skb` over the wire: `deliver` is called for each frame that comes out at the
@@ -127,22 +157,8 @@ impl Wire {
         drop(held);
     }
 
-    /// Draws against a probability in ppm.
     fn roll(&self, ppm: &AtomicU32) -> bool {
-        let p = u64::from(ppm.load(Ordering::Relaxed));
-        p != 0 && self.next() % PPM < p
-    }
-
-    /// SplitMix64: the state advances by a constant, the output is a mix of it.
-    fn next(&self) -> u64 {
-        const GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut z = self
-            .seed
-            .fetch_add(GAMMA, Ordering::Relaxed)
-            .wrapping_add(GAMMA);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.dice.roll(ppm)
     }
 
     /// Flips one bit of one TCP payload byte in a private copy of `skb`; frames without TCP
@@ -158,7 +174,7 @@ impl Wire {
         if seg.payload_len == 0 {
             return skb;
         }
-        let r = self.next();
+        let r = self.dice.next();
         let at = seg.payload_off + (r % seg.payload_len as u64) as usize;
         data[at] ^= 1 << ((r >> 32) % 8);
         stats.inc(Stat::WireCorrupt);
