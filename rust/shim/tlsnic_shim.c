@@ -539,7 +539,8 @@ void tlsnic_netdev_set_sysfs_group(struct net_device *dev)
 /*
  * Kernel-crypto receive engine: AES-CTR keystream and GHASH from synchronous
  * transforms (ctr(aes), ghash), so that a record can be opened in pieces as
- * its frames arrive. Buffers passed here are never on the stack.
+ * its frames arrive. Buffers given to tlsnic_ctr_xor() are never on the stack
+ * (a scatterlist points at them).
  */
 struct crypto_sync_skcipher *tlsnic_ctr_alloc(const u8 *key, unsigned int keylen)
 {
