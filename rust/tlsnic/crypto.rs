@@ -194,19 +194,15 @@ impl RecordSealer {
         }
     }
 
-    fn idle(&self) -> bool {
-        !self.inner.inflight.load(Ordering::Acquire)
-    }
-
     /// Whether an asynchronous request is still running.
     pub(crate) fn busy(&self) -> bool {
-        !self.idle()
+        self.inner.inflight.load(Ordering::Acquire)
     }
 
     /// The result of the last request that went asynchronous, once: `None` if none completed
     /// since the last call (or one is still running).
     pub(crate) fn take_async_result(&mut self) -> Option<Result<(), SealError>> {
-        if !self.idle() || !self.inner.completed.swap(false, Ordering::Acquire) {
+        if self.busy() || !self.inner.completed.swap(false, Ordering::Acquire) {
             return None;
         }
         Some(match self.inner.status.load(Ordering::Relaxed) {
@@ -222,7 +218,7 @@ impl RecordSealer {
 
     /// The sealed record's block, to attach to skbs. Fails while a request is in flight.
     pub(crate) fn page(&self) -> Result<&SealPage, SealError> {
-        if !self.idle() {
+        if self.busy() {
             return Err(SealError::Busy);
         }
         self.inner.page.as_ref().ok_or(SealError::NoMem)
@@ -240,7 +236,7 @@ impl RecordSealer {
         aad: &[u8; AAD_LEN],
         nonce: &[u8; NONCE_LEN],
     ) -> Result<(), SealError> {
-        if !self.idle() {
+        if self.busy() {
             return Err(SealError::Busy);
         }
         let len = src.len() as usize;
@@ -401,7 +397,7 @@ impl Drop for RecordSealer {
     fn drop(&mut self) {
         // Process context (flow teardown): wait for an asynchronous request to let go of the
         // buffer, the IV and the request.
-        while !self.idle() {
+        while self.busy() {
             // SAFETY: `msleep` may be called from process context.
             unsafe { bindings::msleep(1) };
         }

@@ -16,7 +16,12 @@ use crate::netdev::{enametoolong, param_engine, Kick};
 use crate::tlsnic_core::engine::{BadSpec, Spec};
 use crate::wire::Dice;
 use core::sync::atomic::AtomicU32;
-use kernel::{c_str, fmt, new_mutex, prelude::*, str::CStr, str::CString, sync::Mutex};
+use kernel::{
+    c_str, fmt, new_mutex,
+    prelude::*,
+    str::{BStr, CString},
+    sync::Mutex,
+};
 
 /// The module parameter's engine, checked at module load: `EINVAL` (and a message) if it does
 /// not parse or resolve.
@@ -97,13 +102,9 @@ impl Engine {
     }
 }
 
-/// `alg` as a C string.
+/// `alg` (checked by `Spec::parse`: printable ASCII, no NUL) as a C string.
 fn alg_name(alg: &[u8]) -> Result<CString> {
-    let mut buf = KVec::with_capacity(alg.len() + 1, GFP_KERNEL)?;
-    buf.extend_from_slice(alg, GFP_KERNEL)?;
-    buf.push(0, GFP_KERNEL)?;
-    let name = CStr::from_bytes_with_nul(&buf).map_err(|_| EINVAL)?;
-    CString::try_from_fmt(fmt!("{}", name))
+    CString::try_from_fmt(fmt!("{}", BStr::from_bytes(alg)))
 }
 
 /// Resolves `spec` with a throwaway key and describes what it resolves to.

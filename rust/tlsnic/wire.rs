@@ -113,17 +113,17 @@ impl Wire {
             deliver(skb);
             return;
         }
-        if self.roll(&self.drop_ppm) {
+        if self.dice.roll(&self.drop_ppm) {
             stats.inc(Stat::WireDrop);
             drop(skb);
             return;
         }
-        let skb = if self.roll(&self.corrupt_ppm) {
+        let skb = if self.dice.roll(&self.corrupt_ppm) {
             self.corrupt(stats, skb)
         } else {
             skb
         };
-        let dup = if self.roll(&self.duplicate_ppm) {
+        let dup = if self.dice.roll(&self.duplicate_ppm) {
             let d = skb.clone_shared();
             if d.is_some() {
                 stats.inc(Stat::WireDuplicate);
@@ -135,7 +135,7 @@ impl Wire {
         let (now, released) = {
             let mut held = self.held.lock();
             let released = held.take();
-            if released.is_none() && self.roll(&self.reorder_ppm) {
+            if released.is_none() && self.dice.roll(&self.reorder_ppm) {
                 stats.inc(Stat::WireReorder);
                 *held = Some(skb);
                 self.holding.store(true, Ordering::Relaxed);
@@ -155,10 +155,6 @@ impl Wire {
         let held = self.held.lock().take();
         self.holding.store(false, Ordering::Relaxed);
         drop(held);
-    }
-
-    fn roll(&self, ppm: &AtomicU32) -> bool {
-        self.dice.roll(ppm)
     }
 
     /// Flips one bit of one TCP payload byte in a private copy of `skb`; frames without TCP

@@ -153,24 +153,20 @@ policy_set "$NS_A" tlsnic0 none
 
 # Engines. Both devices get the engine, so TX (rx offload off) and RX (sender in software) runs
 # each measure one engine.
-set_engine() {
-	in_a sh -c "echo '$1' >/sys/class/net/tlsnic0/tlsnic/engine"
-	in_b sh -c "echo '$1' >/sys/class/net/tlsnic1/tlsnic/engine"
-}
 generic='gcm_base(ctr(aes-generic),ghash-generic)'
 emodes=(tx_soft tx_kcrypto rx_soft rx_kcrypto tx_sync_generic tx_async_generic)
 for r in $(seq "$rounds"); do
 	for e in soft kcrypto; do
-		set_engine "$e"
+		engines_set "$e"
 		rx_offload=off client_opts=
 		res[tx_$e]+="$(tls_run on) "
 		rx_offload=on
 		res[rx_$e]+="$(tls_run off) "
 	done
 	rx_offload=off
-	set_engine "kcrypto $generic"
+	engines_set "kcrypto $generic"
 	res[tx_sync_generic]+="$(tls_run on) "
-	set_engine "kcrypto cryptd($generic)"
+	engines_set "kcrypto cryptd($generic)"
 	res[tx_async_generic]+="$(tls_run on) "
 	round_line "$r" "${emodes[@]}"
 done

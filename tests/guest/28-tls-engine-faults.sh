@@ -9,14 +9,10 @@
 
 tls_pair
 www_setup
-set_engine() {
-	in_a sh -c "echo '$1' >/sys/class/net/tlsnic0/tlsnic/engine"
-	in_b sh -c "echo '$1' >/sys/class/net/tlsnic1/tlsnic/engine"
-}
 wire_fault "$NS_A" tlsnic0 engine_fault_ppm 20000
 wire_fault "$NS_B" tlsnic1 engine_fault_ppm 20000
 for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"; do
-	set_engine "$e"
+	engines_set "$e"
 	drop0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)
 	err0=$(ethstat "$NS_B" tlsnic1 rx_tls_engine_err)
 	dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)

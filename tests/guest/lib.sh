@@ -261,6 +261,12 @@ live_ctx_zero() {
 	fail "$2 still has $tx live TX and $rx live RX contexts"
 }
 
+# engines_set TEXT: write TEXT to the engine attribute of tlsnic0 (in NS_A) and tlsnic1 (NS_B).
+engines_set() {
+	in_a sh -c "echo '$1' >/sys/class/net/tlsnic0/tlsnic/engine"
+	in_b sh -c "echo '$1' >/sys/class/net/tlsnic1/tlsnic/engine"
+}
+
 # wire_fault NS DEV KNOB VALUE: set a fault-injection knob of DEV's wire (debugfs).
 wire_fault() {
 	echo "$4" >"/sys/kernel/debug/tlsnic/$2/$3" || fail "cannot set $2 $3"
