@@ -30,9 +30,11 @@ for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 	expect_eq "$e: TlsRxDevice delta" $(( $(tls_stat "$NS_B" TlsRxDevice) - rxd0 )) 1
 	expect_ge "$e: tx_tls_drop_engine delta" "$drops" 1
 	expect_ge "$e: rx_tls_engine_err delta" "$errs" 1
-	# The device keeps decrypting around the failures (a failure costs the frames, up to 64 KiB
-	# each, that hold the rest of its record: 4.9 to 7.2 MiB of 8 were decrypted in one run).
-	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" $((2 * 1048576))
+	# The device keeps decrypting around the failures. A failure costs the frames (up to 64 KiB
+	# each) that hold the rest of its record, and a dropped TX packet costs the receiver its sync
+	# until the retransmission arrives and the kernel confirms a resync, so the share varies with
+	# timing: 2.0 to 7.2 MiB of 8 in the runs so far. 1 MiB shows offload resumed after faults.
+	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" 1048576
 	expect_eq "$e: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
 	note "$e: 8 MiB sha256 ok with 2% engine faults; $drops TX packets dropped and retransmitted, $errs RX frames left to software, $dec bytes decrypted by the device"
 done
