@@ -402,9 +402,9 @@ void tlsnic_debugfs_u32(const char *name, struct dentry *dir, u32 *value)
 	debugfs_create_u32(name, 0600, dir, value);
 }
 
-void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value)
+void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value, umode_t mode)
 {
-	debugfs_create_u64(name, 0600, dir, value);
+	debugfs_create_u64(name, mode, dir, value);
 }
 
 void tlsnic_debugfs_remove(struct dentry *dentry)

@@ -102,7 +102,7 @@ struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb);
 /* debugfs (include/linux/debugfs.h); NULL instead of error pointers. */
 struct dentry *tlsnic_debugfs_dir(const char *name, struct dentry *parent);
 void tlsnic_debugfs_u32(const char *name, struct dentry *dir, u32 *value);
-void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value);
+void tlsnic_debugfs_u64(const char *name, struct dentry *dir, u64 *value, umode_t mode);
 void tlsnic_debugfs_remove(struct dentry *dentry);
 
 /* BPF flow policy. */

@@ -70,13 +70,22 @@ impl Dir {
         }
     }
 
-    /// Adds file `name` showing `value`; as [`Dir::u32`].
+    /// Adds file `name` showing and setting `value`; as [`Dir::u32`].
     pub(crate) fn u64(&self, name: &CStr, value: &AtomicU64) {
+        self.u64_mode(name, value, 0o600);
+    }
+
+    /// Adds read-only file `name` showing `value` (a gauge the module maintains).
+    pub(crate) fn u64_ro(&self, name: &CStr, value: &'static AtomicU64) {
+        self.u64_mode(name, value, 0o400);
+    }
+
+    fn u64_mode(&self, name: &CStr, value: &AtomicU64, mode: u16) {
         let d = self.0.load(Ordering::Acquire);
         if !d.is_null() {
             // SAFETY: as in `u32`; debugfs uses plain 64-bit loads and stores, single
             // instructions on the 64-bit architectures tlsnic builds for.
-            unsafe { bindings::tlsnic_debugfs_u64(name.as_char_ptr(), d, value.as_ptr()) }
+            unsafe { bindings::tlsnic_debugfs_u64(name.as_char_ptr(), d, value.as_ptr(), mode) }
         }
     }
 }

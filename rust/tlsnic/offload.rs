@@ -38,7 +38,7 @@ use crate::tlsnic_core::{
     stats::{Stat, Stats},
     tls12::{self, FlowKeys, MarkerCheck, RecordHeader, Reject, Span},
 };
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
 /// Whether the resolved engine was reported already.
@@ -50,11 +50,33 @@ static ENGINE_WARNED: AtomicBool = AtomicBool::new(false);
 /// Packets a device holds for an asynchronous engine; more are dropped (TCP retransmits them).
 const DEFERRED_MAX: usize = 256;
 
+/// Flow objects (TX and RX) of all devices that still exist, in debugfs as
+/// `/sys/kernel/debug/tlsnic/flows_live`: 0 once every context is freed, also after the devices
+/// that held them are gone.
+pub(crate) static FLOWS_LIVE: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one flow object in [`FLOWS_LIVE`] for as long as it exists.
+pub(crate) struct Live(());
+
+impl Live {
+    pub(crate) fn new() -> Self {
+        FLOWS_LIVE.fetch_add(1, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        FLOWS_LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Transmit state of one offloaded socket.
 #[pin_data]
 pub(crate) struct TxFlow {
     /// Implicit part of every record's nonce.
-    salt: [u8; tls12::SALT_LEN],
+    salt: tls12::Salt,
+    _live: Live,
     /// Engine and record buffer. Taken only in the transmit path (softirq or BH disabled).
     #[pin]
     state: SpinLock<TxState>,
@@ -164,9 +186,11 @@ pub(crate) fn add_tx(
         FlowEngine::Soft => Stat::TxEngineSoft,
         FlowEngine::Kcrypto(_) => Stat::TxEngineKcrypto,
     });
+    let salt = keys.salt.clone();
     let flow = KBox::pin_init(
         pin_init!(TxFlow {
-            salt: keys.salt,
+            salt,
+            _live: Live::new(),
             state <- new_spinlock!(TxState {
                 sealer,
                 cached: None,
@@ -271,7 +295,7 @@ pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
     let result = if st.queued > 0 || st.sealer.busy() {
         Err(DropReason::Pending)
     } else {
-        encrypt(&mut st, &skb, &tx, &flow.salt, &env)
+        encrypt(&mut st, &skb, &tx, flow.salt.bytes(), &env)
     };
     match result {
         Ok(Some(out)) => {
@@ -348,7 +372,7 @@ pub(crate) fn drain<T: Driver<TxFlow = TxFlow>>(
         let result = if st.sealer.busy() {
             Err(DropReason::Pending)
         } else {
-            encrypt(&mut st, &skb, &tx, &flow.salt, &env)
+            encrypt(&mut st, &skb, &tx, flow.salt.bytes(), &env)
         };
         match result {
             Err(DropReason::Pending) => {

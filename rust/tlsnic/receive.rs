@@ -29,7 +29,7 @@
 use crate::crypto::{KernelOpener, KernelRecord, SOFT_DRIVER};
 use crate::engine::{Engine, EngineFaults, FlowEngine};
 use crate::netdev::{Device, Driver, SkBuff, SocketId};
-use crate::offload::parse_keys;
+use crate::offload::{parse_keys, Live};
 use crate::sync::{new_spinlock_bh, SpinLockBh};
 use crate::tls::RxBuf;
 use crate::tlsnic_core::{
@@ -37,7 +37,7 @@ use crate::tlsnic_core::{
     packet::{self, FlowKey},
     rx::{Hint, Opener, RxStream, Skip, Start},
     stats::{Stat, Stats},
-    tls12::{AAD_LEN, NONCE_LEN, SALT_LEN, TAG_LEN},
+    tls12::{Salt, AAD_LEN, NONCE_LEN, TAG_LEN},
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};
@@ -63,7 +63,8 @@ pub(crate) struct RxTable {
 pub(crate) struct RxFlow {
     key: FlowKey,
     net: u64,
-    salt: [u8; SALT_LEN],
+    salt: Salt,
+    _live: Live,
     /// Tracker and buffer: taken in the receive path and by `tls_dev_resync`.
     #[pin]
     state: SpinLockBh<RxState>,
@@ -256,7 +257,8 @@ pub(crate) fn add_rx(
         pin_init!(RxFlow {
             key: sock.key,
             net: sock.net,
-            salt: keys.salt,
+            salt: keys.salt.clone(),
+            _live: Live::new(),
             state <- new_spinlock_bh!(
                 RxState {
                     engine,
@@ -362,7 +364,7 @@ pub(crate) fn receive<T: Driver>(
             break;
         }
         engine.inject = faults.hit();
-        stream.feed(engine, &flow.salt, region.bytes());
+        stream.feed(engine, flow.salt.bytes(), region.bytes());
         engine.inject = false;
         if !region.attach(out_skb) {
             out = None;

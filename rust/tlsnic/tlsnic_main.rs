@@ -78,7 +78,9 @@ impl kernel::Module for Tlsnic {
         }
         engine::check_param()?;
         // Best effort: without debugfs the devices work, without fault knobs.
-        pair::DEBUGFS_ROOT.create(kernel::c_str!("tlsnic"), None);
+        if pair::DEBUGFS_ROOT.create(kernel::c_str!("tlsnic"), None) {
+            pair::DEBUGFS_ROOT.u64_ro(kernel::c_str!("flows_live"), &offload::FLOWS_LIVE);
+        }
         let debugfs = DebugfsRoot;
         // Dropping the registration on an error below deletes the pairs already created.
         let link = netdev::Registration::register(&pair::LINK_OPS)?;

@@ -132,6 +132,34 @@ pub fn wipe(buf: &mut [u8]) {
     core::sync::atomic::compiler_fence(core::sync::atomic::Ordering::SeqCst);
 }
 
+/// The implicit part of a flow's nonce. Zeroed when dropped; `Debug` does not show it.
+#[derive(Clone, Default)]
+pub struct Salt([u8; SALT_LEN]);
+
+impl Salt {
+    /// The salt bytes.
+    pub fn bytes(&self) -> &[u8; SALT_LEN] {
+        &self.0
+    }
+
+    /// Overwrites the bytes with zeros (also done on drop).
+    pub fn wipe(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+impl Drop for Salt {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl fmt::Debug for Salt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Salt(..)")
+    }
+}
+
 /// AES key size of a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeySize {
@@ -142,19 +170,45 @@ pub enum KeySize {
 }
 
 /// What a TLS 1.2 AES-GCM flow needs from its `crypto_info`.
-#[derive(Debug)]
+///
+/// Dropping it zeroes the key, the salt and the initial nonce; `Debug` shows neither.
 pub struct FlowKeys {
     /// AES key size.
     pub size: KeySize,
     /// The AES key.
     pub key: Secret<32>,
     /// Implicit nonce part.
-    pub salt: [u8; SALT_LEN],
+    pub salt: Salt,
     /// The initial explicit nonce the socket was given (informational: on transmit the kernel
     /// writes each record's explicit nonce into the stream).
     pub iv: [u8; EXPLICIT_NONCE_LEN],
     /// Sequence number of the first record.
     pub rec_seq: u64,
+}
+
+impl FlowKeys {
+    /// Zeroes the key, the salt and the initial nonce (also done on drop).
+    pub fn wipe(&mut self) {
+        self.key.wipe();
+        self.salt.wipe();
+        wipe(&mut self.iv);
+    }
+}
+
+impl Drop for FlowKeys {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
+impl fmt::Debug for FlowKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FlowKeys")
+            .field("size", &self.size)
+            .field("key", &self.key)
+            .field("rec_seq", &self.rec_seq)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Version and cipher type, in host order, from the first four bytes of a `tls_crypto_info`.
@@ -203,11 +257,11 @@ impl FlowKeys {
         let mut out = FlowKeys {
             size,
             key: Secret::new(key).ok_or(Reject::Truncated)?,
-            salt: [0; SALT_LEN],
+            salt: Salt::default(),
             iv: [0; EXPLICIT_NONCE_LEN],
             rec_seq: 0,
         };
-        out.salt.copy_from_slice(salt);
+        out.salt.0.copy_from_slice(salt);
         out.iv.copy_from_slice(iv);
         let mut seq = [0u8; 8];
         seq.copy_from_slice(rec_seq);
@@ -359,13 +413,13 @@ mod tests {
         assert_eq!(k.size, KeySize::Aes128);
         assert_eq!(k.key.expose().len(), 16);
         assert_eq!(k.key.expose()[0], 8); // after iv[8]
-        assert_eq!(k.salt, [24, 25, 26, 27]);
+        assert_eq!(k.salt.bytes(), &[24, 25, 26, 27]);
         assert_eq!(k.rec_seq, 7);
         let raw = info(TLS_1_2_VERSION, CIPHER_AES_GCM_256, 32);
         let k = FlowKeys::parse(&raw[..CRYPTO_INFO_AES_GCM_256_LEN]).unwrap();
         assert_eq!(k.size, KeySize::Aes256);
         assert_eq!(k.key.expose().len(), 32);
-        assert_eq!(k.salt, [40, 41, 42, 43]);
+        assert_eq!(k.salt.bytes(), &[40, 41, 42, 43]);
         assert_eq!(k.rec_seq, 7);
     }
 
@@ -384,6 +438,37 @@ mod tests {
         }
         assert_eq!(crypto_info_len(0), CRYPTO_INFO_HEADER_LEN);
         assert_eq!(crypto_info_len(0xffff), CRYPTO_INFO_HEADER_LEN);
+    }
+
+    #[test]
+    fn flow_keys_are_wiped_and_not_printed() {
+        let mut raw = info(TLS_1_2_VERSION, CIPHER_AES_GCM_256, 32);
+        let n = raw.len();
+        raw[4..n].fill(0xA5);
+        let mut keys = FlowKeys::parse(&raw).unwrap();
+        let shown = format!("{keys:?}").to_lowercase();
+        assert!(!shown.contains("a5") && !shown.contains("165"), "{shown}");
+        assert!(keys.key.expose().iter().all(|&b| b == 0xA5));
+        // What `Drop` does.
+        keys.wipe();
+        assert!(keys
+            .key
+            .bytes
+            .iter()
+            .chain(keys.salt.bytes())
+            .chain(&keys.iv)
+            .all(|&b| b == 0));
+    }
+
+    #[test]
+    fn salt_is_wiped_and_not_printed() {
+        let mut salt = Salt([0xA5; SALT_LEN]);
+        let copy = salt.clone();
+        assert_eq!(format!("{salt:?}"), "Salt(..)");
+        // What `Drop` does.
+        salt.wipe();
+        assert_eq!(salt.bytes(), &[0; SALT_LEN]);
+        assert_eq!(copy.bytes(), &[0xA5; SALT_LEN]);
     }
 
     #[test]

@@ -46,7 +46,7 @@ fn framed(ctype: u8, rcd_sn: u64, plaintext: &[u8]) -> Vec<u8> {
 /// What the device does to one record, using only `tls12` and the core GCM engine.
 fn device_seal(keys: &FlowKeys, rcd_sn: u64, rec: &mut [u8]) {
     let hdr = RecordHeader::parse(rec, rec.len()).unwrap();
-    let nonce = tls12::nonce(&keys.salt, &rec[5..PREPEND_LEN]);
+    let nonce = tls12::nonce(keys.salt.bytes(), &rec[5..PREPEND_LEN]);
     let gcm = Gcm::new(keys.key.expose()).unwrap();
     let (body, tag) = rec[PREPEND_LEN..].split_at_mut(hdr.plaintext_len);
     let mut t = [0u8; TAG_LEN];

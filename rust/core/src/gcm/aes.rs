@@ -91,12 +91,18 @@ impl Aes {
     }
 }
 
-impl Drop for Aes {
-    /// Zeroes the round keys; see [`zeroize`].
-    fn drop(&mut self) {
+impl Aes {
+    /// Zeroes the round keys; see [`zeroize`]. Done on drop.
+    fn wipe(&mut self) {
         for planes in &mut self.round_keys {
             zeroize(planes);
         }
+    }
+}
+
+impl Drop for Aes {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
 
@@ -399,6 +405,19 @@ fn sub_bytes(q: &mut Planes) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wipe_zeroes_every_round_key() {
+        for len in [16, 32] {
+            let mut aes = Aes::new(&[0x5a; 32][..len]).unwrap();
+            assert!(aes.round_keys[..=aes.rounds]
+                .iter()
+                .all(|k| k.iter().any(|&w| w != 0)));
+            // What `Drop` does.
+            aes.wipe();
+            assert!(aes.round_keys.iter().flatten().all(|&w| w == 0));
+        }
+    }
 
     /// Multiplication in GF(2^8) by shift-and-add (reference only).
     fn gf_mul(mut a: u8, mut b: u8) -> u8 {

@@ -30,10 +30,16 @@ impl Key {
     }
 }
 
-impl Drop for Key {
-    /// Zeroes `H`; see [`zeroize`].
-    fn drop(&mut self) {
+impl Key {
+    /// Zeroes `H`; see [`zeroize`]. Done on drop.
+    fn wipe(&mut self) {
         zeroize(&mut self.h);
+    }
+}
+
+impl Drop for Key {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
 
@@ -182,6 +188,16 @@ fn mul(a: u128, key: &Key) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wipe_zeroes_the_hash_key() {
+        let h: [u8; 16] = core::array::from_fn(|i| i as u8 + 1);
+        let mut key = Key::new(&h);
+        assert!(key.h.iter().all(|&w| w != 0));
+        // What `Drop` does.
+        key.wipe();
+        assert_eq!(key.h, [0; 3]);
+    }
 
     /// Bit-by-bit multiplication from SP 800-38D algorithm 1 (reference only).
     fn mul_reference(x: u128, y: u128) -> u128 {
