@@ -14,4 +14,5 @@ mkdir -p "$out"
 make -s -C "$TLSNIC_ROOT/samples/ktls" O="$out" >&2
 make -s -C "$TLSNIC_ROOT/samples/bpf" O="$out/bpf" >&2
 make -s -C "$TLSNIC_ROOT/tests/bpf" O="$out/bpf-tests" >&2
+make -s -C "$TLSNIC_ROOT/tests/ktls" O="$out/tests" >&2
 echo "$out"

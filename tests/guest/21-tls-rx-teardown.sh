@@ -47,6 +47,7 @@ sleep 1
 ip netns pids "$NS_B" | xargs -r kill -9
 ip netns del "$NS_B"
 retry 100 sh -c "! ip -n $NS_A link show tlsnic0 >/dev/null 2>&1" || fail "tlsnic0 survived its peer's namespace"
+flows_live_zero "after the namespace deletion"
 stop_traffic
 cleanup_netns
 unload

@@ -261,6 +261,18 @@ live_ctx_zero() {
 	fail "$2 still has $tx live TX and $rx live RX contexts"
 }
 
+# flows_live_zero WHAT: wait until the module holds no flow object at all (debugfs flows_live:
+# TX and RX contexts of every device, also of devices already deleted).
+flows_live_zero() {
+	local n
+	for _ in $(seq 100); do
+		n=$(cat /sys/kernel/debug/tlsnic/flows_live) || fail "$1: no flows_live in debugfs"
+		[ "$n" = 0 ] && return 0
+		sleep 0.2
+	done
+	fail "$1: $n flow objects still alive"
+}
+
 # engines_set TEXT: write TEXT to the engine attribute of tlsnic0 (in NS_A) and tlsnic1 (NS_B).
 engines_set() {
 	in_a sh -c "echo '$1' >/sys/class/net/tlsnic0/tlsnic/engine"
@@ -299,3 +311,32 @@ policy_show() { ${1:+ip netns exec "$1"} cat "/sys/class/net/$2/tlsnic/policy"; 
 
 # prog_id PATH: id of the pinned program at PATH.
 prog_id() { bpftool prog show pinned "$1" | sed -n 's/^\([0-9]*\):.*/\1/p'; }
+
+# --- Key hygiene --------------------------------------------------------------------------
+# key_leak_check WHAT: every test key of tests/ktls begins with the bytes 7e 15 5a 1c c0 de
+# (ktls-test.h KT_KEY_MARK). Fails if they appear, as raw bytes or in hex (any case, with or
+# without separators, or as a little-endian 32-bit word), in the kernel log, in tlsnic's
+# debugfs files, in the sysfs attributes or in the `ethtool -S` output of any tlsnic device.
+key_leak_check() {
+	local out=/tmp/tlsnic-keyscan ns dev
+	{
+		dmesg
+		find /sys/kernel/debug/tlsnic -type f -perm -0400 -exec cat {} + 2>/dev/null || true
+		for ns in "" "$NS_A" "$NS_B"; do
+			[ -z "$ns" ] || ip netns list | grep -qw "$ns" || continue
+			for dev in $(${ns:+ip netns exec "$ns"} ip -br link show type tlsnic 2>/dev/null | awk '{print $1}'); do
+				dev=${dev%@*}
+				${ns:+ip netns exec "$ns"} ethtool -S "$dev" || true
+				${ns:+ip netns exec "$ns"} sh -c "cat /sys/class/net/$dev/tlsnic/*" || true
+			done
+		done
+	} >"$out" 2>/dev/null
+	[ -s "$out" ] || fail "$1: nothing to scan"
+	if LC_ALL=C grep -aqF "$(printf '\176\025\132\034\300\336')" "$out" ||
+		grep -aqiE '7e[^0-9a-z]?15[^0-9a-z]?5a[^0-9a-z]?1c[^0-9a-z]?c0[^0-9a-z]?de|1c5a157e' "$out"; then
+		grep -aniE '7e[^0-9a-z]?15[^0-9a-z]?5a|1c5a157e' "$out" | head -5 >&2
+		fail "$1: key material found in the log, debugfs, sysfs or counters"
+	fi
+	note "$1: no key material in $(wc -c <"$out") bytes of log, debugfs, sysfs and counters"
+	rm -f "$out"
+}

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Hostile input: tests/ktls/ktls-hostile hammers kTLS sockets routed over the pair (malformed
+# crypto_info of every size, unknown versions and ciphers, TLS_TX/TLS_RX twice, setsockopt
+# before connect and after shutdown, transfers closed or reset under sendfile and splice,
+# MSG_MORE, three threads sending on one socket, garbage records to offloaded receivers, record
+# types and flags) and checks every errno against a model of the kernel's kTLS code, while this
+# script flips TLS offload features with ethtool, takes links down and up, changes the MTU,
+# attaches and detaches BPF policies, switches engines (soft, kcrypto, asynchronous cryptd) and
+# sets engine faults at random. Each epoch ends destructively under live flows: the receiver's
+# namespace is deleted, or the module is removed. No mismatch, no data loss on verified flows,
+# no live context left, no key bytes in the log, debugfs, sysfs or counters,
+# and (checked by the runner) no kernel report.
+#
+# TLSNIC_HOSTILE_SEED (default 20261130, "random" for a fresh one), TLSNIC_HOSTILE_SECS (per
+# epoch, default 30) and TLSNIC_HOSTILE_EPOCHS (default 2) make longer runs:
+#   TLSNIC_HOSTILE_SECS=600 TLSNIC_HOSTILE_EPOCHS=6 scripts/check.sh '^29'
+# Wire drop and reorder are not among the changes: with both on, about 1 verified flow in 100
+# sees its answer fail with EBADMSG (Documentation/hardening.rst, "Known problem").
+. "$(dirname "$0")/lib.sh"
+
+HOSTILE=$SAMPLES/tests/ktls-hostile
+seed=${TLSNIC_HOSTILE_SEED:-20261130}
+[ "$seed" = random ] && seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+secs=${TLSNIC_HOSTILE_SECS:-30}
+epochs=${TLSNIC_HOSTILE_EPOCHS:-2}
+note "seed $seed, $epochs epochs of $secs s (TLSNIC_HOSTILE_SEED=$seed reproduces the choices)"
+RANDOM=$seed
+
+# chaos LOGFILE: random control-plane changes until killed; one line per action in LOGFILE.
+chaos() {
+	local log=$1 ns dev act v
+	local mtus=(576 1280 1500 1500 4000 9000 65535)
+	local policies=("$BPFFS/port/port_policy" none)
+	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))")
+	set +e
+	: >"$log"
+	while :; do
+		if [ $((RANDOM % 2)) = 0 ]; then ns=$NS_A dev=tlsnic0; else ns=$NS_B dev=tlsnic1; fi
+		act=$((RANDOM % 8))
+		case $act in
+		0|1) v=$([ "$act" = 0 ] && echo tx || echo rx)
+		   ip netns exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" off
+		   sleep "0.$((1 + RANDOM % 9))"
+		   ip netns exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" on
+		   echo "ethtool $dev $v off-on" ;;
+		2) ip -n "$ns" link set "$dev" down
+		   sleep "0.$((1 + RANDOM % 4))"
+		   ip -n "$ns" link set "$dev" up
+		   echo "link $dev down-up" ;;
+		3) v=${mtus[$((RANDOM % 7))]}
+		   ip -n "$ns" link set "$dev" mtu "$v"
+		   echo "mtu $dev $v" ;;
+		4) # Either of the offloading choices, or the refusing program for a moment.
+		   policy_set "$ns" "$dev" "$BPFFS/reject/port_policy"
+		   sleep "0.$((1 + RANDOM % 5))"
+		   v=${policies[$((RANDOM % 2))]}
+		   policy_set "$ns" "$dev" "$v"
+		   echo "policy $dev reject, then ${v#"$BPFFS/"}" ;;
+		5) v=${engines[$((RANDOM % 3))]}
+		   ip netns exec "$ns" sh -c "echo '$v' >/sys/class/net/$dev/tlsnic/engine"
+		   echo "engine $dev $(sed 's/.*cryptd.*/cryptd/' <<<"$v")" ;;
+		6|7) v=$((RANDOM % 5000))
+		   echo "$v" >"/sys/kernel/debug/tlsnic/$dev/engine_fault_ppm"
+		   echo "engine-fault $dev $v" ;;
+		esac | sed "s/^/$(date +%s.%N | cut -c1-14) /" >>"$log"
+		sleep "0.$((2 + RANDOM % 5))"
+	done
+}
+
+# calm: undo what chaos may have left (features on, links up, MTU 1500, no policy, no faults).
+calm() {
+	local ns dev
+	for ns in "$NS_A" "$NS_B"; do
+		dev=$([ "$ns" = "$NS_A" ] && echo tlsnic0 || echo tlsnic1)
+		ip netns exec "$ns" ethtool -K "$dev" tls-hw-tx-offload on tls-hw-rx-offload on
+		ip -n "$ns" link set "$dev" mtu 1500 up
+		policy_set "$ns" "$dev" none
+		echo 0 >"/sys/kernel/debug/tlsnic/$dev/engine_fault_ppm"
+	done
+	wait_until 50 '[ "$(carrier tlsnic0 "$NS_A")" = 1 ]' || fail "no carrier after chaos"
+}
+
+bpf_load port
+"$POLICY_MAP" port "$BPFFS/port/tlsnic_ports" "$TLSPORT" || fail "cannot fill tlsnic_ports"
+# The same program with an empty map: refuses every flow (they stay on software kTLS).
+rm -rf "${BPFFS:?}/reject"
+bpftool prog loadall "$BPF_OBJ/policy_port.bpf.o" "$BPFFS/reject" pinmaps "$BPFFS/reject" ||
+	fail "cannot load the refusing policy"
+
+total_ops=0 total_flows=0
+for epoch in $(seq 0 $((epochs - 1))); do
+	s=$((seed + epoch)) t0=$SECONDS
+	load
+	netns_pair tlsnic0 tlsnic1
+	txd0=$(tls_stat "$NS_A" TlsTxDevice)
+	rxd0=$(tls_stat "$NS_A" TlsRxDevice)
+	in_b "$HOSTILE" server -p "$TLSPORT" --seed "$s" 2>/tmp/tlsnic-hostile-server.log &
+	spid=$!
+	retry 50 listening "$NS_B" "$TLSPORT" || fail "hostile server did not start"
+	chaos /tmp/tlsnic-chaos.log &
+	cpid=$!
+	rc=0
+	timeout $((secs + 300)) ip netns exec "$NS_A" "$HOSTILE" client "$B4" -p "$TLSPORT" \
+		--seed "$s" --secs "$secs" --threads 3 >/tmp/tlsnic-hostile.log 2>&1 || rc=$?
+	t1=$SECONDS
+	kill "$cpid"; wait "$cpid" 2>/dev/null || true
+	calm
+	sed 's/^/    /' /tmp/tlsnic-hostile.log | grep -v '^    MISMATCH' >&2
+	if [ "$rc" != 0 ]; then
+		grep -m 20 MISMATCH /tmp/tlsnic-hostile.log >&2
+		note "chaos actions (realtime):"; sed 's/^/#   /' /tmp/tlsnic-chaos.log >&2
+		ethtool_all >&2
+		fail "epoch $epoch (seed $s): ktls-hostile exit status $rc"
+	fi
+	! grep -m 5 FAIL /tmp/tlsnic-hostile-server.log >&2 || fail "epoch $epoch: server lost data"
+	summary=$(grep '^hostile ' /tmp/tlsnic-hostile.log)
+	ops=$(sed -n 's/.* ops=\([0-9]*\).*/\1/p' <<<"$summary")
+	flows=$(sed -n 's/.* verified_flows=\([0-9]*\).*/\1/p' <<<"$summary")
+	expect_ge "epoch $epoch verified flows" "$flows" 10
+	# Offload engaged in both directions (chaos turns it off only for moments).
+	expect_ge "epoch $epoch TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - txd0 )) 5
+	expect_ge "epoch $epoch TlsRxDevice delta" $(( $(tls_stat "$NS_A" TlsRxDevice) - rxd0 )) 5
+	live_ctx_zero "$NS_A" tlsnic0
+	live_ctx_zero "$NS_B" tlsnic1
+	flows_live_zero "epoch $epoch"
+	key_leak_check "epoch $epoch"
+	note "epoch $epoch seed $s: $ops checked calls, $flows verified flows, $(wc -l </tmp/tlsnic-chaos.log) chaos actions ($(cut -d' ' -f2 /tmp/tlsnic-chaos.log | sort | uniq -c | awk '{printf "%s %s, ", $2, $1}')), TlsTxDevice +$(( $(tls_stat "$NS_A" TlsTxDevice) - txd0 )), TlsRxDevice +$(( $(tls_stat "$NS_A" TlsRxDevice) - rxd0 ))"
+	total_ops=$((total_ops + ops)) total_flows=$((total_flows + flows))
+
+	# The epoch ends under live flows (--tolerant: the network may vanish under any call).
+	in_b "$HOSTILE" server -p $((TLSPORT + 1)) --seed "$s" 2>/dev/null &
+	spid2=$!
+	retry 50 listening "$NS_B" $((TLSPORT + 1)) || fail "hostile server did not start"
+	timeout 300 ip netns exec "$NS_A" "$HOSTILE" client "$B4" -p $((TLSPORT + 1)) --seed "$s" \
+		--secs 8 --threads 3 --tolerant >/tmp/tlsnic-hostile.log 2>&1 &
+	tpid=$!
+	wait_until 50 '[ "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" -gt 0 ]' ||
+		note "epoch $epoch: no live context at the moment of teardown"
+	sleep 2
+	if [ $((epoch % 2)) = 0 ]; then
+		what="namespace $NS_B deleted"
+		# A namespace dies once nothing holds it: its processes (the servers) go first.
+		ip netns pids "$NS_B" | xargs -r kill -9
+		wait "$spid" "$spid2" 2>/dev/null || true
+		ip netns del "$NS_B"
+		retry 100 sh -c "! ip -n $NS_A link show tlsnic0 >/dev/null 2>&1" ||
+			fail "tlsnic0 survived its peer's namespace"
+		# Every context of both devices is freed although the client's sockets live on.
+		flows_live_zero "epoch $epoch, devices deleted with the namespace"
+	else
+		what="module removed"
+		unload || fail "rmmod under live hostile flows"
+	fi
+	rc=0
+	wait "$tpid" || rc=$?
+	grep -m 20 MISMATCH /tmp/tlsnic-hostile.log >&2 || true
+	[ "$rc" = 0 ] || fail "epoch $epoch ($what under flows): ktls-hostile --tolerant exit status $rc"
+	note "epoch $epoch: $what under live flows; $(grep '^hostile ' /tmp/tlsnic-hostile.log); epoch took $((SECONDS - t0)) s (client $((t1 - t0 - 0)) s from load)"
+	pkill -9 -f "ktls-hostile server" || true
+	wait 2>/dev/null || true
+	cleanup_netns
+	! loaded || unload
+done
+rm -rf "${BPFFS:?}/port" "${BPFFS:?}/reject"
+note "total: $total_ops checked calls, $total_flows verified flows, seed $seed"
