@@ -156,7 +156,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	wait "$tpid" || rc=$?
 	grep -m 20 MISMATCH /tmp/tlsnic-hostile.log >&2 || true
 	[ "$rc" = 0 ] || fail "epoch $epoch ($what under flows): ktls-hostile --tolerant exit status $rc"
-	note "epoch $epoch: $what under live flows; $(grep '^hostile ' /tmp/tlsnic-hostile.log); epoch took $((SECONDS - t0)) s (client $((t1 - t0 - 0)) s from load)"
+	note "epoch $epoch: $what under live flows; $(grep '^hostile ' /tmp/tlsnic-hostile.log); epoch took $((SECONDS - t0)) s (client $((t1 - t0)) s from load)"
 	pkill -9 -f "ktls-hostile server" || true
 	wait 2>/dev/null || true
 	cleanup_netns

@@ -332,9 +332,10 @@ key_leak_check() {
 		done
 	} >"$out" 2>/dev/null
 	[ -s "$out" ] || fail "$1: nothing to scan"
+	local hex='7e[^0-9a-z]?15[^0-9a-z]?5a[^0-9a-z]?1c[^0-9a-z]?c0[^0-9a-z]?de|1c5a157e'
 	if LC_ALL=C grep -aqF "$(printf '\176\025\132\034\300\336')" "$out" ||
-		grep -aqiE '7e[^0-9a-z]?15[^0-9a-z]?5a[^0-9a-z]?1c[^0-9a-z]?c0[^0-9a-z]?de|1c5a157e' "$out"; then
-		grep -aniE '7e[^0-9a-z]?15[^0-9a-z]?5a|1c5a157e' "$out" | head -5 >&2
+		grep -aqiE "$hex" "$out"; then
+		grep -aniE "$hex" "$out" | head -5 >&2
 		fail "$1: key material found in the log, debugfs, sysfs or counters"
 	fi
 	note "$1: no key material in $(wc -c <"$out") bytes of log, debugfs, sysfs and counters"

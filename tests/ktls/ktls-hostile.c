@@ -234,7 +234,7 @@ static void *serve(void *arg)
 			rep.status = (uint32_t)errno;
 		rep.count = pos;
 answer:
-		if (rep.status && !tolerant) {
+		if (rep.status) {
 			pthread_mutex_lock(&out_lock);
 			fprintf(stderr, "FAIL flow %llu: %s after %llu bytes\n",
 				(unsigned long long)h.id, strerror((int)rep.status),

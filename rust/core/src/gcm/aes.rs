@@ -89,9 +89,7 @@ impl Aes {
         add_round_key(&mut q, &self.round_keys[self.rounds]);
         *blocks = from_planes(&q);
     }
-}
 
-impl Aes {
     /// Zeroes the round keys; see [`zeroize`]. Done on drop.
     fn wipe(&mut self) {
         for planes in &mut self.round_keys {

@@ -28,9 +28,7 @@ impl Key {
             h: [hi, lo, hi ^ lo],
         }
     }
-}
 
-impl Key {
     /// Zeroes `H`; see [`zeroize`]. Done on drop.
     fn wipe(&mut self) {
         zeroize(&mut self.h);
