@@ -213,12 +213,26 @@ static void *serve(void *arg)
 			;
 		break;
 	case M_VERIFY: {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 		uint64_t pos = 0;
 
+		/*
+		 * The TLS ULP only attaches to an ESTABLISHED socket (tls_init: ENOTCONN once the
+		 * peer's FIN made it CLOSE_WAIT), so the client waits for this side's go, a kTLS
+		 * record, before it shuts down its half. A setup failure resets the connection: the
+		 * client cannot read a plaintext answer through kTLS.
+		 */
 		if (kt_ulp(fd) || kt_ktls(fd, TLS_RX, seed, h.id, 0, h.aes256) ||
-		    kt_ktls(fd, TLS_TX, seed, h.id, 1, h.aes256)) {
-			rep.status = (uint32_t)errno;
-			goto answer;
+		    kt_ktls(fd, TLS_TX, seed, h.id, 1, h.aes256) ||
+		    kt_send_all(fd, "v", 1)) {
+			int e = errno;
+
+			pthread_mutex_lock(&out_lock);
+			fprintf(stderr, "FAIL flow %llu: kTLS setup: %s\n",
+				(unsigned long long)h.id, strerror(e));
+			pthread_mutex_unlock(&out_lock);
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			break;
 		}
 		while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
 			if (h.writers == 1) {
@@ -233,7 +247,6 @@ static void *serve(void *arg)
 		if (n < 0 && !rep.status)
 			rep.status = (uint32_t)errno;
 		rep.count = pos;
-answer:
 		if (rep.status) {
 			pthread_mutex_lock(&out_lock);
 			fprintf(stderr, "FAIL flow %llu: %s after %llu bytes\n",
@@ -572,6 +585,7 @@ static void scen_verified(struct kt_rng *r)
 	static const int ok[] = { 0 };
 	int aes256 = (int)kt_below(r, 2), writers = kt_below(r, 5) ? 1 : 3, fd;
 	uint64_t id, sent = 0, total = kt_below(r, VERIFY_MAX) + 1;
+	unsigned char go = 0;
 	struct reply rep;
 	enum op op = OP_SEND;
 
@@ -609,6 +623,15 @@ static void scen_verified(struct kt_rng *r)
 			if (check(OP_MTHREAD, w[i].err ? (errno = w[i].err, -1) : 0, ok, "concurrent"))
 				goto out;
 		}
+	}
+	/* The server's go: it has set up kTLS, so this side's FIN can no longer fail its ULP. */
+	errno = 0;
+	if (kt_recv_all(fd, &go, 1) || go != 'v') {
+		if (errno)
+			check(OP_RECV, -1, ok, "go of verified flow");
+		else if (!tolerant)
+			failure("verified flow %llu: no go from the server", (unsigned long long)id);
+		goto out;
 	}
 	if (check(OP_SEND, shutdown(fd, SHUT_WR), ok, "shutdown"))
 		goto out;
