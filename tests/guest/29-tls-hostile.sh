@@ -102,6 +102,10 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	s=$((seed + epoch)) t0=$SECONDS
 	load
 	netns_pair tlsnic0 tlsnic1
+	# Loss one way and reordering the other from the start (chaos changes them later), so
+	# every epoch runs over a faulty wire.
+	echo 2000 >/sys/kernel/debug/tlsnic/tlsnic0/drop_ppm
+	echo 2000 >/sys/kernel/debug/tlsnic/tlsnic1/reorder_ppm
 	txd0=$(tls_stat "$NS_A" TlsTxDevice)
 	rxd0=$(tls_stat "$NS_A" TlsRxDevice)
 	in_b "$HOSTILE" server -p "$TLSPORT" --seed "$s" 2>/tmp/tlsnic-hostile-server.log &
