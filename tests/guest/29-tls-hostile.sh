@@ -24,6 +24,8 @@ secs=${TLSNIC_HOSTILE_SECS:-30}
 epochs=${TLSNIC_HOSTILE_EPOCHS:-2}
 note "seed $seed, $epochs epochs of $secs s (TLSNIC_HOSTILE_SEED=$seed reproduces the choices)"
 RANDOM=$seed
+# The wire faults chaos sets (debugfs knobs of each device).
+WIRE_KNOBS=(drop_ppm reorder_ppm duplicate_ppm)
 
 # chaos LOGFILE: random control-plane changes until killed; one line per action in LOGFILE.
 chaos() {
@@ -31,7 +33,7 @@ chaos() {
 	local mtus=(576 1280 1500 1500 4000 9000 65535)
 	local policies=("$BPFFS/port/port_policy" none)
 	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))")
-	local wires=(drop_ppm reorder_ppm duplicate_ppm) ppm
+	local ppm
 	set +e
 	: >"$log"
 	while :; do
@@ -67,7 +69,7 @@ chaos() {
 		   echo "$v" >"/sys/kernel/debug/tlsnic/$dev/engine_fault_ppm"
 		   echo "engine-fault $dev $v" ;;
 		8) # Loss, reordering and duplicates on this end's wire (0 now and then).
-		   v=${wires[$((RANDOM % 3))]} ppm=$((RANDOM % 4 == 0 ? 0 : RANDOM % 5000))
+		   v=${WIRE_KNOBS[$((RANDOM % 3))]} ppm=$((RANDOM % 4 == 0 ? 0 : RANDOM % 5000))
 		   echo "$ppm" >"/sys/kernel/debug/tlsnic/$dev/$v"
 		   echo "wire $dev $v $ppm" ;;
 		esac | sed "s/^/$(date +%s.%N | cut -c1-14) /" >>"$log"
@@ -83,7 +85,7 @@ calm() {
 		ip netns exec "$ns" ethtool -K "$dev" tls-hw-tx-offload on tls-hw-rx-offload on
 		ip -n "$ns" link set "$dev" mtu 1500 up
 		policy_set "$ns" "$dev" none
-		for f in engine_fault_ppm drop_ppm reorder_ppm duplicate_ppm; do
+		for f in engine_fault_ppm "${WIRE_KNOBS[@]}"; do
 			echo 0 >"/sys/kernel/debug/tlsnic/$dev/$f"
 		done
 	done

@@ -150,6 +150,21 @@ static int check(enum op op, long rc, const int *ok, const char *what)
 
 /* --- server ------------------------------------------------------------------------------ */
 
+/* A FAIL line of the server (test 29 fails on any). */
+static void server_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void server_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&out_lock);
+	fputs("FAIL ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	pthread_mutex_unlock(&out_lock);
+}
+
 static void *serve(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -225,12 +240,8 @@ static void *serve(void *arg)
 		if (kt_ulp(fd) || kt_ktls(fd, TLS_RX, seed, h.id, 0, h.aes256) ||
 		    kt_ktls(fd, TLS_TX, seed, h.id, 1, h.aes256) ||
 		    kt_send_all(fd, "v", 1)) {
-			int e = errno;
-
-			pthread_mutex_lock(&out_lock);
-			fprintf(stderr, "FAIL flow %llu: kTLS setup: %s\n",
-				(unsigned long long)h.id, strerror(e));
-			pthread_mutex_unlock(&out_lock);
+			server_fail("flow %llu: kTLS setup: %s", (unsigned long long)h.id,
+				    strerror(errno));
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 			break;
 		}
@@ -247,13 +258,9 @@ static void *serve(void *arg)
 		if (n < 0 && !rep.status)
 			rep.status = (uint32_t)errno;
 		rep.count = pos;
-		if (rep.status) {
-			pthread_mutex_lock(&out_lock);
-			fprintf(stderr, "FAIL flow %llu: %s after %llu bytes\n",
-				(unsigned long long)h.id, strerror((int)rep.status),
-				(unsigned long long)rep.count);
-			pthread_mutex_unlock(&out_lock);
-		}
+		if (rep.status)
+			server_fail("flow %llu: %s after %llu bytes", (unsigned long long)h.id,
+				    strerror((int)rep.status), (unsigned long long)rep.count);
 		kt_send_all(fd, &rep, sizeof(rep));
 		while (recv(fd, buf, sizeof(buf), 0) > 0)
 			;
