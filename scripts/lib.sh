@@ -4,8 +4,6 @@
 TLSNIC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TLSNIC_CACHE=${TLSNIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tlsnic}
 TLSNIC_TOOLS=$TLSNIC_CACHE/tools
-TLSNIC_VENV=$TLSNIC_CACHE/venv
-VNG_VERSION=1.42
 KERNEL_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 # Toolchain the kernel must be built with (never the rustup toolchain).

@@ -6,9 +6,9 @@
 #
 # Installs: the 6.12 kernel source, the Rust toolchain the kernel wants
 # (rustc-web 1.85 with its library source), clang/lld/llvm 19 (same LLVM as
-# rustc), bindgen-cli 0.69.5, cargo-fuzz 0.13.2 (host tests), QEMU, virtme-ng,
-# and the userspace tools the test suite uses (iproute2, ethtool, bpftool,
-# openssl, socat, ...).
+# rustc), bindgen-cli 0.69.5, cargo-fuzz 0.13.2 (host tests), QEMU, and the
+# userspace tools the test suite uses (iproute2, ethtool, bpftool, openssl,
+# socat, ...).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +19,7 @@ PKGS=(
 	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev cpio kmod
 	clang-19 lld-19 llvm-19 libclang-19-dev pahole zstd xz-utils rsync
 	"rustc-web=$RUST_V" "rust-web-src=$RUST_V" "libstd-rust-web-dev=$RUST_V"
-	qemu-system-x86 busybox-static udev python3-venv python3-pip
+	qemu-system-x86 busybox-static python3
 	iproute2 ethtool bpftool libbpf-dev linux-libc-dev iputils-ping openssl socat iperf3 procps bc
 )
 
@@ -56,13 +56,6 @@ if ! [ -x "$TLSNIC_TOOLS/bin/cargo-fuzz" ] ||
 	log "installing cargo-fuzz 0.13.2"
 	cargo_bin=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 	"$cargo_bin" install --locked cargo-fuzz@0.13.2 --root "$TLSNIC_TOOLS"
-fi
-
-# virtme-ng in its own venv so the system Python stays untouched.
-if ! [ -x "$TLSNIC_VENV/bin/vng" ]; then
-	log "installing virtme-ng"
-	/usr/bin/python3 -m venv "$TLSNIC_VENV"
-	"$TLSNIC_VENV/bin/pip" install -q "virtme-ng==$VNG_VERSION"
 fi
 
 log "setup complete"
