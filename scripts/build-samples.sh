@@ -3,7 +3,8 @@
 #
 # Build the samples into build/samples/ and print that directory: the userspace kTLS tools
 # (samples/ktls, linking the system's unmodified OpenSSL) and the BPF policy programs
-# (samples/bpf, clang -target bpf).
+# (samples/bpf, clang -target bpf), and the test suite's own programs (tests/bpf, tests/ktls,
+# tests/tools).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,4 +16,5 @@ make -s -C "$TLSNIC_ROOT/samples/ktls" O="$out" >&2
 make -s -C "$TLSNIC_ROOT/samples/bpf" O="$out/bpf" >&2
 make -s -C "$TLSNIC_ROOT/tests/bpf" O="$out/bpf-tests" >&2
 make -s -C "$TLSNIC_ROOT/tests/ktls" O="$out/tests" >&2
+make -s -C "$TLSNIC_ROOT/tests/tools" O="$out/tests" >&2
 echo "$out"

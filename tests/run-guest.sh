@@ -2,23 +2,36 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # In-guest test runner (run through qemu/run.sh). Runs tests/guest/[0-9]*.sh, one TAP line per
-# test, and fails a test whose run leaves a BUG, WARNING, KASAN, lockdep or other kernel report
-# in the log. Ends with a kmemleak scan and the summary line "N passed, N failed".
+# test ("ok N - NAME (SECS s)" or "not ok ..."), and fails a test whose run leaves a BUG,
+# WARNING, KASAN, lockdep or other kernel report in the log. Ends with a kmemleak scan (a test
+# of its own) and the summary line "N passed, N failed".
 #
 #   tests/run-guest.sh TLSNIC_KO [TEST_NAME_REGEX]
+#
+# Every line a test prints is shown indented by four spaces, so nothing a test prints can be
+# read as a TAP line. Each test's output and kernel log are also kept in
+# build/guest-logs/NAME.{log,dmesg} for scripts/check.sh, which shows the tail of every failed
+# test again at the end of the run.
+#
+# TLSNIC_SCALE=long (make check-long) runs the scale tests at full size; each test's header
+# says what it changes. TLSNIC_TRACE=1 also writes each test's shell trace, every command with
+# its start time, to build/guest-logs/NAME.trace: where a test's time goes.
 set -uo pipefail
 
 export TLSNIC_KO=${1:?usage: run-guest.sh path/to/tlsnic.ko [filter]}
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 export TLSNIC_SAMPLES=${TLSNIC_SAMPLES:-$here/../build/samples}
+export TLSNIC_SCALE=${TLSNIC_SCALE:-check}
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+logs=$here/../build/guest-logs
 
 # Kernel reports that fail a test.
 REPORT_RE='BUG:|WARNING:|KASAN|kmemleak|lockdep|possible (recursive|circular) locking|inconsistent lock state|general protection fault|Oops|Call Trace:|RCU stall|UBSAN|refcount_t:|list_(add|del) corruption|panicked|rust_panic|unregister_netdevice: waiting'
 
-echo "# guest kernel: $(uname -r) ($(uname -v))"
-echo "# module: $TLSNIC_KO"
+read -r up _ </proc/uptime
+echo "# guest kernel: $(uname -r) ($(uname -v)); booted in ${up} s (guest uptime)"
+echo "# module: $TLSNIC_KO; scale: $TLSNIC_SCALE"
 modinfo "$TLSNIC_KO" | sed 's/^/#   /'
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
 have_kmemleak=0
@@ -26,6 +39,8 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	have_kmemleak=1
 	echo clear >/sys/kernel/debug/kmemleak
 fi
+rm -rf "$logs"
+mkdir -p "$logs"
 
 # virtme-ng needs udev only while it boots; left running, it handles every uevent of the tests
 # (hundreds of devices come and go) and slows the emulated guest down. Stop it.
@@ -38,11 +53,15 @@ for t in "$here"/guest/[0-9]*.sh; do
 done
 echo "1..$(( ${#tests[@]} + have_kmemleak ))"
 
+# usecs: the monotonic-enough wall clock in microseconds, without starting a process.
+usecs() { echo "${EPOCHREALTIME/./}"; }
+secs_since() { local d=$(( $(usecs) - $1 )); printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)); }
+
 pass=0 fail=0 n=0
+# Whatever a test left running or configured: one process per kind of leftover.
 cleanup() {
-	pkill -9 -x socat; pkill -9 -x ping; pkill -9 -x iperf3; pkill -9 -x openssl
-	pkill -9 -x tlsnic-tls
-	ip -all netns del 2>/dev/null || true
+	pkill -9 -x 'socat|ping|iperf3|openssl|ossl-offload|tlsnic-tls|ktls-hostile|ktls-soak' 2>/dev/null
+	ip -all netns del 2>/dev/null
 	[ -d /sys/module/tlsnic ] && rmmod tlsnic 2>/dev/null
 	true
 }
@@ -50,44 +69,54 @@ cleanup() {
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t" .sh)
-	dmesg -c >/dev/null
-	start=$(date +%s.%N)
-	timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" bash "$t" >/tmp/tlsnic-test.log 2>&1
+	dmesg -C
+	start=$(usecs)
+	if [ -n "${TLSNIC_TRACE:-}" ]; then
+		# shellcheck disable=SC2016 # the trace prefix is expanded by the test's shell
+		BASH_XTRACEFD=9 timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" \
+			bash -c 'PS4="+ \${EPOCHREALTIME} "; set -x; . "$0"' "$t" \
+			>"$logs/$name.log" 2>&1 9>"$logs/$name.trace"
+	else
+		timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" bash "$t" >"$logs/$name.log" 2>&1
+	fi
 	rc=$?
 	cleanup
-	sleep 0.2
-	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $start" | bc)")
-	reports=$(dmesg | grep -E "$REPORT_RE" || true)
-	sed 's/^/    /' /tmp/tlsnic-test.log
+	secs=$(secs_since "$start")
+	dmesg >"$logs/$name.dmesg"
+	reports=$(grep -E "$REPORT_RE" "$logs/$name.dmesg")
+	while IFS= read -r line || [ -n "$line" ]; do printf '    %s\n' "$line"; done <"$logs/$name.log"
 	if [ "$rc" -eq 0 ] && [ -z "$reports" ]; then
-		echo "ok $n - $name (${secs}s)"
+		echo "ok $n - $name (${secs} s)"
 		pass=$((pass + 1))
+		rm -f "$logs/$name.dmesg"
 	else
-		[ "$rc" -eq 124 ] && echo "    # timed out"
+		[ "$rc" -eq 124 ] && echo "    # timed out after ${TLSNIC_TEST_TIMEOUT:-600} s"
 		[ "$rc" -ne 0 ] && echo "    # exit status $rc"
-		if [ -n "$reports" ]; then
-			echo "    # kernel log reports:"
-			dmesg | sed 's/^/    #   /' | tail -n 80
-		fi
-		echo "not ok $n - $name (${secs}s)"
+		echo "    # kernel log (last 80 lines):"
+		tail -n 80 "$logs/$name.dmesg" | sed 's/^/    #   /'
+		[ -n "$reports" ] && echo "    # the kernel log has reports (BUG, WARNING, KASAN, lockdep, ...)"
+		echo "not ok $n - $name (${secs} s)"
 		fail=$((fail + 1))
 	fi
 done
 
 if [ "$have_kmemleak" = 1 ]; then
 	n=$((n + 1))
-	# An object must be unreferenced for a while before kmemleak reports it.
+	start=$(usecs)
+	# An object must be unreferenced for a while (kmemleak's 5 s minimum age) before a scan
+	# reports it; the second scan confirms what the first found.
 	sleep 6
 	echo scan >/sys/kernel/debug/kmemleak
 	sleep 1
 	echo scan >/sys/kernel/debug/kmemleak
 	leaks=$(cat /sys/kernel/debug/kmemleak)
 	if [ -z "$leaks" ]; then
-		echo "ok $n - kmemleak: no leaks"
+		echo "ok $n - kmemleak: no leaks ($(secs_since "$start") s)"
 		pass=$((pass + 1))
 	else
+		echo "$leaks" >"$logs/kmemleak.log"
 		echo "$leaks" | head -n 80 | sed 's/^/    # /'
-		echo "not ok $n - kmemleak: leaks reported"
+		echo "not ok $n - kmemleak: leaks reported ($(secs_since "$start") s)"
 		fail=$((fail + 1))
 	fi
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Loading creates one linked pair by default; unloading removes it.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 load
 loaded || fail "module not loaded"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Bad values of pairs are refused with a clean error and leave nothing behind.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 for bad in 65 1000 4294967295 -1 abc 1x ''; do
 	if out=$(insmod "$KO" "pairs=$bad" 2>&1); then

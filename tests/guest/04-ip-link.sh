@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # ip link add NAME type tlsnic creates NAME and its peer NAME-p; deleting either deletes both.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 load pairs=0
 ip link add tn0 type tlsnic
@@ -37,8 +37,9 @@ ip link show abcdefghijklm-p >/dev/null || fail "longest peer name"
 ! ip link add tn3 mtu 67 type tlsnic 2>/dev/null || fail "mtu 67 accepted"
 ! ip link add tn3 mtu 65536 type tlsnic 2>/dev/null || fail "mtu 65536 accepted"
 
-# Many pairs, then rmmod removes everything created through netlink too.
-for i in $(seq 10 40); do ip link add "t$i" type tlsnic; done
+# Many pairs (one netlink request each, from one `ip -batch`), then rmmod removes everything
+# created through netlink too.
+for i in {10..40}; do echo "link add t$i type tlsnic"; done | ip -batch - || fail "ip -batch"
 [ "$(ip -o link show type tlsnic | wc -l)" = $(( 2 * 31 + 4 )) ] || fail "device count"
 unload
 [ "$(ip -o link show type tlsnic 2>/dev/null | wc -l)" = 0 ] || fail "devices left after rmmod"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Offloads advertised (checksum, SG, TSO/GSO, kTLS TX and RX) and ethtool/stats interfaces.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 load
 k=$(ethtool -k tlsnic0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Carrier follows the peer; the MTU can be set and is enforced at the receiver.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 load
 ip link set tlsnic0 up

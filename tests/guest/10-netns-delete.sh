@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Deleting the namespace that holds one end deletes the pair, also while the other end transmits.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 load pairs=2
 netns_pair tlsnic0 tlsnic1
 start_traffic
-sleep 2
+wait_for -t 30 "$NS_A:tlsnic0:if.tx_bytes>1000000" || fail "no traffic"
 # The namespace dies once nothing holds it: end its only process, then drop its name.
 pkill -f "TCP-LISTEN:$PORT" || true
 ip netns del "$NS_B"
-retry 100 sh -c "! ip -n $NS_A link show tlsnic0 >/dev/null 2>&1" || fail "tlsnic0 survived its peer's namespace"
+wait_for -t 20 "$NS_A:tlsnic0:exists=0" || fail "tlsnic0 survived its peer's namespace"
 stop_traffic
 # The other pair is untouched.
 ip link show tlsnic2 >/dev/null && ip link show tlsnic3 >/dev/null || fail "other pair gone"
@@ -32,5 +32,5 @@ ip -n "$NS_A" link set x0-p netns 1
 ip link show x0-p >/dev/null || fail "x0-p not moved"
 ip -d link show x0-p | grep -q link-netns || fail "x0-p does not show its peer's namespace"
 ip netns del "$NS_A"
-retry 100 sh -c "! ip link show x0-p >/dev/null 2>&1" || fail "x0-p survived its peer's namespace"
+wait_for -t 20 ":x0-p:exists=0" || fail "x0-p survived its peer's namespace"
 unload

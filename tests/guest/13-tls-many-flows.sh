@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # 64 concurrent offloaded flows, each with its own stream, each verified; every context is
 # released afterwards.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 tls_pair
 c0=$(ethstat "$NS_A" tlsnic0 tx_tls_ctx)

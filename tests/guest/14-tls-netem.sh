@@ -10,7 +10,9 @@
 #    netem are clones without a socket and are dropped the same way.
 # 2. Full netem (delay, reorder, loss, duplicate) one hop further, after encryption: A's
 #    tlsnic0 -> tlsnic1 in a router namespace -> veth with netem -> receiver namespace.
-. "$(dirname "$0")/lib.sh"
+# Sizes: 2 MiB through the lossy device, 1 MiB per mode through the router (8 and 4 at long
+# scale): over a thousand segments each, so loss and reordering hit dozens of them.
+. "${0%/*}/lib.sh"
 
 NS_R=tlsnic-r
 NS_C=tlsnic-c
@@ -20,8 +22,9 @@ trap cleanup EXIT
 tls_pair
 in_a tc qdisc add dev tlsnic0 root netem loss 3% duplicate 1%
 o0=$(ethstat "$NS_A" tlsnic0 tx_tls_ooo)
-tls_server "$NS_A" --bytes $((8 * 1048576)) --wsize 1-16384 --seed 5
-tls_client "$NS_B" "$A4" --bytes $((8 * 1048576))
+mib=$(scaled 2 8)
+tls_server "$NS_A" --bytes $((mib * 1048576)) --wsize 1-16384 --seed 5
+tls_client "$NS_B" "$A4" --bytes $((mib * 1048576))
 grep -q 'ktls_tx=1' /tmp/tlsnic-server.log || fail "kTLS TX not enabled"
 note "netem on tlsnic0: $(ethtool_all | head -n 1)"
 expect_ge "tx_tls_ooo delta (netem on the device)" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_ooo) - o0 )) 1
@@ -34,32 +37,24 @@ unload
 # Router topology: A (192.0.2.1, tlsnic0) -- (192.0.2.2, tlsnic1) R (198.51.100.1, vr0)
 #                  -- (198.51.100.2, vc0) C
 load
-ip netns add "$NS_A"
-ip netns add "$NS_R"
-ip netns add "$NS_C"
-ip link set tlsnic0 netns "$NS_A"
-ip link set tlsnic1 netns "$NS_R"
-ip -n "$NS_R" link add vr0 type veth peer name vc0 netns "$NS_C"
-ip -n "$NS_A" addr add "$A4/24" dev tlsnic0
-ip -n "$NS_R" addr add "$B4/24" dev tlsnic1
-ip -n "$NS_R" addr add 198.51.100.1/24 dev vr0
-ip -n "$NS_C" addr add 198.51.100.2/24 dev vc0
-for ns in "$NS_A" "$NS_R" "$NS_C"; do ip -n "$ns" link set lo up; done
-ip -n "$NS_A" link set tlsnic0 up
-ip -n "$NS_R" link set tlsnic1 up
-ip -n "$NS_R" link set vr0 up
-ip -n "$NS_C" link set vc0 up
-ip -n "$NS_A" route add default via "$B4"
-ip -n "$NS_C" route add default via 198.51.100.1
+printf '%s\n' "netns add $NS_A" "netns add $NS_R" "netns add $NS_C" "link set tlsnic0 netns $NS_A" \
+	"link set tlsnic1 netns $NS_R" | ip -batch - || fail "router topology"
+printf '%s\n' "link add vr0 type veth peer name vc0 netns $NS_C" "addr add $B4/24 dev tlsnic1" \
+	"addr add 198.51.100.1/24 dev vr0" "link set lo up" "link set tlsnic1 up" "link set vr0 up" |
+	ip -n "$NS_R" -batch - || fail "router namespace"
+printf '%s\n' "addr add $A4/24 dev tlsnic0" "link set lo up" "link set tlsnic0 up" \
+	"route add default via $B4" | ip -n "$NS_A" -batch - || fail "sender namespace"
+printf '%s\n' "addr add 198.51.100.2/24 dev vc0" "link set lo up" "link set vc0 up" \
+	"route add default via 198.51.100.1" | ip -n "$NS_C" -batch - || fail "receiver namespace"
 ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
-wait_until 50 '[ "$(carrier tlsnic0 "$NS_A")" = 1 ]' || fail "no carrier"
+wait_for -t 10 "$NS_A:tlsnic0:carrier=1" || fail "no carrier"
 ip -n "$NS_R" neigh flush all
 ip netns exec "$NS_R" tc qdisc add dev vr0 root netem delay 2ms 1ms loss 2% duplicate 1% reorder 10% 50%
 o0=$(ethstat "$NS_A" tlsnic0 tx_tls_ooo)
 for mode in "--wsize 1-16384 --seed 21" "--sendfile --zerocopy --seed 23"; do
 	# shellcheck disable=SC2086
-	tls_server "$NS_A" --bytes $((4 * 1048576)) $mode
-	tls_client "$NS_C" "$A4" --bytes $((4 * 1048576))
+	tls_server "$NS_A" --bytes $(( $(scaled 1 4) * 1048576)) $mode
+	tls_client "$NS_C" "$A4" --bytes $(( $(scaled 1 4) * 1048576))
 	grep -q 'ktls_tx=1' /tmp/tlsnic-server.log || fail "kTLS TX not enabled"
 	note "netem after the device ($mode): $(cat /tmp/tlsnic-client.log)"
 done

@@ -5,24 +5,29 @@
 # receiving device's tag check fails (rx_tls_err), it passes the record up as received, kTLS
 # rejects it (TlsDecryptError, EBADMSG) and OpenSSL's SSL_read fails. Bytes delivered before the
 # error all match the sent stream. Then the same with the receiver's RX offload off (software
-# kTLS must reject it too), and a clean flow afterwards shows the device is fine.
-. "$(dirname "$0")/lib.sh"
+# kTLS must reject it too), and a clean flow afterwards shows the device is fine. The corruption
+# starts once 1 MiB of the flow has arrived and ends after the first corrupted frame (0.5 s at
+# most).
+. "${0%/*}/lib.sh"
 
 tls_pair
 MIB=1048576
 
 # corrupted NAME: one flow, corrupted after it started; the client must fail cleanly.
 corrupted() {
-	local name=$1 cpid e0 t0
+	local name=$1 cpid e0 t0 b0 c0
 	e0=$(ethstat "$NS_B" tlsnic1 rx_tls_err)
 	t0=$(tls_stat "$NS_B" TlsDecryptError)
+	b0=$(probe "$NS_B:tlsnic1:if.rx_bytes")
+	c0=$(ethstat "$NS_A" tlsnic0 wire_corrupt)
 	tls_server "$NS_A" --bytes $((256 * MIB))
 	in_b timeout 300 "$TLSTOOL" client "$A4" -p "$TLSPORT" --bytes $((256 * MIB)) >/tmp/tlsnic-client.log 2>&1 &
 	cpid=$!
-	# Corrupt once records are flowing (the handshake is not the point here).
-	sleep 3
+	# Corrupt once records are flowing (the handshake is not the point here): 1 MiB has
+	# arrived at the receiver.
+	wait_for -t 60 "$NS_B:tlsnic1:if.rx_bytes>=$((b0 + MIB))" || fail "$name: the flow did not start"
 	wire_fault "$NS_A" tlsnic0 corrupt_ppm 1000000
-	sleep 0.5
+	wait_for -t 0.5 "$NS_A:tlsnic0:wire_corrupt>$c0" 2>/dev/null || true
 	wire_fault "$NS_A" tlsnic0 corrupt_ppm 0
 	if wait "$cpid"; then
 		cat /tmp/tlsnic-client.log >&2
@@ -49,9 +54,9 @@ in_b ethtool -K tlsnic1 tls-hw-rx-offload on
 
 # The device is fine afterwards.
 d0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
-tls_server "$NS_A" --bytes $((16 * MIB))
-tls_client "$NS_B" "$A4" --bytes $((16 * MIB))
-expect_ge "clean flow decrypted bytes" $(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - d0 )) $((8 * MIB))
+tls_server "$NS_A" --bytes $((8 * MIB))
+tls_client "$NS_B" "$A4" --bytes $((8 * MIB))
+expect_ge "clean flow decrypted bytes" $(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - d0 )) $((4 * MIB))
 live_ctx_zero "$NS_A" tlsnic0
 live_ctx_zero "$NS_B" tlsnic1
 cleanup_netns

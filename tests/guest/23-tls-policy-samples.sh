@@ -3,12 +3,12 @@
 # The process/cgroup and SNI policy samples, each as documented in samples/bpf: a flow of a
 # selected process, cgroup or server name is offloaded, the others stay on software kTLS, every
 # transfer intact.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 tls_pair
 www_setup
 
-# get WHAT SERVERNAME WANT_DEVICE: one 8 MiB GET (server in NS_A, wrapped by $WWW_WRAP); the
+# get WHAT SERVERNAME WANT_DEVICE: one GET of /small (server in NS_A, wrapped by $WWW_WRAP); the
 # server's TX and RX are offloaded iff WANT_DEVICE is 1.
 get() {
 	local what=$1 sni=$2 want=$3 tx0 rx0 sw0

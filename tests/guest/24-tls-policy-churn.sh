@@ -4,7 +4,7 @@
 # the program is replaced and detached in a loop while flows start, each flow ending up on
 # exactly one path (device or software) as decided, every transfer verified; deleting the
 # device, its namespace or the module with a program attached releases the program.
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 tls_pair
 bpf_load port
@@ -19,9 +19,7 @@ shown=$(policy_show "$NS_A" tlsnic0)
 # ERROR (strerror) and leaves the program in place.
 bad() {
 	local err
-	if err=$(ip netns exec "$NS_A" python3 -c 'import os, sys
-fd = os.open("/sys/class/net/tlsnic0/tlsnic/policy", os.O_WRONLY)
-os.write(fd, sys.argv[1].encode())' "$1" 2>&1); then
+	if err=$(sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/policy "$1"); then
 		fail "accepted '${1:0:40}'"
 	fi
 	case $err in
@@ -40,7 +38,7 @@ bad "$BPFFS/storage" "Invalid argument"
 bad "relative/path" "Invalid argument"
 bad "$BPFFS/port/port_policy
 $BPFFS/port/port_policy" "Invalid argument"
-bad "$(printf '/%.0s' $(seq 4096))" "File name too long"
+bad "$(printf '/%.0s' {1..4096})" "File name too long"
 note "bad inputs refused; policy still '$shown'"
 
 # Replace (selecting / refusing everything) and detach in a loop while flows start: 6 rounds of

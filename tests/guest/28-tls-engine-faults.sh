@@ -4,10 +4,13 @@
 # fails with that probability) on every engine: a transmit packet whose record cannot be sealed
 # is dropped and counted, never sent in clear, and TCP retransmits it; a received frame the
 # engine failed on goes up as it arrived and software kTLS decrypts it. OpenSSL with TX and RX
-# offloaded (8 MiB per engine) gets every byte intact (sha256) and sees no decryption error.
-. "$(dirname "$0")/lib.sh"
+# offloaded (8 MiB per engine at every scale: the share the device decrypts around the faults
+# is a statistical floor measured at that size) gets every byte intact (sha256) and sees no
+# decryption error.
+. "${0%/*}/lib.sh"
 
 tls_pair
+SMALL_MIB=8
 www_setup
 wire_fault "$NS_A" tlsnic0 engine_fault_ppm 20000
 wire_fault "$NS_B" tlsnic1 engine_fault_ppm 20000
@@ -41,6 +44,5 @@ done
 expect_eq "tx_tls_async_pending" "$(ethstat "$NS_A" tlsnic0 tx_tls_async_pending)" 0
 live_ctx_zero "$NS_A" tlsnic0
 live_ctx_zero "$NS_B" tlsnic1
-rm -f /tmp/tlsnic-64m /tmp/tlsnic-8m
 cleanup_netns
 unload

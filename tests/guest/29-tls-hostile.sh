@@ -12,16 +12,19 @@
 # no data loss on verified flows, no live context left, no key bytes in the log, debugfs, sysfs
 # or counters, and (checked by the runner) no kernel report.
 #
-# TLSNIC_HOSTILE_SEED (default 20261130, "random" for a fresh one), TLSNIC_HOSTILE_SECS (per
-# epoch, default 30) and TLSNIC_HOSTILE_EPOCHS (default 2) make longer runs:
+# Scale: make check runs 2 epochs of 20 s on a fixed seed (one ends with the namespace deleted,
+# the other with rmmod; each makes some fifty verified flows and hundreds of checked calls under
+# a dozen chaos actions); make check-long runs 4 epochs of 60 s on a random seed.
+# TLSNIC_HOSTILE_SEED (a number, or "random"), TLSNIC_HOSTILE_SECS (per epoch) and
+# TLSNIC_HOSTILE_EPOCHS override both:
 #   TLSNIC_HOSTILE_SECS=600 TLSNIC_HOSTILE_EPOCHS=6 scripts/check.sh '^29'
-. "$(dirname "$0")/lib.sh"
+. "${0%/*}/lib.sh"
 
 HOSTILE=$SAMPLES/tests/ktls-hostile
-seed=${TLSNIC_HOSTILE_SEED:-20261130}
+seed=${TLSNIC_HOSTILE_SEED:-$(scaled 20261130 random)}
 [ "$seed" = random ] && seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-secs=${TLSNIC_HOSTILE_SECS:-30}
-epochs=${TLSNIC_HOSTILE_EPOCHS:-2}
+secs=${TLSNIC_HOSTILE_SECS:-$(scaled 20 60)}
+epochs=${TLSNIC_HOSTILE_EPOCHS:-$(scaled 2 4)}
 note "seed $seed, $epochs epochs of $secs s (TLSNIC_HOSTILE_SEED=$seed reproduces the choices)"
 RANDOM=$seed
 # The wire faults chaos sets (debugfs knobs of each device).
@@ -42,11 +45,11 @@ chaos() {
 		case $act in
 		0|1) v=$([ "$act" = 0 ] && echo tx || echo rx)
 		   ip netns exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" off
-		   sleep "0.$((1 + RANDOM % 9))"
+		   nap "0.$((1 + RANDOM % 9))"
 		   ip netns exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" on
 		   echo "ethtool $dev $v off-on" ;;
 		2) ip -n "$ns" link set "$dev" down
-		   sleep "0.$((1 + RANDOM % 4))"
+		   nap "0.$((1 + RANDOM % 4))"
 		   ip -n "$ns" link set "$dev" up
 		   echo "link $dev down-up" ;;
 		3) # The link's MTU, at both ends: a device drops frames above its own MTU (as veth
@@ -58,7 +61,7 @@ chaos() {
 		   echo "mtu both $v" ;;
 		4) # Either of the offloading choices, or the refusing program for a moment.
 		   policy_set "$ns" "$dev" "$BPFFS/reject/port_policy"
-		   sleep "0.$((1 + RANDOM % 5))"
+		   nap "0.$((1 + RANDOM % 5))"
 		   v=${policies[$((RANDOM % 2))]}
 		   policy_set "$ns" "$dev" "$v"
 		   echo "policy $dev reject, then ${v#"$BPFFS/"}" ;;
@@ -73,7 +76,7 @@ chaos() {
 		   echo "$ppm" >"/sys/kernel/debug/tlsnic/$dev/$v"
 		   echo "wire $dev $v $ppm" ;;
 		esac | sed "s/^/$(date +%s.%N | cut -c1-14) /" >>"$log"
-		sleep "0.$((2 + RANDOM % 5))"
+		nap "0.$((2 + RANDOM % 5))"
 	done
 }
 
@@ -89,7 +92,7 @@ calm() {
 			echo 0 >"/sys/kernel/debug/tlsnic/$dev/$f"
 		done
 	done
-	wait_until 50 '[ "$(carrier tlsnic0 "$NS_A")" = 1 ]' || fail "no carrier after chaos"
+	wait_for -t 10 "$NS_A:tlsnic0:carrier=1" || fail "no carrier after chaos"
 }
 
 bpf_load port
@@ -112,7 +115,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	rxd0=$(tls_stat "$NS_A" TlsRxDevice)
 	in_b "$HOSTILE" server -p "$TLSPORT" --seed "$s" 2>/tmp/tlsnic-hostile-server.log &
 	spid=$!
-	retry 50 listening "$NS_B" "$TLSPORT" || fail "hostile server did not start"
+	wait_listen "$NS_B" "$TLSPORT" || fail "hostile server did not start"
 	chaos /tmp/tlsnic-chaos.log &
 	cpid=$!
 	rc=0
@@ -146,20 +149,20 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	# The epoch ends under live flows (--tolerant: the network may vanish under any call).
 	in_b "$HOSTILE" server -p $((TLSPORT + 1)) --seed "$s" 2>/dev/null &
 	spid2=$!
-	retry 50 listening "$NS_B" $((TLSPORT + 1)) || fail "hostile server did not start"
+	wait_listen "$NS_B" $((TLSPORT + 1)) || fail "hostile server did not start"
 	timeout 300 ip netns exec "$NS_A" "$HOSTILE" client "$B4" -p $((TLSPORT + 1)) --seed "$s" \
 		--secs 8 --threads 3 --tolerant >/tmp/tlsnic-hostile.log 2>&1 &
 	tpid=$!
-	wait_until 50 '[ "$(ethstat "$NS_A" tlsnic0 tx_tls_ctx_live)" -gt 0 ]' ||
+	wait_for -t 10 "$NS_A:tlsnic0:tx_tls_ctx_live>0" 2>/dev/null ||
 		note "epoch $epoch: no live context at the moment of teardown"
-	sleep 2
+	nap 2
 	if [ $((epoch % 2)) = 0 ]; then
 		what="namespace $NS_B deleted"
 		# A namespace dies once nothing holds it: its processes (the servers) go first.
 		ip netns pids "$NS_B" | xargs -r kill -9
 		wait "$spid" "$spid2" 2>/dev/null || true
 		ip netns del "$NS_B"
-		retry 100 sh -c "! ip -n $NS_A link show tlsnic0 >/dev/null 2>&1" ||
+		wait_for -t 20 "$NS_A:tlsnic0:exists=0" ||
 			fail "tlsnic0 survived its peer's namespace"
 		# Every context of both devices is freed although the client's sockets live on.
 		flows_live_zero "epoch $epoch, devices deleted with the namespace"

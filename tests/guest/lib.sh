@@ -4,6 +4,9 @@
 
 set -euo pipefail
 
+# The repository (this file is tests/guest/lib.sh in it).
+TLSNIC_ROOT=$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)
+
 KO=${TLSNIC_KO:?TLSNIC_KO must point at tlsnic.ko}
 NS_A=tlsnic-a
 NS_B=tlsnic-b
@@ -13,12 +16,18 @@ A6=2001:db8::1
 B6=2001:db8::2
 PORT=5201
 
+# The scale of the run: check (make check) or long (make check-long, the scale tests at full
+# size). scaled CHECK LONG prints the value for this run; each test's header says what it
+# scales and why the check value still proves its property.
+SCALE=${TLSNIC_SCALE:-check}
+scaled() { if [ "$SCALE" = long ]; then echo "$2"; else echo "$1"; fi; }
+
 fail() { echo "# FAIL: $*" >&2; exit 1; }
 note() { echo "# $*" >&2; }
 
 # load [PARAM=VALUE...]: insmod; TLSNIC_ENGINE (if set) is the engine parameter unless given.
 load() {
-	if [ -n "${TLSNIC_ENGINE:-}" ] && ! printf '%s\n' "$@" | grep -q '^engine='; then
+	if [ -n "${TLSNIC_ENGINE:-}" ] && [[ " $* " != *" engine="* ]]; then
 		insmod "$KO" "engine=\"$TLSNIC_ENGINE\"" "$@"
 	else
 		insmod "$KO" "$@"
@@ -30,6 +39,11 @@ unload() { rmmod tlsnic; }
 in_a() { ip netns exec "$NS_A" "$@"; }
 in_b() { ip netns exec "$NS_B" "$@"; }
 
+# nap SECS: sleep without starting a process (every process costs the emulated guest a few
+# hundred milliseconds): a read that times out on a pipe nobody writes to.
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
+
 # wait_until N 'SHELL CONDITION': evaluate the condition (afresh each time) until it holds, at
 # most N times, 0.2 s apart.
 wait_until() {
@@ -37,7 +51,7 @@ wait_until() {
 	until eval "$*" 2>/dev/null; do
 		n=$((n - 1))
 		[ "$n" -gt 0 ] || return 1
-		sleep 0.2
+		nap 0.2
 	done
 }
 
@@ -47,44 +61,47 @@ retry() {
 	wait_until "$n" "$(printf '%q ' "$@")"
 }
 
+# probe KEY...: values of counters, carrier or listeners (tests/tools/nsprobe.c has the key
+# syntax: NS:TlsStatName, NS:DEV:ethtool_stat, NS:DEV:carrier, NS:listen:PORT), one per line.
+# wait_for [-t SECS] [-p PID] COND...: wait until every COND (KEY OP NUMBER) holds; on timeout
+# print the values and fail. Both are one process whatever the number of keys or polls.
+NSPROBE=${TLSNIC_SAMPLES:-$TLSNIC_ROOT/build/samples}/tests/nsprobe
+probe() { "$NSPROBE" get "$@"; }
+# probes ARRAY KEY...: the values of KEY... into the indexed array ARRAY.
+probes() { local -n _v=$1; shift; mapfile -t _v < <(probe "$@"); }
+wait_for() { "$NSPROBE" wait "$@"; }
+
 # carrier DEV [NS]: prints 1 or 0
 carrier() {
-	local dev=$1 ns=${2:-}
-	${ns:+ip netns exec "$ns"} cat "/sys/class/net/$dev/carrier" 2>/dev/null || echo 0
+	local v
+	v=$(probe "${2:-}:$1:carrier")
+	[ "$v" = 1 ] && echo 1 || echo 0
 }
 
-# netns_pair DEV_A DEV_B: move the two ends into their own namespaces, address and bring them up.
+# netns_pair DEV_A DEV_B: move the two ends into their own namespaces, address and bring them up
+# (one `ip -batch` per namespace: each process costs the emulated guest a few hundred ms).
 netns_pair() {
 	local da=$1 db=$2
-	ip netns add "$NS_A"
-	ip netns add "$NS_B"
-	ip link set "$da" netns "$NS_A"
-	ip link set "$db" netns "$NS_B"
-	ip -n "$NS_A" addr add "$A4/24" dev "$da"
-	ip -n "$NS_B" addr add "$B4/24" dev "$db"
-	ip -n "$NS_A" addr add "$A6/64" dev "$da" nodad
-	ip -n "$NS_B" addr add "$B6/64" dev "$db" nodad
-	ip -n "$NS_A" link set lo up
-	ip -n "$NS_B" link set lo up
-	ip -n "$NS_A" link set "$da" up
-	ip -n "$NS_B" link set "$db" up
-	wait_until 50 '[ "$(carrier "$da" "$NS_A")" = 1 ]' || fail "no carrier on $da"
+	printf '%s\n' "netns add $NS_A" "netns add $NS_B" "link set $da netns $NS_A" \
+		"link set $db netns $NS_B" | ip -batch - || fail "cannot move $da and $db"
+	printf '%s\n' "addr add $A4/24 dev $da" "addr add $A6/64 dev $da nodad" "link set lo up" \
+		"link set $da up" | ip -n "$NS_A" -batch - || fail "cannot set up $da"
+	printf '%s\n' "addr add $B4/24 dev $db" "addr add $B6/64 dev $db nodad" "link set lo up" \
+		"link set $db up" | ip -n "$NS_B" -batch - || fail "cannot set up $db"
+	wait_for -t 10 "$NS_A:$da:carrier=1" || fail "no carrier on $da"
 }
 
 # start_traffic: an endless TCP stream and a ping flood from A to B, in the background.
 start_traffic() {
 	in_b socat -u TCP-LISTEN:$PORT,reuseaddr - >/dev/null 2>&1 &
-	retry 50 listening "$NS_B" "$PORT" || fail "listener did not start"
+	wait_listen "$NS_B" "$PORT" || fail "listener did not start"
 	in_a sh -c "cat /dev/zero | socat -u - TCP:$B4:$PORT" >/dev/null 2>&1 &
 	in_a ping -f -q "$B4" >/dev/null 2>&1 &
 }
 
 # stop_traffic: end the load generators the tests start in the background.
 stop_traffic() {
-	pkill -x socat 2>/dev/null || true
-	pkill -x ping 2>/dev/null || true
-	pkill -x iperf3 2>/dev/null || true
-	pkill -x tlsnic-tls 2>/dev/null || true
+	pkill -x 'socat|ping|iperf3|tlsnic-tls' 2>/dev/null || true
 	pkill -f '^cat /dev/zero' 2>/dev/null || true
 	wait 2>/dev/null || true
 }
@@ -94,8 +111,10 @@ cleanup_netns() {
 	ip netns del "$NS_B" 2>/dev/null || true
 }
 
-# listening NS PORT: true once a TCP listener is up on PORT in NS
-listening() { ip netns exec "$1" ss -Htln "sport = :$2" | grep -q .; }
+# listening NS PORT: true if a TCP listener is up on PORT in NS
+listening() { [ "$(probe "$1:listen:$2")" = 1 ]; }
+# wait_listen NS PORT: wait (10 s at most) until a TCP listener is up on PORT in NS.
+wait_listen() { wait_for -t 10 "$1:listen:$2=1"; }
 
 # tcp_transfer FILE: send FILE from A to B over TCP (IPv4), check sha256 equality.
 tcp_transfer() {
@@ -104,7 +123,7 @@ tcp_transfer() {
 	rm -f /tmp/tlsnic-recv.sha
 	in_b sh -c "socat -u TCP6-LISTEN:$PORT,reuseaddr,ipv6only=0 - | sha256sum | cut -d' ' -f1 >/tmp/tlsnic-recv.sha" &
 	local rpid=$!
-	retry 50 listening "$NS_B" "$PORT" || fail "listener did not start"
+	wait_listen "$NS_B" "$PORT" || fail "listener did not start"
 	in_a socat -u "FILE:$file" "TCP:$dst:$PORT" || fail "sender failed"
 	wait "$rpid" || fail "receiver failed"
 	got=$(cat /tmp/tlsnic-recv.sha)
@@ -121,9 +140,9 @@ mkdata() {
 }
 
 # --- kTLS helpers ---------------------------------------------------------------------------
-SAMPLES=${TLSNIC_SAMPLES:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/samples}
+SAMPLES=${TLSNIC_SAMPLES:-$TLSNIC_ROOT/build/samples}
 TLSTOOL=$SAMPLES/tlsnic-tls
-KTLS_CNF=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/samples/ktls/openssl-ktls.cnf
+KTLS_CNF=$TLSNIC_ROOT/samples/ktls/openssl-ktls.cnf
 CERT=/tmp/tlsnic-cert.pem
 KEY=/tmp/tlsnic-key.pem
 TLSPORT=4433
@@ -137,23 +156,22 @@ mkcert() {
 }
 
 # tls_stat NS NAME: a counter of /proc/net/tls_stat in namespace NS.
-tls_stat() { ip netns exec "$1" awk -v n="$2" '$1 == n { print $2 }' /proc/net/tls_stat; }
+tls_stat() { probe "$1:$2"; }
 
-# ethstat NS DEV NAME: an `ethtool -S` counter.
-ethstat() {
-	ip netns exec "$1" ethtool -S "$2" | awk -v n="$3:" '$1 == n { print $2; f = 1 } END { if (!f) print "missing" }'
-}
+# ethstat NS DEV NAME: an `ethtool -S` counter ("missing" if DEV has none of that name).
+ethstat() { probe "$1:$2:$3"; }
 
-# www_setup: test data served by `openssl s_server -WWW` from $WWW: /data (64 MiB, its sha256 in
-# $WWW_SHA) and /small (8 MiB).
+# www_setup: test data served by `openssl s_server -WWW` from $WWW: /data ($WWW_MIB MiB: 8, 64 at
+# long scale, TLSNIC_WWW_MIB to choose; 8 MiB is 512 full records) and /small (2 MiB, 8 long).
 WWW=/tmp/tlsnic-www
+if [ "$SCALE" = long ]; then WWW_MIB=64 SMALL_MIB=8; else WWW_MIB=8 SMALL_MIB=2; fi
+WWW_MIB=${TLSNIC_WWW_MIB:-$WWW_MIB}
 www_setup() {
-	mkdata /tmp/tlsnic-64m 64
-	mkdata /tmp/tlsnic-8m 8
+	mkdata "/tmp/tlsnic-data-$WWW_MIB" "$WWW_MIB"
+	mkdata "/tmp/tlsnic-data-$SMALL_MIB" "$SMALL_MIB"
 	mkdir -p "$WWW"
-	ln -sf /tmp/tlsnic-64m "$WWW/data"
-	ln -sf /tmp/tlsnic-8m "$WWW/small"
-	WWW_SHA=$(sha256sum </tmp/tlsnic-64m | cut -d' ' -f1)
+	ln -sf "/tmp/tlsnic-data-$WWW_MIB" "$WWW/data"
+	ln -sf "/tmp/tlsnic-data-$SMALL_MIB" "$WWW/small"
 }
 
 # www_serve PORT CIPHER SERVER_CONF [S_SERVER_OPTION...]: `openssl s_server -WWW` for one
@@ -167,7 +185,7 @@ www_serve() {
 		-quiet -accept "$port" -cert "$CERT" -key "$KEY" -tls1_2 -cipher "$cipher" -WWW "$@" \
 		-naccept 1 >"/tmp/tlsnic-server-$port.log" 2>&1) &
 	WWW_PID=$!
-	retry 50 listening "$NS_A" "$port" || fail "s_server did not start on $port"
+	wait_listen "$NS_A" "$port" || fail "s_server did not start on $port"
 }
 
 # www_fetch PORT FILE CLIENT_CONF OUT [SERVERNAME]: GET /FILE from the server on PORT with
@@ -192,9 +210,9 @@ www_check() {
 	rm -f "$1" "$1.log"
 }
 
-# www_get CIPHER SERVER_CONF CLIENT_CONF [S_SERVER_OPTION...]: one GET of /data (64 MiB) from
-# s_server in NS_A by s_client in NS_B, TLS 1.2 with CIPHER, each side with its OpenSSL config
-# (the kTLS one or /dev/null). Fails unless all 64 MiB arrive intact.
+# www_get CIPHER SERVER_CONF CLIENT_CONF [S_SERVER_OPTION...]: one GET of /data ($WWW_MIB MiB)
+# from s_server in NS_A by s_client in NS_B, TLS 1.2 with CIPHER, each side with its OpenSSL
+# config (the kTLS one or /dev/null). Fails unless all of it arrives intact.
 www_get() {
 	local cipher=$1 sconf=$2 cconf=$3; shift 3
 	www_serve "$TLSPORT" "$cipher" "$sconf" "$@"
@@ -217,7 +235,7 @@ tls_server() {
 	ip netns exec "$ns" "$TLSTOOL" server -p "$TLSPORT" --cert "$CERT" --key "$KEY" "$@" \
 		>/tmp/tlsnic-server.log 2>&1 &
 	SERVER_PID=$!
-	retry 50 listening "$ns" "$TLSPORT" || fail "tls server did not start"
+	wait_listen "$ns" "$TLSPORT" || fail "tls server did not start"
 }
 
 # tls_client NS HOST ARGS...: run tlsnic-tls client; fails the test on any error.
@@ -251,32 +269,42 @@ expect_eq() { [ "$2" = "$3" ] || fail "$1 = $2, expected $3"; }
 # live_ctx_zero NS DEV: wait until no offload context (TX or RX) is alive on DEV (flows are
 # released from a workqueue after their sockets are gone).
 live_ctx_zero() {
-	local tx rx
-	for _ in $(seq 100); do
-		tx=$(ethstat "$1" "$2" tx_tls_ctx_live)
-		rx=$(ethstat "$1" "$2" rx_tls_ctx_live)
-		[ "$tx" = 0 ] && [ "$rx" = 0 ] && return 0
-		sleep 0.2
-	done
-	fail "$2 still has $tx live TX and $rx live RX contexts"
+	wait_for -t 20 "$1:$2:tx_tls_ctx_live=0" "$1:$2:rx_tls_ctx_live=0" ||
+		fail "$2 still has live TX or RX contexts"
 }
 
 # flows_live_zero WHAT: wait until the module holds no flow object at all (debugfs flows_live:
 # TX and RX contexts of every device, also of devices already deleted).
 flows_live_zero() {
-	local n
-	for _ in $(seq 100); do
-		n=$(cat /sys/kernel/debug/tlsnic/flows_live) || fail "$1: no flows_live in debugfs"
+	local n i
+	for ((i = 0; i < 100; i++)); do
+		read -r n </sys/kernel/debug/tlsnic/flows_live || fail "$1: no flows_live in debugfs"
 		[ "$n" = 0 ] && return 0
-		sleep 0.2
+		nap 0.2
 	done
 	fail "$1: $n flow objects still alive"
 }
 
+# sysfs_write NS PATH TEXT: one write(2) of TEXT to PATH as NS sees /sys (NS may be empty: the
+# initial namespace); on failure prints strerror and returns 1.
+sysfs_write() { "$NSPROBE" write -n "$1" "$2" "$3"; }
+
+# engine_used NS DEV DIR N: at least N flows of direction DIR (tx or rx) were set up on DEV's
+# engine of this run (the first word of TLSNIC_ENGINE, default kcrypto), and none on another.
+engine_used() {
+	local e=${TLSNIC_ENGINE:-kcrypto} other
+	e=${e%% *}
+	expect_ge "$2 ${3}_tls_engine_$e" "$(ethstat "$1" "$2" "${3}_tls_engine_$e")" "$4"
+	for other in soft kcrypto; do
+		[ "$other" = "$e" ] ||
+			expect_eq "$2 ${3}_tls_engine_$other" "$(ethstat "$1" "$2" "${3}_tls_engine_$other")" 0
+	done
+}
+
 # engines_set TEXT: write TEXT to the engine attribute of tlsnic0 (in NS_A) and tlsnic1 (NS_B).
 engines_set() {
-	in_a sh -c "echo '$1' >/sys/class/net/tlsnic0/tlsnic/engine"
-	in_b sh -c "echo '$1' >/sys/class/net/tlsnic1/tlsnic/engine"
+	sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/engine "$1" >&2
+	sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/engine "$1" >&2
 }
 
 # wire_fault NS DEV KNOB VALUE: set a fault-injection knob of DEV's wire (debugfs).
@@ -289,7 +317,7 @@ wire_fault() {
 # mounts a fresh /sys) still sees them.
 BPFFS=/run/tlsnic-bpf
 BPF_OBJ=$SAMPLES/bpf
-POLICY_MAP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/samples/bpf/tlsnic-policy-map
+POLICY_MAP=$TLSNIC_ROOT/samples/bpf/tlsnic-policy-map
 
 # bpf_load NAME: load samples/bpf/policy_NAME.bpf.o, programs and maps pinned in $BPFFS/NAME/.
 bpf_load() {
@@ -302,9 +330,7 @@ bpf_load() {
 
 # policy_set NS DEV TEXT: write TEXT to DEV's policy attribute (status of the write). NS may be
 # empty (the initial namespace).
-policy_set() {
-	${1:+ip netns exec "$1"} bash -c 'echo "$1" >"/sys/class/net/$2/tlsnic/policy"' bash "$3" "$2"
-}
+policy_set() { sysfs_write "$1" "/sys/class/net/$2/tlsnic/policy" "$3"$'\n' >&2; }
 
 # policy_show NS DEV: the attribute's text.
 policy_show() { ${1:+ip netns exec "$1"} cat "/sys/class/net/$2/tlsnic/policy"; }

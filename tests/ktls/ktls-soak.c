@@ -309,7 +309,7 @@ static int copen(uint64_t id, double *us)
 	for (int i = 0; i < 8; i++)
 		hdr[i] = (unsigned char)(id >> (8 * i));
 	t0 = kt_now();
-	fd = kt_connect(host, port);
+	fd = kt_connect(host, port, 0);
 	if (fd < 0) {
 		cfail(id, "connect", errno);
 		return -1;
