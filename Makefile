@@ -5,6 +5,8 @@
 #   make            build tlsnic.ko for the test kernel (build/test/tlsnic.ko)
 #   make demo       set up, build, boot the release kernel and run the demo
 #   make check      set up, build, and run every test (host + QEMU guest)
+#   make check-quick  developer tool: host unit tests, module build, a guest smoke test
+#   make check-long   the suite with its scale tests at full size
 #   make bench      benchmarks (release kernel), not tests
 #   make samples    userspace kTLS tools and BPF policy programs (build/samples/)
 #   make FLAVOUR=release      build against the release kernel instead
@@ -12,7 +14,7 @@
 
 FLAVOUR ?= test
 
-.PHONY: all module setup kernel demo check bench host-test samples clean
+.PHONY: all module setup kernel demo check check-quick check-long bench host-test samples clean
 
 all: module
 
@@ -30,12 +32,19 @@ samples: setup
 
 host-test:
 	scripts/host-test.sh
+	scripts/fuzz.sh
 
 demo:
 	scripts/demo.sh
 
 check:
 	scripts/check.sh
+
+check-quick:
+	scripts/check.sh --quick
+
+check-long:
+	scripts/check.sh --long
 
 bench:
 	scripts/bench.sh

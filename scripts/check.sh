@@ -1,50 +1,145 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The whole test suite: host unit tests of the core crate, then the in-guest suite on the test
-# (KASAN, lockdep, kmemleak) kernel. Installs and builds whatever is missing first.
-# Ends with the summary line "N passed, N failed" over both parts.
+# The test suite: host unit tests of the core crate and its fuzz target, then the in-guest
+# suite on the test (KASAN, lockdep, kmemleak) kernel. Installs and builds whatever is missing
+# first. Ends with a time table (under "slowest tests:") and the summary line
+# "N passed, N failed" over every part.
 #
-#   scripts/check.sh [GUEST_TEST_REGEX]     # e.g. "18|19" runs only the matching guest tests
+#   scripts/check.sh [GUEST_TEST_REGEX]           # make check; e.g. '18|19' runs only those
+#   scripts/check.sh --quick                      # make check-quick: unit tests, module, smoke
+#   scripts/check.sh --long [GUEST_TEST_REGEX]    # make check-long: the scale tests at full size
+#
+# Counting: host unit tests from cargo's own "test result:" lines (a test binary that did not
+# report counts as one failure), the fuzz run by its exit status, guest tests from the runner's
+# TAP lines (a planned test without a TAP line counts as failed). Nothing a test prints can
+# change the counts: the runner indents every line of a test's output.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-t_start=$(date +%s)
+
+mode=check
+case "${1:-}" in
+--quick) mode=quick; shift ;;
+--long) mode=long; shift ;;
+esac
+filter=${1:-}
+[ "$mode" = quick ] && filter='^00-'
+
+now() { echo "${EPOCHREALTIME/./}"; }
+t0=$(now)
+secs() { echo $(( ($2 - $1 + 500000) / 1000000 )); }
 mkdir -p "$TLSNIC_ROOT/build"
+declare -A took	# part -> seconds
+table=()	# "SECS<TAB>WHAT" for the slowest-tests table
 
+t=$(now)
 "$here/setup.sh" || die "setup failed"
+took[setup]=$(secs "$t" "$(now)")
 
+# --- Host: cargo test ---------------------------------------------------------------------
 log "host tests (cargo test, rust/core)"
 hlog=$TLSNIC_ROOT/build/check-host.log
-"$here/host-test.sh" 2>&1 | tee "$hlog"
+t=$(now)
+"$here/host-test.sh" --no-fail-fast 2>&1 | tee "$hlog"
 hrc=${PIPESTATUS[0]}
-hpass=$(grep -Eo '[0-9]+ passed' "$hlog" | awk '{s += $1} END {print s + 0}')
-hfail=$(grep -Eo '[0-9]+ failed' "$hlog" | awk '{s += $1} END {print s + 0}')
-if [ "$hrc" -ne 0 ] && [ "$hfail" -eq 0 ]; then hfail=1; fi
-
-"$here/build-kernel.sh" test >/dev/null || die "kernel build failed"
-t_kernel=$(date +%s)
-ko=$("$here/build-module.sh" test) || die "module build failed"
-"$here/build-samples.sh" >/dev/null || die "samples build failed"
-
-log "guest tests (test kernel, QEMU)"
-glog=$TLSNIC_ROOT/build/check-guest.log
-t_boot=$(date +%s)
-"$TLSNIC_ROOT/qemu/run.sh" -- tests/run-guest.sh "$ko" "${1:-}" 2>&1 | tee "$glog"
-grc=${PIPESTATUS[0]}
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$glog" | tail -n 1)
-if [ -n "$summary" ]; then
-	gpass=${summary%% passed*}
-	gfail=${summary#*, }; gfail=${gfail%% failed*}
-else
-	gpass=0 gfail=1
-	log "the guest suite did not finish (exit status $grc)"
+took[cargo]=$(secs "$t" "$(now)")
+read -r hpass hfail < <(grep -E '^test result: (ok|FAILED)\. [0-9]+ passed; [0-9]+ failed;' "$hlog" |
+	sed -E 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed;.*/\1 \2/' |
+	awk '{ p += $1; f += $2 } END { print p + 0, f + 0 }')
+if [ "$hrc" -ne 0 ] && [ "$hfail" -eq 0 ]; then
+	log "cargo test failed without a failing test result (build error or crash): counted as 1 failure"
+	hfail=1
 fi
-if [ "$grc" -ne 0 ] && [ "$gfail" -eq 0 ]; then gfail=1; fi
+table+=("${took[cargo]}	host: cargo test ($hpass passed, $hfail failed)")
 
-t_end=$(date +%s)
-log "times: total $((t_end - t_start)) s (kernel ready after $((t_kernel - t_start)) s, guest run $((t_end - t_boot)) s)"
-log "host: $hpass passed, $hfail failed; guest: $gpass passed, $gfail failed"
-echo "$((hpass + gpass)) passed, $((hfail + gfail)) failed"
-[ $((hfail + gfail)) -eq 0 ]
+# --- Host: fuzz -------------------------------------------------------------------------
+fpass=0 ffail=0
+if [ "$mode" != quick ]; then
+	t=$(now)
+	if [ "$mode" = long ]; then export TLSNIC_FUZZ_TIME=${TLSNIC_FUZZ_TIME:-120}; fi
+	if "$here/fuzz.sh"; then fpass=1; else ffail=1; fi
+	took[fuzz]=$(secs "$t" "$(now)")
+	table+=("${took[fuzz]}	host: fuzz gcm_spans ($([ "$fpass" = 1 ] && echo passed || echo FAILED))")
+fi
+
+# --- Kernel, module, samples --------------------------------------------------------------
+t=$(now)
+kdir=$("$here/build-kernel.sh" test) || die "kernel build failed"
+took[kernel]=$(secs "$t" "$(now)")
+kcold=$(cat "$kdir/.tlsnic-build-secs" 2>/dev/null || echo '?')
+t=$(now)
+ko=$("$here/build-module.sh" test) || die "module build failed"
+took[module]=$(secs "$t" "$(now)")
+t=$(now)
+"$here/build-samples.sh" >/dev/null || die "samples build failed"
+took[samples]=$(secs "$t" "$(now)")
+
+# --- Guest -------------------------------------------------------------------------------
+log "guest tests (test kernel, QEMU${filter:+, filter '$filter'}, scale $mode)"
+glog=$TLSNIC_ROOT/build/check-guest.log
+guest_env=(TLSNIC_SCALE=check)
+[ "$mode" = long ] && guest_env=(TLSNIC_SCALE=long TLSNIC_TEST_TIMEOUT=${TLSNIC_TEST_TIMEOUT:-2400})
+[ -n "${TLSNIC_TEST_TIMEOUT:-}" ] && [ "$mode" != long ] && guest_env+=(TLSNIC_TEST_TIMEOUT="$TLSNIC_TEST_TIMEOUT")
+[ -n "${TLSNIC_TRACE:-}" ] && guest_env+=(TLSNIC_TRACE="$TLSNIC_TRACE")
+guest_tmo=()
+[ "$mode" = quick ] && guest_tmo=(--timeout 300)
+t=$(now)
+tfirst=
+# Pass the guest's output through as it comes, noting when its first line arrived (the boot).
+"$TLSNIC_ROOT/qemu/run.sh" "${guest_tmo[@]}" -- env "${guest_env[@]}" tests/run-guest.sh "$ko" "$filter" 2>&1 |
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		[ -n "$tfirst" ] || { [[ $line == "# guest kernel:"* ]] && tfirst=$(now) && echo "$tfirst" >"$glog.boot"; }
+	done | tee "$glog"
+grc=${PIPESTATUS[0]}
+tend=$(now)
+took[guest]=$(secs "$t" "$tend")
+took[boot]=$( [ -s "$glog.boot" ] && secs "$t" "$(cat "$glog.boot")" || echo '?')
+rm -f "$glog.boot"
+
+planned=$(grep -Em1 '^1\.\.[0-9]+$' "$glog" | cut -d. -f3)
+gpass=0 gfail=0 failed=()
+while IFS= read -r line; do
+	if [[ $line =~ ^(ok|not\ ok)\ [0-9]+\ -\ (.*)\ \(([0-9.]+)\ s\)$ ]]; then
+		name=${BASH_REMATCH[2]}
+		table+=("${BASH_REMATCH[3]}	guest: $name$([ "${BASH_REMATCH[1]}" = ok ] || echo ' (FAILED)')")
+		if [ "${BASH_REMATCH[1]}" = ok ]; then
+			gpass=$((gpass + 1))
+		else
+			gfail=$((gfail + 1)) failed+=("${name%%:*}")
+		fi
+	fi
+done <"$glog"
+if [ -z "$planned" ]; then
+	log "the guest suite did not start (exit status $grc)"
+	gfail=$((gfail + 1))
+elif [ $((gpass + gfail)) -lt "$planned" ]; then
+	log "the guest suite stopped early: $((planned - gpass - gfail)) of $planned tests did not run (exit status $grc)"
+	gfail=$((planned - gpass))
+fi
+if [ "$grc" -ne 0 ] && [ "$gfail" -eq 0 ]; then
+	log "the guest run failed (exit status $grc) without a failed test: counted as 1 failure"
+	gfail=1
+fi
+
+# --- Report ------------------------------------------------------------------------------
+for name in "${failed[@]}"; do
+	f=$TLSNIC_ROOT/build/guest-logs/$name
+	echo "--- failed: $name (last 40 lines of its output; whole log: build/guest-logs/$name.log) ---"
+	tail -n 40 "$f.log" 2>/dev/null
+	if [ -s "$f.dmesg" ]; then
+		echo "--- $name: kernel reports ---"
+		grep -E -A 30 'BUG:|WARNING:|KASAN|kmemleak|lockdep|Oops|RCU stall|UBSAN|panicked' "$f.dmesg" | head -n 60
+	fi
+done
+total=$(secs "$t0" "$(now)")
+echo "slowest tests:"
+printf '%s\n' "${table[@]}" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '{ printf "%8.1f s  %s\n", $1, $2 }'
+log "times: total $total s; setup ${took[setup]} s, cargo test ${took[cargo]} s, fuzz ${took[fuzz]:-0} s," \
+	"kernel ${took[kernel]} s (a cold build of it took $kcold s), module ${took[module]} s," \
+	"samples ${took[samples]} s, guest ${took[guest]} s (boot ${took[boot]} s)"
+log "host: $((hpass + fpass)) passed, $((hfail + ffail)) failed; guest: $gpass passed, $gfail failed"
+echo "$((hpass + fpass + gpass)) passed, $((hfail + ffail + gfail)) failed"
+[ $((hfail + ffail + gfail)) -eq 0 ]
