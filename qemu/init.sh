@@ -38,7 +38,14 @@ $bb mount -t debugfs debugfs /sys/kernel/debug
 $bb mount -t tracefs tracefs /sys/kernel/tracing
 $bb mount -t cgroup2 cgroup2 /sys/fs/cgroup
 $bb mount -t bpf bpf /sys/fs/bpf
-$bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose tlsnic-build "$repo/build"
+# A repository under /tmp or /run is hidden by the tmpfs just mounted there: qemu/run.sh also
+# shares the repository itself (read-only), mounted at its path when it is not visible.
+p9=trans=virtio,version=9p2000.L,msize=512000,cache=loose
+if ! [ -f "$repo/qemu/init.sh" ]; then
+	$bb mkdir -p "$repo"
+	$bb mount -t 9p -o "ro,$p9" tlsnic-repo "$repo"
+fi
+$bb mount -t 9p -o "$p9" tlsnic-build "$repo/build"
 echo tlsnic-guest >/proc/sys/kernel/hostname
 echo "127.0.0.1 localhost tlsnic-guest" >/etc/hosts
 $bb ip link set lo up
@@ -49,7 +56,12 @@ ulimit -n 1048576
 read -r cmdline </proc/cmdline
 run=
 for w in $cmdline; do [[ $w == tlsnic.run=* ]] && run=${w#tlsnic.run=}; done
-cd "$repo" || exit 1
+# PID 1 must not exit (the kernel would panic): whatever fails, the guest reboots below, and
+# qemu/run.sh reports the missing exit status with the console's tail.
+if ! cd "$repo"; then
+	echo "tlsnic init: the repository $repo is not visible in the guest" >/dev/ttyS0
+	echo b >/proc/sysrq-trigger
+fi
 if [ -n "$run" ] && [ -f "$run/cmd" ]; then
 	out=
 	for p in /sys/class/virtio-ports/*; do

@@ -66,6 +66,8 @@ args=(-machine q35 "${accel[@]}" -smp "$cpus" -m "$mem" -nodefaults -nographic -
 	-device virtio-9p-pci,fsdev=root,mount_tag=tlsnic-root
 	-fsdev "local,id=build,path=$root/build,security_model=none,multidevs=remap"
 	-device virtio-9p-pci,fsdev=build,mount_tag=tlsnic-build
+	-fsdev "local,id=repo,path=$root,security_model=none,readonly=on,multidevs=remap"
+	-device virtio-9p-pci,fsdev=repo,mount_tag=tlsnic-repo
 	-device virtio-rng-pci)
 append="console=ttyS0 quiet printk.devkmsg=on panic=-1 ro root=tlsnic-root rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"

@@ -66,7 +66,7 @@ done <"$kdir/.tlsnic-allconfig"
 declare -A expect=([test]=1450 [release]=1440)
 jobs=$(nproc)
 total=${expect[$flavour]}
-log "building kernel ($flavour, $jobs jobs, about $total objects); cold: about 11 minutes on 2 cores"
+log "building kernel ($flavour, $jobs jobs, about $total objects); cold: 10 to 14 minutes on 2 cores"
 blog=$kdir/.tlsnic-build.log
 start=$(date +%s)
 kmake -j"$jobs" bzImage modules >"$blog" 2>&1 &
