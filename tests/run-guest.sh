@@ -42,10 +42,6 @@ fi
 rm -rf "$logs"
 mkdir -p "$logs"
 
-# virtme-ng needs udev only while it boots; left running, it handles every uevent of the tests
-# (hundreds of devices come and go) and slows the emulated guest down. Stop it.
-udevadm control --exit 2>/dev/null || true
-
 tests=()
 for t in "$here"/guest/[0-9]*.sh; do
 	[ -n "$filter" ] && ! [[ $(basename "$t") =~ $filter ]] && continue

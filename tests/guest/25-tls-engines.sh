@@ -69,8 +69,8 @@ in_a bash -c 'echo soft >/sys/class/net/tlsnic0/tlsnic/engine' || fail "echo sof
 expect_eq "after echo soft" "$(engine "$NS_A" tlsnic0)" "soft tx=tlsnic-soft-gcm rx=tlsnic-soft-gcm"
 
 www_setup
-# get ENGINE CIPHER: /small (2 MiB, 8 at long scale) through s_server (A, TX offloaded) -> s_client (B, RX
-# offloaded), both devices on ENGINE; each new flow is counted on ENGINE.
+# get ENGINE CIPHER: /small (2 MiB, 8 at long scale) through s_server (A, TX offloaded) ->
+# s_client (B, RX offloaded), both devices on ENGINE; each new flow is counted on ENGINE.
 get() {
 	local e=$1 cipher=$2 tx0 rx0 txd0 rxd0 dec0
 	set_engine "$NS_A" tlsnic0 "$e" >/dev/null
