@@ -3,8 +3,11 @@
  * tlsnic C shim: prototypes of the wrappers in tlsnic_shim.c.
  *
  * The Rust side of tlsnic cannot call `static inline` kernel functions or
- * macros; each wrapper here is a one-line, non-inline copy of one of them.
- * No logic lives here.
+ * macros; most wrappers here are one-line, non-inline copies of one of them.
+ * Some hold more: the transmit context lookup for an skb, a socket's flow
+ * key, the BPF policy run (with its cgroup run context), the sysfs
+ * attribute group and its callbacks, the ctr(aes) and ghash steps of the
+ * receive engine, and module parameters.
  */
 #ifndef TLSNIC_SHIM_H
 #define TLSNIC_SHIM_H

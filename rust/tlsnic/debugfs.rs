@@ -56,31 +56,45 @@ impl Dir {
         }
     }
 
-    /// Adds file `name` showing `value`.
+    /// Adds file `name` showing and setting `value`.
     ///
-    /// `value` must outlive the directory: the caller keeps both in the same structure, with the
-    /// directory dropped first (declared first) or in the same destructor.
-    pub(crate) fn u32(&self, name: &CStr, value: &AtomicU32) {
+    /// # Safety
+    ///
+    /// `value` must stay at its address until this directory is removed (dropped or
+    /// [`Dir::remove`]d): the file reads and writes it until then. For example both live in one
+    /// pinned structure that declares the directory before the value.
+    pub(crate) unsafe fn u32(&self, name: &CStr, value: &AtomicU32) {
         let d = self.0.load(Ordering::Acquire);
         if !d.is_null() {
-            // SAFETY: `d` is our live directory; `value` outlives it (see above) and
-            // `AtomicU32` has the layout of `u32`; debugfs accesses it with plain 32-bit loads
-            // and stores, which are atomic on every architecture the kernel supports.
+            // SAFETY: `d` is our live directory; `value` lives until it is removed (the caller's
+            // guarantee); `AtomicU32` has the layout of `u32`, and debugfs accesses it with plain
+            // 32-bit loads and stores, which are atomic on every architecture the kernel
+            // supports.
             unsafe { bindings::tlsnic_debugfs_u32(name.as_char_ptr(), d, value.as_ptr()) }
         }
     }
 
-    /// Adds file `name` showing and setting `value`; as [`Dir::u32`].
-    pub(crate) fn u64(&self, name: &CStr, value: &AtomicU64) {
-        self.u64_mode(name, value, 0o600);
+    /// Adds file `name` showing and setting `value`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Dir::u32`].
+    pub(crate) unsafe fn u64(&self, name: &CStr, value: &AtomicU64) {
+        // SAFETY: the caller's guarantee is ours.
+        unsafe { self.u64_mode(name, value, 0o600) }
     }
 
-    /// Adds read-only file `name` showing `value` (a gauge the module maintains).
+    /// Adds read-only file `name` showing `value` (a gauge the module maintains). Safe: a
+    /// `'static` value outlives every directory.
     pub(crate) fn u64_ro(&self, name: &CStr, value: &'static AtomicU64) {
-        self.u64_mode(name, value, 0o400);
+        // SAFETY: `value` is never freed.
+        unsafe { self.u64_mode(name, value, 0o400) }
     }
 
-    fn u64_mode(&self, name: &CStr, value: &AtomicU64, mode: u16) {
+    /// # Safety
+    ///
+    /// As for [`Dir::u32`].
+    unsafe fn u64_mode(&self, name: &CStr, value: &AtomicU64, mode: u16) {
         let d = self.0.load(Ordering::Acquire);
         if !d.is_null() {
             // SAFETY: as in `u32`; debugfs uses plain 64-bit loads and stores, single

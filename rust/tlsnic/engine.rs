@@ -148,8 +148,13 @@ impl EngineFaults {
     }
 
     /// Publishes the knob in `dir`.
-    pub(crate) fn expose(&self, dir: &Dir) {
-        dir.u32(c_str!("engine_fault_ppm"), &self.ppm);
+    ///
+    /// # Safety
+    ///
+    /// `self` must stay at its address until `dir` is removed ([`Dir::u32`]).
+    pub(crate) unsafe fn expose(&self, dir: &Dir) {
+        // SAFETY: the value is a field of `self`, which outlives `dir` (our caller's guarantee).
+        unsafe { dir.u32(c_str!("engine_fault_ppm"), &self.ppm) }
     }
 
     /// Whether this operation fails.

@@ -317,8 +317,9 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     const KIND: &'static CStr;
 
     /// Per-device private data, initialised in place when the device is allocated and dropped
-    /// when it is freed. Its initialiser must not allocate: a device whose registration fails is
-    /// freed by the core without dropping it.
+    /// exactly once when it is freed: by the device's `priv_destructor` (which clears itself),
+    /// called by the core for a registered device and by the core's unwinding of a failed
+    /// registration, or else by the failure paths here ([`Adapter::drop_priv_unregistered`]).
     type Priv: Send + Sync;
 
     /// Initialiser of the private data.
@@ -648,7 +649,9 @@ impl<T: Driver> NewDevice<T> {
         // SAFETY: RTNL is held; the device is allocated and not registered.
         let ret = unsafe { bindings::register_netdevice(this.0.as_ptr()) };
         if ret != 0 {
-            // A device whose registration failed is still ours to free.
+            // A device whose registration failed is still ours to free (`free_netdev` defers
+            // the free if the core is still unwinding it); `Drop` drops the private data unless
+            // the core's unwinding did or will.
             drop(ManuallyDrop::into_inner(this));
             return Err(Error::from_errno(ret));
         }
@@ -661,11 +664,10 @@ impl<T: Driver> NewDevice<T> {
 impl<T: Driver> Drop for NewDevice<T> {
     fn drop(&mut self) {
         let dev = self.0.as_ptr();
-        // SAFETY: the device was never registered, so nothing else references it; its private
-        // data was initialised in `setup` and is dropped exactly once, here, before the free.
+        // SAFETY: the device is not registered (never, or its registration failed), RTNL is held
+        // (a `NewDevice` exists only under it) and nothing else owns the device.
         unsafe {
-            ptr::drop_in_place(bindings::tlsnic_netdev_priv(dev).cast::<T::Priv>());
-            (*dev).priv_destructor = None;
+            Adapter::<T>::drop_priv_unregistered(dev);
             bindings::free_netdev(dev);
         }
     }
@@ -680,7 +682,8 @@ impl<'a, T: Driver> NewLink<'a, T> {
         self.0
     }
 
-    /// Registers the device. On failure the core frees it.
+    /// Registers the device. On failure (and on any error `newlink` returns) the core frees it,
+    /// and the private data is dropped (see [`Driver::Priv`]).
     pub(crate) fn register(self, _rtnl: &'a Rtnl) -> Result<&'a Device<T>> {
         // SAFETY: `newlink` runs under RTNL with an allocated, unregistered device.
         to_result(unsafe { bindings::register_netdevice(self.0.as_raw()) })?;
@@ -990,11 +993,39 @@ impl<T: Driver> Adapter<T> {
         }
     }
 
-    /// `priv_destructor`: drops the private data when a registered device is freed.
+    /// `priv_destructor`: drops the private data, when a registered device is freed or while
+    /// the core unwinds a failed registration, and unsets itself, so that whoever frees the
+    /// device afterwards can tell the private data is gone.
     unsafe extern "C" fn priv_destructor(dev: *mut bindings::net_device) {
-        // SAFETY: the private data was initialised in `setup`; the core calls the destructor
-        // once, when nothing else uses the device any more.
-        unsafe { ptr::drop_in_place(bindings::tlsnic_netdev_priv(dev).cast::<T::Priv>()) }
+        // SAFETY: the private data was initialised in `setup`, and is still there because the
+        // destructor is still set; the core calls it when nothing else uses the device any more
+        // (or, unwinding a registration, before anything did).
+        unsafe {
+            ptr::drop_in_place(bindings::tlsnic_netdev_priv(dev).cast::<T::Priv>());
+            (*dev).priv_destructor = None;
+        }
+    }
+
+    /// Drops the private data of a device that is about to be freed without having been
+    /// registered (never, or its registration failed), unless the core already did that through
+    /// `priv_destructor` or will: a registration that failed after the device was listed
+    /// (`NETDEV_REGISTER` refused) leaves it `NETREG_UNREGISTERING`, and the core's deferred
+    /// unregistration calls the destructor once the last reference is gone.
+    ///
+    /// # Safety
+    ///
+    /// `dev` was allocated with `T`'s link ops (so `setup` initialised its private data), is not
+    /// registered, RTNL is held, and the caller frees the device right after this call.
+    unsafe fn drop_priv_unregistered(dev: *mut bindings::net_device) {
+        // SAFETY: `dev` is a live device (see above); RTNL serialises its registration state.
+        let unwinding = u32::from(unsafe { (*dev).reg_state })
+            == bindings::netdev_reg_state_NETREG_UNREGISTERING;
+        // SAFETY: as above; reading the destructor pointer is a plain field read.
+        if !unwinding && unsafe { (*dev).priv_destructor }.is_some() {
+            // SAFETY: the destructor is still set, so the private data is initialised and was
+            // not dropped; nothing else references the unregistered device.
+            unsafe { Self::priv_destructor(dev) }
+        }
     }
 
     unsafe extern "C" fn ndo_open(dev: *mut bindings::net_device) -> c_int {
@@ -1226,7 +1257,12 @@ impl<T: Driver> Adapter<T> {
                     Device::<T>::from_raw(dev),
                 )
             };
-            T::newlink(&rtnl, net, NewLink(dev), &ExtAck(extack))?;
+            T::newlink(&rtnl, net, NewLink(dev), &ExtAck(extack)).inspect_err(|_| {
+                // SAFETY: on an error the core frees the device with `free_netdev`, which does
+                // not call `priv_destructor`; the device is not registered (a driver's
+                // `newlink` fails only before or by its registration), RTNL is held.
+                unsafe { Self::drop_priv_unregistered(dev.as_raw()) }
+            })?;
             Ok(0)
         })
     }

@@ -319,8 +319,13 @@ fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
         || CString::try_from_fmt(fmt!("{}@{}", name, dev.ifindex()))
             .is_ok_and(|alt| data.debugfs.create(&alt, Some(&DEBUGFS_ROOT)));
     if created {
-        data.wire.expose(&data.debugfs);
-        data.faults.expose(&data.debugfs);
+        // SAFETY: `wire` and `faults` are fields of the device's pinned private data, which stays
+        // in place until it is dropped; `debugfs` is declared before them, so it is dropped, and
+        // the directory removed, first.
+        unsafe {
+            data.wire.expose(&data.debugfs);
+            data.faults.expose(&data.debugfs);
+        }
     }
 }
 

@@ -6,9 +6,11 @@
 //! ...) and registers the `tlsnic` link kind for `ip link add NAME type tlsnic`. See
 //! `Documentation/index.rst`.
 //!
-//! Layout: [`netdev`] is the thin safe layer over the kernel's C structures (all `unsafe` code
-//! lives there); [`pair`] is the driver logic; `tlsnic_core` is the kernel-independent logic,
-//! shared with the host-tested `rust/core` crate.
+//! Layout: [`netdev`], [`tls`], [`crypto`], [`sync`], [`bpf`] and [`debugfs`] are the thin safe
+//! layer over the kernel's C structures and hold the module's `unsafe` code, apart from the
+//! blocks that publish fault knobs in debugfs ([`wire`], [`engine`], [`pair`]); [`pair`],
+//! [`offload`], [`receive`], [`policy`], [`engine`] and [`wire`] are the driver logic;
+//! `tlsnic_core` is the kernel-independent logic, shared with the host-tested `rust/core` crate.
 
 use kernel::prelude::*;
 

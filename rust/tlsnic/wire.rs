@@ -94,12 +94,20 @@ impl Wire {
     }
 
     /// Publishes the knobs in `dir`.
-    pub(crate) fn expose(&self, dir: &Dir) {
-        dir.u32(c_str!("drop_ppm"), &self.drop_ppm);
-        dir.u32(c_str!("reorder_ppm"), &self.reorder_ppm);
-        dir.u32(c_str!("duplicate_ppm"), &self.duplicate_ppm);
-        dir.u32(c_str!("corrupt_ppm"), &self.corrupt_ppm);
-        dir.u64(c_str!("seed"), &self.dice.seed);
+    ///
+    /// # Safety
+    ///
+    /// `self` must stay at its address until `dir` is removed ([`Dir::u32`]).
+    pub(crate) unsafe fn expose(&self, dir: &Dir) {
+        // SAFETY: every value is a field of `self`, which outlives `dir` (our caller's
+        // guarantee).
+        unsafe {
+            dir.u32(c_str!("drop_ppm"), &self.drop_ppm);
+            dir.u32(c_str!("reorder_ppm"), &self.reorder_ppm);
+            dir.u32(c_str!("duplicate_ppm"), &self.duplicate_ppm);
+            dir.u32(c_str!("corrupt_ppm"), &self.corrupt_ppm);
+            dir.u64(c_str!("seed"), &self.dice.seed);
+        }
     }
 
     /// Sends `skb` over the wire: `deliver` is called for each frame that comes out at the

@@ -35,6 +35,14 @@ echo "$out" | grep -q 'peer name' || fail "no extack message: $out"
 ip link add abcdefghijklm type tlsnic || fail "13-byte name refused"
 ip link show abcdefghijklm-p >/dev/null || fail "longest peer name"
 ! ip link add tn3 mtu 67 type tlsnic 2>/dev/null || fail "mtu 67 accepted"
+# A registration the core unwinds (its ifindex taken by then: the peer, registered first, takes
+# the namespace's next free index, 2 in a new namespace) drops the private data once, through
+# the destructor (KASAN and kmemleak would see a second drop or none); the peer goes too.
+ip netns add tn-idx
+out=$(ip -n tn-idx link add tn4 index 2 type tlsnic 2>&1) && fail "taken ifindex accepted"
+[[ $out == *busy* ]] || fail "taken ifindex: $out (wanted EBUSY)"
+[ "$(ip -n tn-idx -o link show | wc -l)" = 1 ] || fail "devices left after the unwound add"
+ip netns del tn-idx
 ! ip link add tn3 mtu 65536 type tlsnic 2>/dev/null || fail "mtu 65536 accepted"
 
 # Many pairs (one netlink request each, from one `ip -batch`), then rmmod removes everything
