@@ -16,13 +16,15 @@
 # The guest's PID 1 is qemu/init.sh. The kernel console goes to
 # build/qemu/console-FLAVOUR.log, whose tail is shown when the guest did not run COMMAND to the
 # end. KVM is used when the CPU exposes VMX/SVM and /dev/kvm is usable (TLSNIC_KVM=1 forces
-# it, TLSNIC_KVM=0 forbids it); otherwise QEMU emulates the CPU (TCG).
+# it, TLSNIC_KVM=0 forbids it); otherwise QEMU emulates the CPU (TCG, CPU model
+# TLSNIC_QEMU_CPU, default max).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
 
-flavour=test
+flavour='test'
 kdir=
 mem=2G
 cpus=2
@@ -30,7 +32,7 @@ tmo=${TLSNIC_GUEST_TIMEOUT:-3600}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--release) flavour=release; shift ;;
-	--test) flavour=test; shift ;;
+	--test) flavour='test'; shift ;;
 	--kdir) kdir=$2; flavour=custom; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
@@ -44,7 +46,7 @@ done
 [ -n "$kdir" ] || kdir=$("$root/scripts/build-kernel.sh" "$flavour")
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel image in $kdir"
 
-accel=(-accel tcg -cpu max)
+accel=(-accel tcg -cpu "${TLSNIC_QEMU_CPU:-max}")
 case "${TLSNIC_KVM:-auto}" in
 1) accel=(-accel kvm -cpu host) ;;
 0) ;;
@@ -63,11 +65,11 @@ trap 'rm -rf "$run"' EXIT
 args=(-machine q35 "${accel[@]}" -smp "$cpus" -m "$mem" -nodefaults -nographic -no-reboot
 	-kernel "$kdir/arch/x86/boot/bzImage"
 	-fsdev "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap"
-	-device virtio-9p-pci,fsdev=root,mount_tag=tlsnic-root
+	-device "virtio-9p-pci,fsdev=root,mount_tag=tlsnic-root"
 	-fsdev "local,id=build,path=$root/build,security_model=none,multidevs=remap"
-	-device virtio-9p-pci,fsdev=build,mount_tag=tlsnic-build
+	-device "virtio-9p-pci,fsdev=build,mount_tag=tlsnic-build"
 	-fsdev "local,id=repo,path=$root,security_model=none,readonly=on,multidevs=remap"
-	-device virtio-9p-pci,fsdev=repo,mount_tag=tlsnic-repo
+	-device "virtio-9p-pci,fsdev=repo,mount_tag=tlsnic-repo"
 	-device virtio-rng-pci)
 append="console=ttyS0 quiet printk.devkmsg=on panic=-1 ro root=tlsnic-root rootfstype=9p"
 append+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose"

@@ -19,6 +19,7 @@
 #   scripts/bench-host.sh [OUT_FILE]      # also writes the lines to OUT_FILE
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 out_file=

@@ -3,6 +3,7 @@
 # Benchmarks (not tests) on the release kernel; results also go to build/bench.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 ko=$(prepare release)
 "$TLSNIC_ROOT/qemu/run.sh" --release -- scripts/guest/bench.sh "$ko" | tee "$TLSNIC_ROOT/build/bench.txt"

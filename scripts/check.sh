@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The test suite: host unit tests of the core crate and its fuzz target, then the in-guest
-# suite on the test (KASAN, lockdep, kmemleak) kernel. Installs and builds whatever is missing
+# The test suite: host unit tests of the core crate and its fuzz target, the linters, then the
+# in-guest suite on the test (KASAN, lockdep, kmemleak) kernel. Installs and builds whatever is missing
 # first. Ends with a time table (under "slowest tests:") and the summary line
 # "N passed, N failed" over every part.
 #
@@ -11,12 +11,15 @@
 #   scripts/check.sh --long [GUEST_TEST_REGEX]    # make check-long: the scale tests at full size
 #
 # Counting: host unit tests from cargo's own "test result:" lines (a test binary that did not
-# report counts as one failure), the fuzz run by its exit status, guest tests from the runner's
-# TAP lines (a planned test without a TAP line counts as failed). Nothing a test prints can
-# change the counts: the runner indents every line of a test's output.
+# report counts as one failure), the fuzz run and each linter (scripts/lint.sh: shellcheck,
+# rustfmt, clippy of the core crate and of the module, checkpatch) by its exit status, guest
+# tests from the runner's TAP lines (a planned test without a TAP line counts as failed).
+# Nothing a test prints can change the counts: the runner indents every line of a test's
+# output.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 
 mode=check
@@ -76,11 +79,21 @@ t=$(now)
 "$here/build-samples.sh" >/dev/null || die "samples build failed"
 took[samples]=$(secs "$t" "$(now)")
 
+# --- Lint: each linter one test, counted by its exit status --------------------------------
+lpass=0 lfail=0
+t=$(now)
+for l in shellcheck rustfmt clippy-core clippy-module checkpatch; do
+	tl=$(now)
+	if "$here/lint.sh" "$l"; then r=passed lpass=$((lpass + 1)); else r=FAILED lfail=$((lfail + 1)); fi
+	table+=("$(secs "$tl" "$(now)")	lint: $l ($r)")
+done
+took[lint]=$(secs "$t" "$(now)")
+
 # --- Guest -------------------------------------------------------------------------------
 log "guest tests (test kernel, QEMU${filter:+, filter '$filter'}, scale $mode)"
 glog=$TLSNIC_ROOT/build/check-guest.log
 guest_env=(TLSNIC_SCALE=check)
-[ "$mode" = long ] && guest_env=(TLSNIC_SCALE=long TLSNIC_TEST_TIMEOUT=${TLSNIC_TEST_TIMEOUT:-2400})
+[ "$mode" = long ] && guest_env=(TLSNIC_SCALE=long "TLSNIC_TEST_TIMEOUT=${TLSNIC_TEST_TIMEOUT:-2400}")
 [ -n "${TLSNIC_TEST_TIMEOUT:-}" ] && [ "$mode" != long ] && guest_env+=(TLSNIC_TEST_TIMEOUT="$TLSNIC_TEST_TIMEOUT")
 [ -n "${TLSNIC_TRACE:-}" ] && guest_env+=(TLSNIC_TRACE="$TLSNIC_TRACE")
 guest_tmo=()
@@ -139,7 +152,8 @@ echo "slowest tests:"
 printf '%s\n' "${table[@]}" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '{ printf "%8.1f s  %s\n", $1, $2 }'
 log "times: total $total s; setup ${took[setup]} s, cargo test ${took[cargo]} s, fuzz ${took[fuzz]:-0} s," \
 	"kernel ${took[kernel]} s (a cold build of it took $kcold s), module ${took[module]} s," \
-	"samples ${took[samples]} s, guest ${took[guest]} s (boot ${took[boot]} s)"
-log "host: $((hpass + fpass)) passed, $((hfail + ffail)) failed; guest: $gpass passed, $gfail failed"
-echo "$((hpass + fpass + gpass)) passed, $((hfail + ffail + gfail)) failed"
-[ $((hfail + ffail + gfail)) -eq 0 ]
+	"samples ${took[samples]} s, lint ${took[lint]} s, guest ${took[guest]} s (boot ${took[boot]} s)"
+log "host: $((hpass + fpass)) passed, $((hfail + ffail)) failed; lint: $lpass passed, $lfail failed;" \
+	"guest: $gpass passed, $gfail failed"
+echo "$((hpass + fpass + lpass + gpass)) passed, $((hfail + ffail + lfail + gfail)) failed"
+[ $((hfail + ffail + lfail + gfail)) -eq 0 ]

@@ -11,6 +11,7 @@
 # crash, a hang or running out of memory (libFuzzer's -timeout and -rss_limit_mb) all fail.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 cd "$TLSNIC_ROOT/rust/core"
@@ -19,7 +20,8 @@ target=gcm_spans
 secs=${TLSNIC_FUZZ_TIME:-20}
 [[ $secs =~ ^[1-9][0-9]*$ ]] || die "TLSNIC_FUZZ_TIME must be a positive number of seconds"
 # `cargo fuzz` looks for `cargo-fuzz` on PATH, and cargo-fuzz runs `cargo` by name.
-export PATH="$TLSNIC_TOOLS/bin:$(dirname "$cargo"):$PATH"
+PATH="$TLSNIC_TOOLS/bin:$(dirname "$cargo"):$PATH"
+export PATH
 mkdir -p "$TLSNIC_ROOT/build"
 flog=$TLSNIC_ROOT/build/fuzz-$target.log
 corpus=$(mktemp -d)

@@ -6,6 +6,7 @@
 #   scripts/host-test.sh [CARGO_TEST_ARGS...]      # make host-test also runs scripts/fuzz.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 cargo=$(command -v cargo || echo "$HOME/.cargo/bin/cargo")
 cd "$TLSNIC_ROOT/rust/core"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared settings for tlsnic scripts. Sourced, not executed.
 
 TLSNIC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

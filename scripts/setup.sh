@@ -6,12 +6,13 @@
 #
 # Installs: the 6.12 kernel source, the Rust toolchain the kernel wants
 # (rustc-web 1.85 with its library source), clang/lld/llvm 19 (same LLVM as
-# rustc), bindgen-cli 0.69.5, cargo-fuzz 0.13.2 (host tests), QEMU, and the
-# userspace tools the test suite uses (iproute2, ethtool, bpftool, openssl,
-# socat, ...).
+# rustc), bindgen-cli 0.69.5, cargo-fuzz 0.13.2 (host tests), the linters
+# (clippy of rustc-web for the module, shellcheck), QEMU, and the userspace
+# tools the test suite uses (iproute2, ethtool, bpftool, openssl, socat, ...).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 
 RUST_V=1.85.0+dfsg3-1~deb12u3
@@ -19,6 +20,7 @@ PKGS=(
 	linux-source-6.12 build-essential flex bison bc libelf-dev libssl-dev cpio kmod
 	clang-19 lld-19 llvm-19 libclang-19-dev pahole zstd xz-utils rsync
 	"rustc-web=$RUST_V" "rust-web-src=$RUST_V" "libstd-rust-web-dev=$RUST_V"
+	"rust-web-clippy=$RUST_V" shellcheck
 	qemu-system-x86 busybox-static python3
 	iproute2 ethtool bpftool libbpf-dev linux-libc-dev iputils-ping openssl socat iperf3 procps bc
 )

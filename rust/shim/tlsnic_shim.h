@@ -120,12 +120,14 @@ enum {
 	TLSNIC_ATTR_POLICY = 0,
 	TLSNIC_ATTR_ENGINE = 1,
 };
+
 struct tlsnic_sysfs_ops {
 	/* Fills buf (PAGE_SIZE bytes) for attribute attr; returns the length written or -errno. */
 	ssize_t (*show)(struct net_device *dev, int attr, char *buf);
 	/* Returns len or -errno. */
 	ssize_t (*store)(struct net_device *dev, int attr, const char *buf, size_t len);
 };
+
 void tlsnic_sysfs_set_ops(const struct tlsnic_sysfs_ops *ops);
 void tlsnic_netdev_set_sysfs_group(struct net_device *dev);
 

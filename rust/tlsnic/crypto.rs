@@ -86,6 +86,9 @@ struct Inner {
 }
 
 /// The cipher of a [`RecordSealer`].
+// The soft engine's state is inline on purpose: the sealer lives in the flow's own allocation,
+// and boxing it would add an allocation per flow and a pointer chase per record.
+#[allow(clippy::large_enum_variant)]
 enum Cipher {
     /// A kernel AEAD transform and its request.
     Kernel {
@@ -469,8 +472,8 @@ impl KernelOpener {
     pub(crate) fn new(key: &[u8]) -> Result<Self> {
         let mut scratch = KBox::new(Scratch { block: [0; 16] }, GFP_KERNEL)?;
         // SAFETY: `key` is a valid slice of the given length.
-        let ctr =
-            from_err_ptr(unsafe { bindings::tlsnic_ctr_alloc(key.as_ptr(), key.len() as u32) })?;
+        let ctr = unsafe { bindings::tlsnic_ctr_alloc(key.as_ptr(), key.len() as u32) };
+        let ctr = from_err_ptr(ctr)?;
         let ctr = NonNull::new(ctr).ok_or(ENOMEM)?;
         let free_ctr = |e: Error| {
             // SAFETY: allocated above and not used by anyone else.

@@ -562,8 +562,7 @@ impl<T: Driver> Device<T> {
     pub(crate) fn name(&self, _rtnl: &Rtnl) -> [u8; 16] {
         // SAFETY: the device is valid; the name buffer is a fixed array that is only rewritten
         // under RTNL, which the caller holds.
-        let name = unsafe { (*self.as_raw()).name };
-        name.map(|c| c as u8)
+        unsafe { (*self.as_raw()).name }
     }
 
     /// The network namespace the device is in.
@@ -923,6 +922,12 @@ impl<T: Driver> Adapter<T> {
     };
 
     /// Shows `/sys/class/net/DEV/tlsnic/ATTR` into `buf` (`PAGE_SIZE` bytes).
+    ///
+    /// # Safety
+    ///
+    /// Called only by sysfs, for an attribute of the `tlsnic` group, which exists only on devices
+    /// of `T`: `d` is such a device's `struct device` and `buf` is valid for the call (`PAGE_SIZE`
+    /// bytes to show into, or the `len` bytes written).
     unsafe extern "C" fn attr_show(
         dev: *mut bindings::net_device,
         attr: c_int,
@@ -947,6 +952,12 @@ impl<T: Driver> Adapter<T> {
     }
 
     /// Stores a write to `/sys/class/net/DEV/tlsnic/ATTR`.
+    ///
+    /// # Safety
+    ///
+    /// Called only by sysfs, for an attribute of the `tlsnic` group, which exists only on devices
+    /// of `T`: `d` is such a device's `struct device` and `buf` is valid for the call (`PAGE_SIZE`
+    /// bytes to show into, or the `len` bytes written).
     unsafe extern "C" fn attr_store(
         dev: *mut bindings::net_device,
         attr: c_int,
@@ -972,6 +983,11 @@ impl<T: Driver> Adapter<T> {
 
     /// `rtnl_link_ops.setup` (also run by `alloc_netdev`): generic Ethernet setup, the ops
     /// tables, the private data, then the driver's own setup.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core, once, on a newly allocated device of `T`'s link ops whose private
+    /// area is uninitialised, before anything else uses the device.
     unsafe extern "C" fn setup(dev: *mut bindings::net_device) {
         // SAFETY: the core calls `setup` once on a freshly allocated, zeroed device whose private
         // area is `size_of::<T::Priv>()` bytes (the link ops' `priv_size`), aligned to
@@ -996,6 +1012,11 @@ impl<T: Driver> Adapter<T> {
     /// `priv_destructor`: drops the private data, when a registered device is freed or while
     /// the core unwinds a failed registration, and unsets itself, so that whoever frees the
     /// device afterwards can tell the private data is gone.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a device of `T` whose private data is initialised and not dropped (its
+    /// `priv_destructor` is still set), and nothing else uses the private data any more.
     unsafe extern "C" fn priv_destructor(dev: *mut bindings::net_device) {
         // SAFETY: the private data was initialised in `setup`, and is still there because the
         // destructor is still set; the core calls it when nothing else uses the device any more
@@ -1028,6 +1049,13 @@ impl<T: Driver> Adapter<T> {
         }
     }
 
+    /// `ndo_open`: [`Driver::open`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core through `net_device_ops`, for a registered device of `T`, in the
+    /// context that callback's contract gives (`ndo_open`/`ndo_stop` under RTNL,
+    /// `ndo_start_xmit` inside the core's RCU-bh section with an skb handed to us).
     unsafe extern "C" fn ndo_open(dev: *mut bindings::net_device) -> c_int {
         from_result(|| {
             // SAFETY: `ndo_open` runs under RTNL on one of our devices.
@@ -1037,6 +1065,13 @@ impl<T: Driver> Adapter<T> {
         })
     }
 
+    /// `ndo_stop`: [`Driver::stop`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core through `net_device_ops`, for a registered device of `T`, in the
+    /// context that callback's contract gives (`ndo_open`/`ndo_stop` under RTNL,
+    /// `ndo_start_xmit` inside the core's RCU-bh section with an skb handed to us).
     unsafe extern "C" fn ndo_stop(dev: *mut bindings::net_device) -> c_int {
         from_result(|| {
             // SAFETY: `ndo_stop` runs under RTNL on one of our devices.
@@ -1046,6 +1081,13 @@ impl<T: Driver> Adapter<T> {
         })
     }
 
+    /// `ndo_start_xmit`: [`Driver::start_xmit`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core through `net_device_ops`, for a registered device of `T`, in the
+    /// context that callback's contract gives (`ndo_open`/`ndo_stop` under RTNL,
+    /// `ndo_start_xmit` inside the core's RCU-bh section with an skb handed to us).
     unsafe extern "C" fn ndo_start_xmit(
         skb: *mut bindings::sk_buff,
         dev: *mut bindings::net_device,
@@ -1067,6 +1109,11 @@ impl<T: Driver> Adapter<T> {
     }
 
     /// The body of a device's [`DeferredTx`] work.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the shim's work item of a [`DeferredTx`], inside `rcu_read_lock_bh`, with
+    /// the device of `T` the work was allocated for (which outlives the work).
     unsafe extern "C" fn deferred_run(dev: *mut bindings::net_device) {
         // SAFETY: the shim runs the work inside `rcu_read_lock_bh`, on the device it was
         // allocated for, and `DeferredTx::drop` (in the private data's destructor, before the
@@ -1075,11 +1122,25 @@ impl<T: Driver> Adapter<T> {
         T::deferred_xmit(&rcu, dev);
     }
 
+    /// `ndo_get_iflink`: the peer's ifindex.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core through `net_device_ops`, for a registered device of `T`, in the
+    /// context that callback's contract gives (`ndo_open`/`ndo_stop` under RTNL,
+    /// `ndo_start_xmit` inside the core's RCU-bh section with an skb handed to us).
     unsafe extern "C" fn ndo_get_iflink(dev: *const bindings::net_device) -> c_int {
         // SAFETY: called on one of our registered devices.
         T::iflink(unsafe { Device::<T>::from_raw(dev.cast_mut()) })
     }
 
+    /// `ethtool_ops.get_drvinfo`: driver name and version.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the ethtool core through `ethtool_ops`, for a registered device of `T`,
+    /// with buffers of the size that callback's contract gives (as many entries as
+    /// `get_sset_count` returned).
     unsafe extern "C" fn get_drvinfo(
         _dev: *mut bindings::net_device,
         info: *mut bindings::ethtool_drvinfo,
@@ -1093,6 +1154,13 @@ impl<T: Driver> Adapter<T> {
         }
     }
 
+    /// `ethtool_ops.get_sset_count`: how many counters `ethtool -S` shows.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the ethtool core through `ethtool_ops`, for a registered device of `T`,
+    /// with buffers of the size that callback's contract gives (as many entries as
+    /// `get_sset_count` returned).
     unsafe extern "C" fn get_sset_count(_dev: *mut bindings::net_device, sset: c_int) -> c_int {
         if sset == bindings::TLSNIC_ETH_SS_STATS {
             stats::COUNT as c_int
@@ -1101,6 +1169,13 @@ impl<T: Driver> Adapter<T> {
         }
     }
 
+    /// `ethtool_ops.get_strings`: the counters' names.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the ethtool core through `ethtool_ops`, for a registered device of `T`,
+    /// with buffers of the size that callback's contract gives (as many entries as
+    /// `get_sset_count` returned).
     unsafe extern "C" fn get_strings(_dev: *mut bindings::net_device, sset: u32, data: *mut u8) {
         if sset as c_int != bindings::TLSNIC_ETH_SS_STATS {
             return;
@@ -1117,6 +1192,13 @@ impl<T: Driver> Adapter<T> {
         }
     }
 
+    /// `ethtool_ops.get_ethtool_stats`: the counters' values.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the ethtool core through `ethtool_ops`, for a registered device of `T`,
+    /// with buffers of the size that callback's contract gives (as many entries as
+    /// `get_sset_count` returned).
     unsafe extern "C" fn get_ethtool_stats(
         dev: *mut bindings::net_device,
         _stats: *mut bindings::ethtool_stats,
@@ -1133,6 +1215,13 @@ impl<T: Driver> Adapter<T> {
         T::stats(dev).fill(out);
     }
 
+    /// `tlsdev_ops.tls_dev_add`: [`Driver::tls_add_tx`] or [`Driver::tls_add_rx`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the kTLS core through `tlsdev_ops`, for a registered device of `T`, with a
+    /// socket and TLS context valid for the call, in the context the contract gives (process
+    /// context; the socket locked for `tls_dev_add`).
     unsafe extern "C" fn tls_dev_add(
         netdev: *mut bindings::net_device,
         sk: *mut bindings::sock,
@@ -1181,6 +1270,13 @@ impl<T: Driver> Adapter<T> {
         })
     }
 
+    /// `tlsdev_ops.tls_dev_del`: [`Driver::tls_del_tx`] or [`Driver::tls_del_rx`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the kTLS core through `tlsdev_ops`, for a registered device of `T`, with a
+    /// socket and TLS context valid for the call, in the context the contract gives (process
+    /// context; the socket locked for `tls_dev_add`).
     unsafe extern "C" fn tls_dev_del(
         netdev: *mut bindings::net_device,
         ctx: *mut bindings::tls_context,
@@ -1206,6 +1302,13 @@ impl<T: Driver> Adapter<T> {
         }
     }
 
+    /// `tlsdev_ops.tls_dev_resync`: [`Driver::tls_resync_tx`] or [`Driver::tls_resync_rx`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the kTLS core through `tlsdev_ops`, for a registered device of `T`, with a
+    /// socket and TLS context valid for the call, in the context the contract gives (process
+    /// context; the socket locked for `tls_dev_add`).
     unsafe extern "C" fn tls_dev_resync(
         netdev: *mut bindings::net_device,
         sk: *mut bindings::sock,
@@ -1240,6 +1343,13 @@ impl<T: Driver> Adapter<T> {
         })
     }
 
+    /// `rtnl_link_ops.newlink`: [`Driver::newlink`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the rtnetlink core through `rtnl_link_ops`, under RTNL (or RCU for
+    /// `get_link_net`), for devices of `T`; `newlink` gets one allocated with `T`'s link ops and
+    /// not registered yet.
     unsafe extern "C" fn newlink(
         src_net: *mut bindings::net,
         dev: *mut bindings::net_device,
@@ -1267,12 +1377,26 @@ impl<T: Driver> Adapter<T> {
         })
     }
 
+    /// `rtnl_link_ops.dellink`: [`Driver::dellink`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the rtnetlink core through `rtnl_link_ops`, under RTNL (or RCU for
+    /// `get_link_net`), for devices of `T`; `newlink` gets one allocated with `T`'s link ops and
+    /// not registered yet.
     unsafe extern "C" fn dellink(dev: *mut bindings::net_device, head: *mut bindings::list_head) {
         // SAFETY: `dellink` runs under RTNL on one of our registered devices.
         let (rtnl, dev) = unsafe { (Rtnl::assume_held(), Device::<T>::from_raw(dev)) };
         T::dellink(&rtnl, dev, &mut UnregisterQueue(head));
     }
 
+    /// `rtnl_link_ops.get_link_net`: the namespace of the peer.
+    ///
+    /// # Safety
+    ///
+    /// Called only by the rtnetlink core through `rtnl_link_ops`, under RTNL (or RCU for
+    /// `get_link_net`), for devices of `T`; `newlink` gets one allocated with `T`'s link ops and
+    /// not registered yet.
     unsafe extern "C" fn get_link_net(dev: *const bindings::net_device) -> *mut bindings::net {
         // SAFETY: called on one of our registered devices.
         let dev = unsafe { Device::<T>::from_raw(dev.cast_mut()) };

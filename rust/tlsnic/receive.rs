@@ -85,6 +85,9 @@ struct RxEngine {
     injected: u32,
 }
 
+/// The engine of a receive flow. The soft engine's state is inline on purpose, as in
+/// `crypto::Cipher`: the flow is one allocation, and a box would add a pointer chase per frame.
+#[allow(clippy::large_enum_variant)]
 enum RxKind {
     Soft(Gcm),
     Kernel(KernelOpener),

@@ -19,6 +19,7 @@ secs=${TLSNIC_BENCH_SECS:-8}
 rounds=${TLSNIC_BENCH_ROUNDS:-3}
 mib=${TLSNIC_BENCH_MIB:-128}
 export TLSNIC_KO=$ko
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../../tests/guest/lib.sh"
 
 # throughput: one iperf3 run from A to B, prints Mbit/s at the receiver.

@@ -7,6 +7,7 @@
 set -euo pipefail
 ko=${1:?usage: demo.sh path/to/tlsnic.ko}
 export TLSNIC_KO=$ko
+# shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../../tests/guest/lib.sh"
 
 step() { printf '\n== %s\n' "$*"; }

@@ -6,12 +6,14 @@
 # receiver's device decrypts it (TlsRxDevice, rx_tls_decrypted_bytes), the client verifies
 # every byte, and both contexts are released. 4 MiB: enough for the receiving device to be in
 # sync for most of the records.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 MIB=1048576
 tls_pair
 keys=("$NS_A:TlsTxDevice" "$NS_A:tlsnic0:tx_tls_encrypted_bytes" "$NS_B:TlsRxDevice"
 	"$NS_B:tlsnic1:rx_tls_decrypted_bytes")
+before=() after=()
 probes before "${keys[@]}"
 tls_server "$NS_A" --bytes $((4 * MIB))
 tls_client "$NS_B" "$A4" --bytes $((4 * MIB))

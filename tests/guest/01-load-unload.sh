@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Loading creates one linked pair by default; unloading removes it.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 load

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # pairs=N creates N pairs tlsnic(2i) <-> tlsnic(2i+1); pairs=0 creates none.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 load pairs=4

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Bad values of pairs are refused with a clean error and leave nothing behind.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 for bad in 65 1000 4294967295 -1 abc 1x ''; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # ip link add NAME type tlsnic creates NAME and its peer NAME-p; deleting either deletes both.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 load pairs=0

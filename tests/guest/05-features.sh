@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Offloads advertised (checksum, SG, TSO/GSO, kTLS TX and RX) and ethtool/stats interfaces.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 load

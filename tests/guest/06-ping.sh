@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # IPv4 and IPv6 ping across the pair, each end in its own network namespace.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 load

@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # rmmod while TCP traffic and a ping flood run across the pair (once more than a megabyte has
 # crossed): the module goes away cleanly, three times.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 for round in 1 2 3; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Deleting the namespace that holds one end deletes the pair, also while the other end transmits.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 load pairs=2

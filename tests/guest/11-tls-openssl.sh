@@ -5,6 +5,7 @@
 # AES256-GCM (sendfile path) to a plain userspace-TLS receiver. The sender's TlsTxDevice and
 # tlsnic's TX counters rise; the receivers decrypt every byte. /data is 8 MiB (64 at long
 # scale): 512 full records through the device per cipher and path.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

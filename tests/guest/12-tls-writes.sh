@@ -7,6 +7,7 @@
 # thousand records (4,096 1-byte records, 512 KiB of 1..1024-byte writes, 1 MiB of odd sizes,
 # 4 MiB of full records and of each sendfile mode, 1 MiB over IPv6) and four times that, or
 # the old 20,000 1-byte records, at long scale.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

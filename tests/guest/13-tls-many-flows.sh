@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # 64 concurrent offloaded flows, each with its own stream, each verified; every context is
 # released afterwards.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -12,6 +12,7 @@
 #    tlsnic0 -> tlsnic1 in a router namespace -> veth with netem -> receiver namespace.
 # Sizes: 2 MiB through the lossy device, 1 MiB per mode through the router (8 and 4 at long
 # scale): over a thousand segments each, so loss and reordering hit dozens of them.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 NS_R=tlsnic-r

@@ -3,6 +3,7 @@
 # Flows the device does not take stay on software kTLS and work, on both the sending (tlsnic0)
 # and the receiving (tlsnic1) side: TLS 1.3, ChaCha20-Poly1305, and any flow while
 # tls-hw-tx-offload / tls-hw-rx-offload is off. The counters show no device use for them.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -5,6 +5,7 @@
 # is removed while flows are transferring. No kernel report, no leak. Each teardown waits until
 # the device has encrypted part of the flows (1 MiB, 4 MiB for the rmmod: a counter, not a fixed
 # sleep); the link-down flow is 8 MiB (64 at long scale), so most of it is still to come.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

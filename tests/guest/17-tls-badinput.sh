@@ -3,6 +3,7 @@
 # Raw setsockopt kTLS setup with malformed crypto_info (sizes, versions, ciphers, directions,
 # twice, before connect) over a tlsnic route: every call gets its documented errno, valid
 # offloadable setups reach the device, and the data path copes with what they send.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 load

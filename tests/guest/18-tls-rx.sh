@@ -9,6 +9,7 @@
 # - Mixed peers: an RX-offloaded receiver fed by a software-kTLS sender (TX offload off on
 #   tlsnic0) and by a plain userspace-OpenSSL sender.
 # - IPv6, and a receiver with tls-hw-rx-offload off stays on software kTLS RX.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

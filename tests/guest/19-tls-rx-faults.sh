@@ -9,6 +9,7 @@
 # decrypted 4 MiB and closes after 20 faults, 2 s or 3 MiB, whichever comes first (netem: 2 s
 # or 3 MiB), so the flow needs at most 11 MiB; it is 16 MiB (128 at long scale). On the debug
 # kernel under TCG (1 to 2 MB/s) the 2 s bound comes first, after 5 to 20 faults.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -8,6 +8,7 @@
 # kTLS must reject it too), and a clean flow afterwards shows the device is fine. The corruption
 # starts once 1 MiB of the flow has arrived and ends after the first corrupted frame (0.5 s at
 # most).
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -6,6 +6,7 @@
 # flows are transferring. No kernel report, no leak, no context left. Each teardown waits until
 # the receiving device has decrypted part of the flows (1 MiB, 4 MiB for the namespace deletion
 # and the rmmod: a counter, not a fixed sleep); the link-down flow is 8 MiB (64 at long scale).
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 MIB=1048576

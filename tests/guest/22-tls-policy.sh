@@ -5,6 +5,7 @@
 # both transfers are intact, the verdicts are counted, the device without a program offloads
 # both. The program's own cost per decision is measured with kernel.bpf_stats_enabled. Each
 # flow carries /small (2 MiB, 8 at long scale): the device's byte count tells one flow from two.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -3,6 +3,7 @@
 # The process/cgroup and SNI policy samples, each as documented in samples/bpf: a flow of a
 # selected process, cgroup or server name is offloaded, the others stay on software kTLS, every
 # transfer intact.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

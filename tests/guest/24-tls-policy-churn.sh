@@ -4,6 +4,7 @@
 # the program is replaced and detached in a loop while flows start, each flow ending up on
 # exactly one path (device or software) as decided, every transfer verified; deleting the
 # device, its namespace or the module with a program attached releases the program.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -8,6 +8,7 @@
 #   the flows counted on the engine they were set up with;
 # - switching the engine under a live flow: the flow keeps its engine, new flows get the new one.
 # 26-tls-engines-soft runs the TX and RX interop tests on the soft engine.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 # A bad module parameter: the load fails, nothing is left behind.
@@ -17,7 +18,7 @@ for bad in bogus "soft x" "kcrypto nosuch(aes)"; do
 	fi
 	loaded && fail "module loaded with engine=$bad"
 done
-TLSNIC_ENGINE= load engine=soft
+TLSNIC_ENGINE='' load engine=soft
 expect_eq "engine=soft shown" "$(cat /sys/class/net/tlsnic0/tlsnic/engine)" "soft tx=tlsnic-soft-gcm rx=tlsnic-soft-gcm"
 unload
 

@@ -6,6 +6,7 @@
 # offloaded flows were counted on that engine and on no other (tx/rx_tls_engine_*). The rest of
 # the suite runs on the default engine, kcrypto. /data is 4 MiB here (64 at long scale): the
 # point is that the soft engine serves every peer and path, which 256 records per flow show.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 here=${0%/*}

@@ -9,6 +9,7 @@
 #   asynchronously, nothing dropped by the engine;
 # - 8 concurrent flows, and a lossy wire (retransmissions rebuild older records asynchronously);
 # - teardown with packets waiting: link down under a transfer, then rmmod with live flows.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -7,6 +7,7 @@
 # offloaded (8 MiB per engine at every scale: the share the device decrypts around the faults
 # is a statistical floor measured at that size) gets every byte intact (sha256) and sees no
 # decryption error.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 tls_pair

@@ -18,6 +18,7 @@
 # TLSNIC_HOSTILE_SEED (a number, or "random"), TLSNIC_HOSTILE_SECS (per epoch) and
 # TLSNIC_HOSTILE_EPOCHS override both:
 #   TLSNIC_HOSTILE_SECS=600 TLSNIC_HOSTILE_EPOCHS=6 scripts/check.sh '^29'
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 HOSTILE=$SAMPLES/tests/ktls-hostile

@@ -8,6 +8,7 @@
 # and after (module unloaded). Every flow is offloaded, every context is released,
 # unreclaimable slab grows by 16 MiB at most, free memory falls by 64 MiB at most and no key
 # material shows anywhere.
+# shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
 SOAK=$SAMPLES/tests/ktls-soak

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Helpers for the in-guest tests. Sourced by each tests/guest/*.sh.
 # Test hosts use documentation addresses only (192.0.2.0/24, 2001:db8::/32).
 

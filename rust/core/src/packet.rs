@@ -34,7 +34,7 @@ impl FlowKey {
     /// A small hash for bucket selection (not keyed: the table is per device and bounded by the
     /// number of offloaded sockets, which only local users create).
     pub fn bucket(&self, buckets: usize) -> usize {
-        let mut h: u32 = u32::from(self.remote_port) << 16 | u32::from(self.local_port);
+        let mut h: u32 = (u32::from(self.remote_port) << 16) | u32::from(self.local_port);
         for chunk in self
             .remote
             .chunks_exact(4)

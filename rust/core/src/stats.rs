@@ -139,8 +139,9 @@ impl Default for Stats {
 impl Stats {
     /// All zero.
     pub const fn new() -> Self {
-        const Z: AtomicU64 = AtomicU64::new(0);
-        Self { vals: [Z; COUNT] }
+        Self {
+            vals: [const { AtomicU64::new(0) }; COUNT],
+        }
     }
 
     /// Adds `n` to `stat`.

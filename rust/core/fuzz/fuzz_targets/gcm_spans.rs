@@ -52,7 +52,13 @@ impl<'a> Input<'a> {
         let mut at: Vec<usize> = self
             .cuts
             .iter()
-            .map(|&c| if len == 0 { 0 } else { usize::from(c) * len / 255 })
+            .map(|&c| {
+                if len == 0 {
+                    0
+                } else {
+                    usize::from(c) * len / 255
+                }
+            })
             .collect();
         at.sort_unstable();
         let mut spans = Vec::new();
@@ -93,7 +99,8 @@ fuzz_target!(|data: &[u8]| {
     // One shot.
     let mut ct = input.plaintext.to_vec();
     let mut tag = [0u8; TAG_LEN];
-    gcm.seal(&input.nonce, &input.aad, &mut ct, &mut tag).unwrap();
+    gcm.seal(&input.nonce, &input.aad, &mut ct, &mut tag)
+        .unwrap();
     assert_eq!(ct, want_ct, "seal ciphertext");
     assert_eq!(tag, want_tag, "seal tag");
 
@@ -121,13 +128,15 @@ fuzz_target!(|data: &[u8]| {
         let start = input.offset % len;
         let end = start + (input.flip % (len - start + 1));
         let mut part = input.plaintext[start..end].to_vec();
-        gcm.ctr_xor_at(&input.nonce, start as u64, &mut part).unwrap();
+        gcm.ctr_xor_at(&input.nonce, start as u64, &mut part)
+            .unwrap();
         assert_eq!(part, want_ct[start..end], "ctr_xor_at");
     }
 
     // Open, and a single flipped bit anywhere in ciphertext or tag.
     let mut buf = want_ct.clone();
-    gcm.open(&input.nonce, &input.aad, &mut buf, &want_tag).unwrap();
+    gcm.open(&input.nonce, &input.aad, &mut buf, &want_tag)
+        .unwrap();
     assert_eq!(buf, input.plaintext, "open");
     let mut ct = want_ct.clone();
     let mut tag = want_tag;
@@ -156,5 +165,9 @@ fuzz_target!(|data: &[u8]| {
             .unwrap()
             .decrypt_in_place_detached(Nonce::from_slice(&input.nonce), &input.aad, &mut rc, rc_tag)
     };
-    assert_eq!(rejected.is_err(), bit / 8 >= len, "oracle disagrees on the tag-only flip");
+    assert_eq!(
+        rejected.is_err(),
+        bit / 8 >= len,
+        "oracle disagrees on the tag-only flip"
+    );
 });
