@@ -66,10 +66,9 @@ impl Dir {
     pub(crate) unsafe fn u32(&self, name: &CStr, value: &AtomicU32) {
         let d = self.0.load(Ordering::Acquire);
         if !d.is_null() {
-            // SAFETY: `d` is our live directory; `value` lives until it is removed (the caller's
-            // guarantee); `AtomicU32` has the layout of `u32`, and debugfs accesses it with plain
-            // 32-bit loads and stores, which are atomic on every architecture the kernel
-            // supports.
+            // `AtomicU32` has the layout of `u32`, and debugfs's plain 32-bit loads and stores
+            // are atomic on every architecture the kernel supports.
+            // SAFETY: `d` is our live directory; `value` lives until it is removed (see above).
             unsafe { bindings::tlsnic_debugfs_u32(name.as_char_ptr(), d, value.as_ptr()) }
         }
     }
