@@ -3,8 +3,8 @@
 #
 # Boot the tlsnic guest kernel under QEMU and run one command in it.
 #
-#   qemu/run.sh [--release | --kdir DIR] [--mem SIZE] [--cpus N] [--timeout SECONDS] [--]
-#               COMMAND [ARGS...]
+#   qemu/run.sh [--release | --kdir DIR] [--mem SIZE] [--cpus N] [--timeout SECONDS]
+#               [--console FILE] [--] COMMAND [ARGS...]
 #
 # The guest sees the host's root filesystem read-only (with tmpfs on /tmp and /run and
 # writable overlays on /etc, /var and /root), the repository at the same path with its build/
@@ -13,11 +13,11 @@
 # on timeout). Without COMMAND an interactive shell runs on the serial console. --kdir boots
 # the bzImage of another built kernel tree (one configured from qemu/kconfig/base.config).
 #
-# The guest's PID 1 is qemu/init.sh. The kernel console goes to
-# build/qemu/console-FLAVOUR.log, whose tail is shown when the guest did not run COMMAND to the
-# end. KVM is used when the CPU exposes VMX/SVM and /dev/kvm is usable (TLSNIC_KVM=1 forces
-# it, TLSNIC_KVM=0 forbids it); otherwise QEMU emulates the CPU (TCG, CPU model
-# TLSNIC_QEMU_CPU, default max).
+# The guest's PID 1 is qemu/init.sh. The kernel console goes to --console FILE (default
+# build/qemu/console-FLAVOUR.log), whose tail is shown when the guest did not run COMMAND to
+# the end. Several guests may run at once, each with its own console file. KVM is used when
+# the CPU exposes VMX/SVM and /dev/kvm is usable (TLSNIC_KVM=1 forces it, TLSNIC_KVM=0
+# forbids it); otherwise QEMU emulates the CPU (TCG, CPU model TLSNIC_QEMU_CPU, default max).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +29,7 @@ kdir=
 mem=2G
 cpus=2
 tmo=${TLSNIC_GUEST_TIMEOUT:-3600}
+console=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--release) flavour=release; shift ;;
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--cpus) cpus=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
+	--console) console=$2; shift 2 ;;
 	--) shift; break ;;
 	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
@@ -59,7 +61,7 @@ esac
 # the kernel console.
 mkdir -p "$root/build/qemu"
 run=$(mktemp -d "$root/build/qemu/run.XXXXXX")
-console=$root/build/qemu/console-$flavour.log
+console=${console:-$root/build/qemu/console-$flavour.log}
 trap 'rm -rf "$run"' EXIT
 
 args=(-machine q35 "${accel[@]}" -smp "$cpus" -m "$mem" -nodefaults -nographic -no-reboot

@@ -13,7 +13,9 @@
 # Counting: host unit tests from cargo's own "test result:" lines (a test binary that did not
 # report counts as one failure), the fuzz run and each linter (scripts/lint.sh: shellcheck,
 # rustfmt, clippy of the core crate and of the module, checkpatch) by its exit status, guest
-# tests from the runner's TAP lines (a planned test without a TAP line counts as failed).
+# tests from the runners' TAP lines: every test the filter selects must report once, and each
+# guest must report as many tests as its plan line says (a test without a TAP line counts as
+# failed). TLSNIC_GUESTS (default 2) guests share the guest tests.
 # Nothing a test prints can change the counts: the runner indents every line of a test's
 # output.
 set -uo pipefail
@@ -98,44 +100,86 @@ guest_env=(TLSNIC_SCALE=check)
 [ -n "${TLSNIC_TRACE:-}" ] && guest_env+=(TLSNIC_TRACE="$TLSNIC_TRACE")
 guest_tmo=()
 [ "$mode" = quick ] && guest_tmo=(--timeout 300)
+# The tests this run must report, each once: the guests share them through a queue in build/
+# (tests/run-guest.sh --queue), so the suite takes about as long as the busier guest.
+expected=()
+for f in "$TLSNIC_ROOT"/tests/guest/[0-9]*.sh; do
+	f=${f##*/}
+	[ -n "$filter" ] && ! [[ $f =~ $filter ]] && continue
+	expected+=("${f%.sh}")
+done
+guests=${TLSNIC_GUESTS:-2}
+[ "$guests" -gt "${#expected[@]}" ] && guests=${#expected[@]}
+[ "$guests" -ge 1 ] || guests=1
+queue=$TLSNIC_ROOT/build/guest-queue
+rm -rf "$queue" "$TLSNIC_ROOT/build/guest-logs" "$glog".*
+mkdir -p "$queue" "$TLSNIC_ROOT/build/guest-logs"
+log "$guests guest(s) of $(grep -c ^processor /proc/cpuinfo) host CPUs share ${#expected[@]} tests"
+
+# run_guest G: boot guest G on the queue; its output, each line prefixed with [G], goes to
+# stdout as it comes and, as it came, to $glog.G; its exit status to $glog.G.rc.
+run_guest() {
+	local g=$1 line
+	{
+		"$TLSNIC_ROOT/qemu/run.sh" "${guest_tmo[@]}" --console "$TLSNIC_ROOT/build/qemu/console-test-$g.log" \
+			-- env "${guest_env[@]}" TLSNIC_GUEST="$g" tests/run-guest.sh --queue "$queue" "$ko" "$filter" 2>&1
+		echo "$?" >"$glog.$g.rc"
+	} | while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$glog.$g"
+		printf '[%s] %s\n' "$g" "$line"
+		# When its first line arrived: the boot.
+		[ -s "$glog.$g.boot" ] || { [[ $line == "# guest kernel:"* ]] && now >"$glog.$g.boot"; }
+	done
+}
 t=$(now)
-tfirst=
-# Pass the guest's output through as it comes, noting when its first line arrived (the boot).
-"$TLSNIC_ROOT/qemu/run.sh" "${guest_tmo[@]}" -- env "${guest_env[@]}" tests/run-guest.sh "$ko" "$filter" 2>&1 |
-	while IFS= read -r line; do
-		printf '%s\n' "$line"
-		[ -n "$tfirst" ] || { [[ $line == "# guest kernel:"* ]] && tfirst=$(now) && echo "$tfirst" >"$glog.boot"; }
-	done | tee "$glog"
-grc=${PIPESTATUS[0]}
+pids=()
+for ((g = 1; g <= guests; g++)); do
+	run_guest "$g" &
+	pids+=($!)
+done
+wait "${pids[@]}"
 tend=$(now)
 took[guest]=$(secs "$t" "$tend")
-took[boot]=$( [ -s "$glog.boot" ] && secs "$t" "$(cat "$glog.boot")" || echo '?')
-rm -f "$glog.boot"
+took[boot]=$( [ -s "$glog.1.boot" ] && secs "$t" "$(cat "$glog.1.boot")" || echo '?')
 
-planned=$(grep -Em1 '^1\.\.[0-9]+$' "$glog" | cut -d. -f3)
 gpass=0 gfail=0 failed=()
-while IFS= read -r line; do
-	if [[ $line =~ ^(ok|not\ ok)\ [0-9]+\ -\ (.*)\ \(([0-9.]+)\ s\)$ ]]; then
-		name=${BASH_REMATCH[2]}
-		table+=("${BASH_REMATCH[3]}	guest: $name$([ "${BASH_REMATCH[1]}" = ok ] || echo ' (FAILED)')")
-		if [ "${BASH_REMATCH[1]}" = ok ]; then
-			gpass=$((gpass + 1))
-		else
-			gfail=$((gfail + 1)) failed+=("${name%%:*}")
+declare -A reported	# test name -> 1
+for ((g = 1; g <= guests; g++)); do
+	: >>"$glog.$g"
+	grc=$(cat "$glog.$g.rc" 2>/dev/null || echo '?')
+	n=0 bad=0
+	while IFS= read -r line; do
+		if [[ $line =~ ^(ok|not\ ok)\ [0-9]+\ -\ (.*)\ \(([0-9.]+)\ s\)$ ]]; then
+			name=${BASH_REMATCH[2]}
+			n=$((n + 1))
+			reported[${name%%:*}]=1
+			table+=("${BASH_REMATCH[3]}	guest: $name$([ "${BASH_REMATCH[1]}" = ok ] || echo ' (FAILED)')")
+			if [ "${BASH_REMATCH[1]}" = ok ]; then
+				gpass=$((gpass + 1))
+			else
+				gfail=$((gfail + 1)) bad=$((bad + 1)) failed+=("${name%%:*}")
+			fi
 		fi
+	done <"$glog.$g"
+	planned=$(grep -Em1 '^1\.\.[0-9]+$' "$glog.$g" | cut -d. -f3)
+	if [ -z "$planned" ]; then
+		log "guest $g did not finish its run (exit status $grc): counted as 1 failure"
+		gfail=$((gfail + 1))
+	elif [ "$planned" -ne "$n" ]; then
+		log "guest $g planned $planned tests and reported $n (exit status $grc): counted as 1 failure"
+		gfail=$((gfail + 1))
+	elif [ "$grc" != 0 ] && [ "$bad" -eq 0 ]; then
+		log "guest $g failed (exit status $grc) without a failed test: counted as 1 failure"
+		gfail=$((gfail + 1))
 	fi
-done <"$glog"
-if [ -z "$planned" ]; then
-	log "the guest suite did not start (exit status $grc)"
-	gfail=$((gfail + 1))
-elif [ $((gpass + gfail)) -lt "$planned" ]; then
-	log "the guest suite stopped early: $((planned - gpass - gfail)) of $planned tests did not run (exit status $grc)"
-	gfail=$((planned - gpass))
-fi
-if [ "$grc" -ne 0 ] && [ "$gfail" -eq 0 ]; then
-	log "the guest run failed (exit status $grc) without a failed test: counted as 1 failure"
-	gfail=1
-fi
+done
+for name in "${expected[@]}"; do
+	[ -n "${reported[$name]:-}" ] && continue
+	log "$name did not report a result: counted as failed"
+	gfail=$((gfail + 1)) failed+=("$name")
+done
+for ((g = 1; g <= guests; g++)); do cat "$glog.$g"; done >"$glog"
+rm -f "$glog".*.boot
 
 # --- Report ------------------------------------------------------------------------------
 for name in "${failed[@]}"; do

@@ -6,7 +6,13 @@
 # WARNING, KASAN, lockdep or other kernel report in the log. Ends with a kmemleak scan (a test
 # of its own) and the summary line "N passed, N failed".
 #
-#   tests/run-guest.sh TLSNIC_KO [TEST_NAME_REGEX]
+#   tests/run-guest.sh [--queue DIR] TLSNIC_KO [TEST_NAME_REGEX]
+#
+# With --queue, several guests share the suite (scripts/check.sh boots TLSNIC_GUESTS of them):
+# each takes the tests in descending order of their numbers, the long ones first, and runs a
+# test only if it is the first to claim it, by creating DIR/NAME (mkdir on the shared build
+# directory is atomic, whichever guest asks). Its plan line ("1..N") then comes last, as TAP
+# allows, and counts the tests it ran.
 #
 # Every line a test prints is shown indented by four spaces, so nothing a test prints can be
 # read as a TAP line. Each test's output and kernel log are also kept in
@@ -18,7 +24,12 @@
 # its start time, to build/guest-logs/NAME.trace: where a test's time goes.
 set -uo pipefail
 
-export TLSNIC_KO=${1:?usage: run-guest.sh path/to/tlsnic.ko [filter]}
+queue=
+if [ "${1:-}" = --queue ]; then
+	queue=${2:?--queue needs a directory}
+	shift 2
+fi
+export TLSNIC_KO=${1:?usage: run-guest.sh [--queue DIR] path/to/tlsnic.ko [filter]}
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 export TLSNIC_SAMPLES=${TLSNIC_SAMPLES:-$here/../build/samples}
@@ -39,18 +50,25 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	have_kmemleak=1
 	echo clear >/sys/kernel/debug/kmemleak
 fi
-rm -rf "$logs"
+# A shared queue's logs are cleared by whoever made the queue.
+[ -n "$queue" ] || rm -rf "$logs"
 mkdir -p "$logs"
 
 tests=()
 for t in "$here"/guest/[0-9]*.sh; do
 	[ -n "$filter" ] && ! [[ $(basename "$t") =~ $filter ]] && continue
-	tests+=("$t")
+	if [ -n "$queue" ]; then tests=("$t" "${tests[@]}"); else tests+=("$t"); fi
 done
-echo "1..$(( ${#tests[@]} + have_kmemleak ))"
+[ -n "$queue" ] || echo "1..$(( ${#tests[@]} + have_kmemleak ))"
 
 # usecs: the monotonic-enough wall clock in microseconds, without starting a process.
 usecs() { echo "${EPOCHREALTIME/./}"; }
+# forks: processes created since boot (/proc/stat), read without starting one. Each costs the
+# emulated debug guest 0.1 to 0.8 s, so a test's count says where its time goes.
+forks() {
+	local k v
+	while read -r k v _; do [ "$k" = processes ] && { echo "$v"; return; }; done </proc/stat
+}
 secs_since() { local d=$(( $(usecs) - $1 )); printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)); }
 
 pass=0 fail=0 n=0
@@ -63,9 +81,11 @@ cleanup() {
 }
 
 for t in "${tests[@]}"; do
-	n=$((n + 1))
 	name=$(basename "$t" .sh)
+	[ -z "$queue" ] || mkdir "$queue/$name" 2>/dev/null || continue
+	n=$((n + 1))
 	dmesg -C
+	f0=$(forks)
 	start=$(usecs)
 	if [ -n "${TLSNIC_TRACE:-}" ]; then
 		# shellcheck disable=SC2016 # the trace prefix is expanded by the test's shell
@@ -76,8 +96,10 @@ for t in "${tests[@]}"; do
 		timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" bash "$t" >"$logs/$name.log" 2>&1
 	fi
 	rc=$?
+	f1=$(forks)
 	cleanup
 	secs=$(secs_since "$start")
+	echo "# $((f1 - f0 - 1)) processes" >>"$logs/$name.log"
 	dmesg >"$logs/$name.dmesg"
 	reports=$(grep -E "$REPORT_RE" "$logs/$name.dmesg")
 	while IFS= read -r line || [ -n "$line" ]; do printf '    %s\n' "$line"; done <"$logs/$name.log"
@@ -98,6 +120,8 @@ done
 
 if [ "$have_kmemleak" = 1 ]; then
 	n=$((n + 1))
+	# One scan per guest; TLSNIC_GUEST (set by scripts/check.sh when it boots several) names it.
+	km=kmemleak${TLSNIC_GUEST:+-guest$TLSNIC_GUEST}
 	start=$(usecs)
 	# An object must be unreferenced for a while (kmemleak's 5 s minimum age) before a scan
 	# reports it; the second scan confirms what the first found.
@@ -107,15 +131,16 @@ if [ "$have_kmemleak" = 1 ]; then
 	echo scan >/sys/kernel/debug/kmemleak
 	leaks=$(cat /sys/kernel/debug/kmemleak)
 	if [ -z "$leaks" ]; then
-		echo "ok $n - kmemleak: no leaks ($(secs_since "$start") s)"
+		echo "ok $n - $km: no leaks ($(secs_since "$start") s)"
 		pass=$((pass + 1))
 	else
-		echo "$leaks" >"$logs/kmemleak.log"
+		echo "$leaks" >"$logs/$km.log"
 		echo "$leaks" | head -n 80 | sed 's/^/    # /'
-		echo "not ok $n - kmemleak: leaks reported ($(secs_since "$start") s)"
+		echo "not ok $n - $km: leaks reported ($(secs_since "$start") s)"
 		fail=$((fail + 1))
 	fi
 fi
 
+[ -z "$queue" ] || echo "1..$n"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
