@@ -47,10 +47,10 @@ printf '%s\n' "addr add $A4/24 dev tlsnic0" "link set lo up" "link set tlsnic0 u
 	"route add default via $B4" | ip -n "$NS_A" -batch - || fail "sender namespace"
 printf '%s\n' "addr add 198.51.100.2/24 dev vc0" "link set lo up" "link set vc0 up" \
 	"route add default via 198.51.100.1" | ip -n "$NS_C" -batch - || fail "receiver namespace"
-ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+"$NSPROBE" exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
 wait_for -t 10 "$NS_A:tlsnic0:carrier=1" || fail "no carrier"
 ip -n "$NS_R" neigh flush all
-ip netns exec "$NS_R" tc qdisc add dev vr0 root netem delay 2ms 1ms loss 2% duplicate 1% reorder 10% 50%
+"$NSPROBE" exec "$NS_R" tc qdisc add dev vr0 root netem delay 2ms 1ms loss 2% duplicate 1% reorder 10% 50%
 o0=$(ethstat "$NS_A" tlsnic0 tx_tls_ooo)
 for mode in "--wsize 1-16384 --seed 21" "--sendfile --zerocopy --seed 23"; do
 	# shellcheck disable=SC2086
@@ -61,7 +61,7 @@ for mode in "--wsize 1-16384 --seed 21" "--sendfile --zerocopy --seed 23"; do
 done
 ooo=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_ooo) - o0 ))
 note "$(ethtool_all | head -n 1)"
-note "$(ip netns exec "$NS_R" tc -s qdisc show dev vr0 | grep -E 'dropped|Sent' | tr -s ' \n' ' ')"
+note "$("$NSPROBE" exec "$NS_R" tc -s qdisc show dev vr0 | grep -E 'dropped|Sent' | tr -s ' \n' ' ')"
 expect_ge "tx_tls_ooo delta (netem after the device)" "$ooo" 1
 expect_eq "tx_tls_drop_bad_record" "$(ethstat "$NS_A" tlsnic0 tx_tls_drop_bad_record)" 0
 live_ctx_zero "$NS_A" tlsnic0

@@ -34,7 +34,7 @@ WWW_OPENSSL=/tmp/ossl-offload get "comm ossl-offload" tlsnic.test 1
 get "comm openssl" tlsnic.test 0
 
 # cgroup v2: a server in (a child of) the listed cgroup is selected, one outside is not. The
-# hierarchy is mounted outside /sys, which `ip netns exec` replaces.
+# hierarchy is mounted outside /sys, which `nsprobe exec` (like `ip netns exec`) replaces.
 CG=/tmp/tlsnic-cgroup
 mkdir -p "$CG"
 mountpoint -q "$CG" || mount -t cgroup2 none "$CG" || fail "cannot mount cgroup2"
@@ -60,8 +60,8 @@ bpf_load sni
 "$POLICY_MAP" sni "$BPFFS/sni/sni_allow" Allowed.Example || fail "cannot fill sni_allow"
 for side in "$NS_A tlsnic0 ingress" "$NS_B tlsnic1 egress"; do
 	set -- $side
-	ip netns exec "$1" tc qdisc add dev "$2" clsact || fail "tc qdisc"
-	ip netns exec "$1" tc filter add dev "$2" "$3" bpf direct-action \
+	"$NSPROBE" exec "$1" tc qdisc add dev "$2" clsact || fail "tc qdisc"
+	"$NSPROBE" exec "$1" tc filter add dev "$2" "$3" bpf direct-action \
 		object-pinned "$BPFFS/sni/sni_$3" || fail "tc filter $3 on $2"
 	policy_set "$1" "$2" "$BPFFS/sni/sni_policy" || fail "cannot attach sni_policy to $2"
 done

@@ -23,7 +23,7 @@ expect_eq "engine=soft shown" "$(cat /sys/class/net/tlsnic0/tlsnic/engine)" "sof
 unload
 
 tls_pair
-engine() { ip netns exec "$1" cat "/sys/class/net/$2/tlsnic/engine"; }
+engine() { "$NSPROBE" exec "$1" cat "/sys/class/net/$2/tlsnic/engine"; }
 # set_engine NS DEV TEXT: one write(2) of TEXT; prints the error (strerror), if any.
 set_engine() { sysfs_write "$1" "/sys/class/net/$2/tlsnic/engine" "$3" || true; }
 if [ -z "${TLSNIC_ENGINE:-}" ]; then

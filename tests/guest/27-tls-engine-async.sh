@@ -18,7 +18,7 @@ setup_async() {
 		"kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))" || fail "cannot select cryptd"
 }
 setup_async
-note "engine: $(ip netns exec "$NS_A" cat /sys/class/net/tlsnic0/tlsnic/engine)"
+note "engine: $("$NSPROBE" exec "$NS_A" cat /sys/class/net/tlsnic0/tlsnic/engine)"
 www_setup
 
 # transfer CIPHER [S_SERVER_OPTION]: /data, every record sealed asynchronously.

@@ -45,9 +45,9 @@ chaos() {
 		act=$((RANDOM % 9))
 		case $act in
 		0|1) v=$([ "$act" = 0 ] && echo tx || echo rx)
-		   ip netns exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" off
+		   "$NSPROBE" exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" off
 		   nap "0.$((1 + RANDOM % 9))"
-		   ip netns exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" on
+		   "$NSPROBE" exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" on
 		   echo "ethtool $dev $v off-on" ;;
 		2) ip -n "$ns" link set "$dev" down
 		   nap "0.$((1 + RANDOM % 4))"
@@ -67,7 +67,7 @@ chaos() {
 		   policy_set "$ns" "$dev" "$v"
 		   echo "policy $dev reject, then ${v#"$BPFFS/"}" ;;
 		5) v=${engines[$((RANDOM % 3))]}
-		   ip netns exec "$ns" sh -c "echo '$v' >/sys/class/net/$dev/tlsnic/engine"
+		   "$NSPROBE" exec "$ns" sh -c "echo '$v' >/sys/class/net/$dev/tlsnic/engine"
 		   echo "engine $dev $(sed 's/.*cryptd.*/cryptd/' <<<"$v")" ;;
 		6|7) v=$((RANDOM % 5000))
 		   echo "$v" >"/sys/kernel/debug/tlsnic/$dev/engine_fault_ppm"
@@ -86,7 +86,7 @@ calm() {
 	local ns dev f
 	for ns in "$NS_A" "$NS_B"; do
 		dev=$([ "$ns" = "$NS_A" ] && echo tlsnic0 || echo tlsnic1)
-		ip netns exec "$ns" ethtool -K "$dev" tls-hw-tx-offload on tls-hw-rx-offload on
+		"$NSPROBE" exec "$ns" ethtool -K "$dev" tls-hw-tx-offload on tls-hw-rx-offload on
 		ip -n "$ns" link set "$dev" mtu 1500 up
 		policy_set "$ns" "$dev" none
 		for f in engine_fault_ppm "${WIRE_KNOBS[@]}"; do
@@ -120,7 +120,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	chaos /tmp/tlsnic-chaos.log &
 	cpid=$!
 	rc=0
-	timeout $((secs + 300)) ip netns exec "$NS_A" "$HOSTILE" client "$B4" -p "$TLSPORT" \
+	timeout $((secs + 300)) "$NSPROBE" exec "$NS_A" "$HOSTILE" client "$B4" -p "$TLSPORT" \
 		--seed "$s" --secs "$secs" --threads 3 >/tmp/tlsnic-hostile.log 2>&1 || rc=$?
 	t1=$SECONDS
 	kill "$cpid"; wait "$cpid" 2>/dev/null || true
@@ -151,7 +151,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	in_b "$HOSTILE" server -p $((TLSPORT + 1)) --seed "$s" 2>/dev/null &
 	spid2=$!
 	wait_listen "$NS_B" $((TLSPORT + 1)) || fail "hostile server did not start"
-	timeout 300 ip netns exec "$NS_A" "$HOSTILE" client "$B4" -p $((TLSPORT + 1)) --seed "$s" \
+	timeout 300 "$NSPROBE" exec "$NS_A" "$HOSTILE" client "$B4" -p $((TLSPORT + 1)) --seed "$s" \
 		--secs 8 --threads 3 --tolerant >/tmp/tlsnic-hostile.log 2>&1 &
 	tpid=$!
 	wait_for -t 10 "$NS_A:tlsnic0:tx_tls_ctx_live>0" 2>/dev/null ||

@@ -53,13 +53,13 @@ settle() {
 # slab_bytes: "CACHE BYTES" for every slab cache (objects allocated times object size).
 slab_bytes() { awk 'NR > 2 { print $1, $3 * $4 }' /proc/slabinfo | sort; }
 
-# snap NS DEV: counters of NS and DEV, in one `ip netns exec` (the emulated guest starts
+# snap NS DEV: counters of NS and DEV, in one `nsprobe exec` (the emulated guest starts
 # processes slowly): TlsTxDevice TlsRxDevice TlsDecryptError tx_tls_ctx rx_tls_ctx
 # rx_tls_records rx_tls_err tx_tls_ctx_live rx_tls_ctx_live and the TIME-WAIT socket count.
 SNAP_NAMES=(TlsTxDevice TlsRxDevice TlsDecryptError tx_tls_ctx: rx_tls_ctx: rx_tls_records:
 	rx_tls_err: tx_tls_ctx_live: rx_tls_ctx_live: time-wait)
 snap() {
-	ip netns exec "$1" sh -c "cat /proc/net/tls_stat; ethtool -S $2;
+	"$NSPROBE" exec "$1" sh -c "cat /proc/net/tls_stat; ethtool -S $2;
 		echo time-wait \$(ss -Htan state time-wait | wc -l)" |
 		awk -v names="${SNAP_NAMES[*]}" '{ v[$1] = $2 } END {
 			n = split(names, k, " ")
@@ -79,7 +79,7 @@ cat >"$PEAK" <<EOF
 #!/bin/sh
 live() { grep -E '^ *(tx|rx)_tls_ctx_live:'; }
 echo live tlsnic0 \$(ethtool -S tlsnic0 | live) \\
-	tlsnic1 \$(ip netns exec $NS_B ethtool -S tlsnic1 | live)
+	tlsnic1 \$($NSPROBE exec $NS_B ethtool -S tlsnic1 | live)
 EOF
 chmod +x "$PEAK"
 
@@ -87,14 +87,14 @@ a0=$(snap "$NS_A" tlsnic0)
 b0=$(snap "$NS_B" tlsnic1)
 t_setup=$SECONDS
 
-ip netns exec "$NS_B" "$SOAK" server -p "$SOAKPORT" --seed "$seed" --flows "$flows" >"$SLOG" 2>&1 &
+"$NSPROBE" exec "$NS_B" "$SOAK" server -p "$SOAKPORT" --seed "$seed" --flows "$flows" >"$SLOG" 2>&1 &
 spid=$!
 wait_listen "$NS_B" "$SOAKPORT" || fail "soak server did not start"
 # The flows get what the test's time limit leaves after 90 s for the checks.
 tmo=$(( ${TLSNIC_TEST_TIMEOUT:-600} - SECONDS - 90 ))
 [ "$tmo" -ge 60 ] || tmo=60
 rc=0
-timeout "$tmo" ip netns exec "$NS_A" "$SOAK" client "$B4" -p "$SOAKPORT" --seed "$seed" \
+timeout "$tmo" "$NSPROBE" exec "$NS_A" "$SOAK" client "$B4" -p "$SOAKPORT" --seed "$seed" \
 	--flows "$flows" --batch "$batch" --peak-cmd "$PEAK" >"$CLOG" 2>&1 || rc=$?
 sed 's/^/#   /' "$CLOG" >&2
 if [ "$rc" != 0 ]; then

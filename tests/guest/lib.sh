@@ -37,8 +37,11 @@ load() {
 loaded() { [ -d /sys/module/tlsnic ]; }
 unload() { rmmod tlsnic; }
 
-in_a() { ip netns exec "$NS_A" "$@"; }
-in_b() { ip netns exec "$NS_B" "$@"; }
+# in_a CMD...: CMD in namespace A (in_b: B) with /sys as the namespace sees it. Commands run in a
+# namespace through `nsprobe exec NS` (tests/tools/nsprobe.c), which does what `ip netns exec`
+# does in one static process, 0.3 s cheaper to start in the emulated debug guest.
+in_a() { "$NSPROBE" exec "$NS_A" "$@"; }
+in_b() { "$NSPROBE" exec "$NS_B" "$@"; }
 
 # nap SECS: sleep without starting a process (every process costs the emulated guest a few
 # hundred milliseconds): a read that times out on a pipe nobody writes to.
@@ -182,7 +185,7 @@ www_setup() {
 www_serve() {
 	local port=$1 cipher=$2 sconf=$3; shift 3
 	# shellcheck disable=SC2086
-	(cd "$WWW" && OPENSSL_CONF=$sconf ip netns exec "$NS_A" ${WWW_WRAP:-} "${WWW_OPENSSL:-openssl}" s_server \
+	(cd "$WWW" && OPENSSL_CONF=$sconf "$NSPROBE" exec "$NS_A" ${WWW_WRAP:-} "${WWW_OPENSSL:-openssl}" s_server \
 		-quiet -accept "$port" -cert "$CERT" -key "$KEY" -tls1_2 -cipher "$cipher" -WWW "$@" \
 		-naccept 1 >"/tmp/tlsnic-server-$port.log" 2>&1) &
 	WWW_PID=$!
@@ -193,7 +196,7 @@ www_serve() {
 # `openssl s_client` in NS_B into OUT (headers included).
 www_fetch() {
 	printf 'GET /%s HTTP/1.0\r\n\r\n' "$2" |
-		OPENSSL_CONF=$3 ip netns exec "$NS_B" openssl s_client -quiet -ign_eof \
+		OPENSSL_CONF=$3 "$NSPROBE" exec "$NS_B" openssl s_client -quiet -ign_eof \
 			-connect "$A4:$1" -servername "${5:-tlsnic.test}" >"$4" 2>"$4.log" || true
 }
 
@@ -233,7 +236,7 @@ tls_pair() {
 # /tmp/tlsnic-server.log) and wait until it listens.
 tls_server() {
 	local ns=$1; shift
-	ip netns exec "$ns" "$TLSTOOL" server -p "$TLSPORT" --cert "$CERT" --key "$KEY" "$@" \
+	"$NSPROBE" exec "$ns" "$TLSTOOL" server -p "$TLSPORT" --cert "$CERT" --key "$KEY" "$@" \
 		>/tmp/tlsnic-server.log 2>&1 &
 	SERVER_PID=$!
 	wait_listen "$ns" "$TLSPORT" || fail "tls server did not start"
@@ -242,7 +245,7 @@ tls_server() {
 # tls_client NS HOST ARGS...: run tlsnic-tls client; fails the test on any error.
 tls_client() {
 	local ns=$1 host=$2; shift 2
-	timeout 300 ip netns exec "$ns" "$TLSTOOL" client "$host" -p "$TLSPORT" "$@" \
+	timeout 300 "$NSPROBE" exec "$ns" "$TLSTOOL" client "$host" -p "$TLSPORT" "$@" \
 		>/tmp/tlsnic-client.log 2>&1 ||
 		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; ethtool_all >&2; fail "tls client failed"; }
 	wait "$SERVER_PID" || { cat /tmp/tlsnic-server.log >&2; fail "tls server failed"; }
@@ -254,7 +257,7 @@ ethtool_all() {
 	for ns in "$NS_A" "$NS_B" "${NS_R:-}"; do
 		[ -n "$ns" ] || continue
 		for dev in $(ip -n "$ns" -br link show type tlsnic 2>/dev/null | awk '{print $1}'); do
-			echo "# $ns $dev: $(ip netns exec "$ns" ethtool -S "${dev%@*}" | awk '$2 != 0 && NR > 1' | tr -s ' \n' ' ')"
+			echo "# $ns $dev: $("$NSPROBE" exec "$ns" ethtool -S "${dev%@*}" | awk '$2 != 0 && NR > 1' | tr -s ' \n' ' ')"
 		done
 	done
 }
@@ -314,7 +317,7 @@ wire_fault() {
 }
 
 # --- BPF flow policy ---------------------------------------------------------------------
-# Programs and maps are pinned in a BPF filesystem outside /sys, so that `ip netns exec` (which
+# Programs and maps are pinned in a BPF filesystem outside /sys, so that `nsprobe exec` (which
 # mounts a fresh /sys) still sees them.
 BPFFS=/run/tlsnic-bpf
 BPF_OBJ=$SAMPLES/bpf
@@ -334,7 +337,7 @@ bpf_load() {
 policy_set() { sysfs_write "$1" "/sys/class/net/$2/tlsnic/policy" "$3"$'\n' >&2; }
 
 # policy_show NS DEV: the attribute's text.
-policy_show() { ${1:+ip netns exec "$1"} cat "/sys/class/net/$2/tlsnic/policy"; }
+policy_show() { ${1:+"$NSPROBE" exec "$1"} cat "/sys/class/net/$2/tlsnic/policy"; }
 
 # prog_id PATH: id of the pinned program at PATH.
 prog_id() { bpftool prog show pinned "$1" | sed -n 's/^\([0-9]*\):.*/\1/p'; }
@@ -351,10 +354,10 @@ key_leak_check() {
 		find /sys/kernel/debug/tlsnic -type f -perm -0400 -exec cat {} + 2>/dev/null || true
 		for ns in "" "$NS_A" "$NS_B"; do
 			[ -z "$ns" ] || ip netns list | grep -qw "$ns" || continue
-			for dev in $(${ns:+ip netns exec "$ns"} ip -br link show type tlsnic 2>/dev/null | awk '{print $1}'); do
+			for dev in $(${ns:+"$NSPROBE" exec "$ns"} ip -br link show type tlsnic 2>/dev/null | awk '{print $1}'); do
 				dev=${dev%@*}
-				${ns:+ip netns exec "$ns"} ethtool -S "$dev" || true
-				${ns:+ip netns exec "$ns"} sh -c "cat /sys/class/net/$dev/tlsnic/*" || true
+				${ns:+"$NSPROBE" exec "$ns"} ethtool -S "$dev" || true
+				${ns:+"$NSPROBE" exec "$ns"} sh -c "cat /sys/class/net/$dev/tlsnic/*" || true
 			done
 		done
 	} >"$out" 2>/dev/null
