@@ -5,9 +5,11 @@
  *
  *   ktls-hostile server -p PORT --seed S
  *   ktls-hostile client HOST -p PORT --seed S --secs T [--threads N] [--tolerant]
- *                [--only setsockopt|verified|abort|garbage|rectype]
+ *                [--min-flows F [--max-secs M]] [--only setsockopt|verified|abort|garbage|rectype]
  *
- * The client runs N workers for T seconds. Each worker draws scenarios from a generator seeded
+ * The client runs N workers for T seconds, and on past T until F verified flows have finished
+ * (at most M seconds in all, default 6 T), so that a slow machine still makes the flows a test
+ * counts on instead of fewer. Each worker draws scenarios from a generator seeded
  * with S and its index (the same seed gives the same choices; timing still varies):
  *
  *   setsockopt  crypto_info of every size, unknown versions and ciphers, random bytes, valid
@@ -81,10 +83,11 @@ struct reply {
 
 static const char *host, *port = "4433";
 static uint64_t seed = 1;
-static int secs = 30, nthreads = 3, tolerant;
+static int secs = 30, nthreads = 3, tolerant, max_secs;
+static unsigned long min_flows;
 static const char *only;
 static int file_fd = -1;
-static double deadline;
+static double deadline, hard_deadline;
 static unsigned long failures, flows_ok, next_id;
 
 /* --- errno bookkeeping ------------------------------------------------------------------- */
@@ -859,8 +862,13 @@ static void *worker(void *arg)
 {
 	struct kt_rng r = { kt_mix(seed * 1000003 + (uintptr_t)arg) };
 
-	while (kt_now() < deadline) {
+	for (;;) {
 		unsigned int s = (unsigned int)kt_below(&r, 100);
+		double t = kt_now();
+
+		if (t >= deadline &&
+		    (t >= hard_deadline || __atomic_load_n(&flows_ok, __ATOMIC_RELAXED) >= min_flows))
+			break;
 
 		if (only) {
 			static const char *const names[] = { "setsockopt", "verified", "abort",
@@ -918,6 +926,7 @@ static int run_client(void)
 	       nthreads, tolerant ? ", tolerant" : "");
 	fflush(stdout);
 	deadline = kt_now() + secs;
+	hard_deadline = deadline - secs + (max_secs > secs ? max_secs : 6 * secs);
 	for (intptr_t i = 0; i < nthreads; i++)
 		if (pthread_create(&t[i], NULL, worker, (void *)i))
 			return 2;
@@ -934,8 +943,8 @@ static int run_client(void)
 		}
 		putchar('\n');
 	}
-	printf("hostile seed=%llu ops=%lu verified_flows=%lu mismatches=%lu\n",
-	       (unsigned long long)seed, total, flows_ok, failures);
+	printf("hostile seed=%llu ops=%lu verified_flows=%lu mismatches=%lu secs=%.1f\n",
+	       (unsigned long long)seed, total, flows_ok, failures, kt_now() - deadline + secs);
 	return failures ? 1 : 0;
 }
 
@@ -957,6 +966,10 @@ int main(int argc, char **argv)
 			secs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			nthreads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--min-flows") && i + 1 < argc)
+			min_flows = strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--max-secs") && i + 1 < argc)
+			max_secs = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--tolerant"))
 			tolerant = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
@@ -974,6 +987,7 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: %s server -p PORT --seed S\n"
 		"       %s client HOST -p PORT --seed S --secs T [--threads N] [--tolerant]\n"
+		"                  [--min-flows F [--max-secs M]]\n"
 		"                  [--only setsockopt|verified|abort|garbage|rectype]\n",
 		argv[0], argv[0]);
 	return 2;
