@@ -10,9 +10,11 @@
 //! the device keeps its engine. Reading shows the choice and the implementations it resolves to
 //! now, e.g. `kcrypto gcm(aes) tx=generic-gcm-aesni rx=ctr(aes-aesni)+ghash-generic`.
 
-use crate::crypto::{KernelOpener, RecordSealer, SOFT_DRIVER};
-use crate::debugfs::Dir;
-use crate::netdev::{enametoolong, param_engine, Kick};
+#![forbid(unsafe_code)]
+
+use crate::base::crypto::{KernelOpener, RecordSealer, SOFT_DRIVER};
+use crate::base::debugfs::Files;
+use crate::base::netdev::{enametoolong, param_engine, Kick};
 use crate::tlsnic_core::engine::{BadSpec, Spec};
 use crate::wire::Dice;
 use core::sync::atomic::AtomicU32;
@@ -147,14 +149,9 @@ impl EngineFaults {
         }
     }
 
-    /// Publishes the knob in `dir`.
-    ///
-    /// # Safety
-    ///
-    /// `self` must stay at its address until `dir` is removed ([`Dir::u32`]).
-    pub(crate) unsafe fn expose(&self, dir: &Dir) {
-        // SAFETY: the value is a field of `self`, which outlives `dir` (our caller's guarantee).
-        unsafe { dir.u32(c_str!("engine_fault_ppm"), &self.ppm) }
+    /// Publishes the knob in a debugfs directory.
+    pub(crate) fn expose<'a>(&'a self, files: &Files<'a>) {
+        files.u32(c_str!("engine_fault_ppm"), &self.ppm);
     }
 
     /// Whether this operation fails.

@@ -28,11 +28,13 @@
 //! current one. Anything that cannot be encrypted is dropped and counted, never sent in clear;
 //! TCP retransmits it.
 
-use crate::crypto::{RecordSealer, SealError};
+#![forbid(unsafe_code)]
+
+use crate::base::crypto::{RecordSealer, SealError};
+use crate::base::netdev::{eopnotsupp, DeferredTx, Device, Driver, Kick, Rcu, SkBuff};
+use crate::base::sync::{new_spinlock_bh, SpinLockBh};
+use crate::base::tls::{Lookup, RewriteSkb, TxSkb};
 use crate::engine::{Engine, EngineFaults, FlowEngine};
-use crate::netdev::{eopnotsupp, DeferredTx, Device, Driver, Kick, Rcu, SkBuff};
-use crate::sync::{new_spinlock_bh, SpinLockBh};
-use crate::tls::{Lookup, RewriteSkb, TxSkb};
 use crate::tlsnic_core::{
     fifo::Fifo,
     stats::{Stat, Stats},

@@ -6,17 +6,19 @@
 //! Carrier is up only while both ends are up. Deleting either end (`ip link del`, the deletion of
 //! the namespace holding it, or module removal) deletes both.
 
-use crate::debugfs::Dir;
-use crate::engine::{Engine, EngineFaults};
-use crate::netdev::{
+#![forbid(unsafe_code)]
+
+use crate::base::debugfs::{Dir, Files, Knobs};
+use crate::base::netdev::{
     enametoolong, eopnotsupp, features, Attr, Device, Driver, ExtAck, LinkOps, Net, NewDevice,
     NewLink, PeerLink, Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, Socket, UnregisterQueue, ETH_HLEN,
     ETH_MAX_MTU, ETH_MIN_MTU,
 };
+use crate::base::tls::Direction;
+use crate::engine::{Engine, EngineFaults};
 use crate::offload::{self, TxDeferred, TxFlow, Xmit};
 use crate::policy::Policy;
 use crate::receive::{self, RxHandle, RxTable};
-use crate::tls::Direction;
 use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
     stats::Stats,
@@ -51,9 +53,9 @@ pub(crate) struct Pair;
 /// Private data of each end.
 #[pin_data]
 pub(crate) struct PairPriv {
-    /// This device's debugfs directory (fault knobs); declared first so that it is removed
-    /// before the knobs it shows are freed.
-    debugfs: Dir,
+    /// The fault knobs and this device's debugfs directory showing them.
+    #[pin]
+    knobs: Knobs<Faults>,
     /// The other end of the wire.
     peer: PeerLink<Pair>,
     /// Offload counters (`ethtool -S`).
@@ -61,9 +63,6 @@ pub(crate) struct PairPriv {
     /// Receive-offloaded flows.
     #[pin]
     rx: RxTable,
-    /// Faults on the wire this device transmits into.
-    #[pin]
-    wire: Wire,
     /// Which flows this device offloads (BPF program, sysfs `tlsnic/policy`).
     #[pin]
     policy: Policy,
@@ -73,8 +72,24 @@ pub(crate) struct PairPriv {
     /// Packets waiting for an asynchronous engine.
     #[pin]
     deferred: TxDeferred,
-    /// Engine fault injection (debugfs `engine_fault_ppm`).
-    faults: EngineFaults,
+}
+
+/// A device's fault injection, shown in its debugfs directory.
+#[pin_data]
+pub(crate) struct Faults {
+    /// Faults on the wire this device transmits into.
+    #[pin]
+    wire: Wire,
+    /// Engine fault injection (`engine_fault_ppm`).
+    engine: EngineFaults,
+}
+
+impl Faults {
+    /// Adds the knobs' files.
+    fn expose<'a>(files: &Files<'a>, faults: &'a Faults) {
+        faults.wire.expose(files);
+        faults.engine.expose(files);
+    }
 }
 
 impl Driver for Pair {
@@ -83,15 +98,16 @@ impl Driver for Pair {
 
     fn priv_init() -> impl PinInit<PairPriv> {
         pin_init!(PairPriv {
-            debugfs: Dir::new(),
+            knobs <- Knobs::new(pin_init!(Faults {
+                wire <- Wire::new(),
+                engine: EngineFaults::new(),
+            })),
             peer: PeerLink::new(),
             stats: Stats::new(),
             rx <- RxTable::new(),
-            wire <- Wire::new(),
             policy <- Policy::new(),
             engine <- Engine::new(),
             deferred <- TxDeferred::new(),
-            faults: EngineFaults::new(),
         })
     }
 
@@ -117,7 +133,7 @@ impl Driver for Pair {
 
     fn stop(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
         dev.carrier_off();
-        dev.data().wire.flush();
+        dev.data().knobs.wire.flush();
         dev.data().deferred.purge(&dev.data().stats);
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             peer.carrier_off();
@@ -134,7 +150,7 @@ impl Driver for Pair {
         // cannot be encrypted is dropped, never sent in clear, or waits for an asynchronous
         // engine.
         let data = dev.data();
-        match offload::xmit(dev, &data.deferred, &data.faults, skb) {
+        match offload::xmit(dev, &data.deferred, &data.knobs.engine, skb) {
             Xmit::Send(skb) => put_on_wire(dev, peer, skb),
             Xmit::Deferred => {}
             Xmit::Dropped => dev.count_tx_dropped(),
@@ -147,7 +163,7 @@ impl Driver for Pair {
             data.deferred.purge(&data.stats);
             return;
         };
-        offload::drain(rcu, dev, &data.deferred, &data.faults, |skb| {
+        offload::drain(rcu, dev, &data.deferred, &data.knobs.engine, |skb| {
             put_on_wire(dev, peer, skb)
         });
     }
@@ -280,13 +296,14 @@ fn put_on_wire(dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBuff) {
     // offload sets it again, on payload it decrypted.
     skb.clear_decrypted();
     let data = dev.data();
-    data.wire
+    data.knobs
+        .wire
         .transmit(&data.stats, skb, |frame| deliver(dev, peer, frame));
 }
 
 /// One frame arriving at `peer` from `dev`'s wire: the peer's receive offload sees it first.
 fn deliver(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
-    let skb = receive::receive(peer, &peer.data().rx, &peer.data().faults, skb);
+    let skb = receive::receive(peer, &peer.data().rx, &peer.data().knobs.engine, skb);
     let len = skb.len();
     match skb.forward(peer) {
         Ok(()) => {
@@ -314,19 +331,10 @@ fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
     let Ok(name) = CStr::from_bytes_with_nul(&raw[..=end]) else {
         return;
     };
-    let data = dev.data();
-    let created = data.debugfs.create(name, Some(&DEBUGFS_ROOT))
+    let knobs = &dev.data().knobs;
+    let _ = knobs.create(name, Some(&DEBUGFS_ROOT), Faults::expose)
         || CString::try_from_fmt(fmt!("{}@{}", name, dev.ifindex()))
-            .is_ok_and(|alt| data.debugfs.create(&alt, Some(&DEBUGFS_ROOT)));
-    if created {
-        // SAFETY: `wire` and `faults` are fields of the device's pinned private data, which stays
-        // in place until it is dropped; `debugfs` is declared before them, so it is dropped, and
-        // the directory removed, first.
-        unsafe {
-            data.wire.expose(&data.debugfs);
-            data.faults.expose(&data.debugfs);
-        }
-    }
+            .is_ok_and(|alt| knobs.create(&alt, Some(&DEBUGFS_ROOT), Faults::expose));
 }
 
 /// Creates one pair `tlsnicN` <-> `tlsnicN+1` in `net` (for the `pairs` module parameter).

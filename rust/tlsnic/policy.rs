@@ -12,9 +12,11 @@
 //! `Documentation/tls-policy.rst`). Replacing or detaching the program is safe while flows are
 //! being set up: readers run under RCU, and a replaced program is released after a grace period.
 
-use crate::bpf::{Prog, ProgSlot};
-use crate::netdev::{enametoolong, eopnotsupp, Socket};
-use crate::tls::Direction;
+#![forbid(unsafe_code)]
+
+use crate::base::bpf::{Prog, ProgSlot};
+use crate::base::netdev::{enametoolong, eopnotsupp, Socket};
+use crate::base::tls::Direction;
 use crate::tlsnic_core::{
     policy::{BadCommand, Command, Verdict},
     stats::{Stat, Stats},

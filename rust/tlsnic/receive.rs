@@ -23,15 +23,17 @@
 //!
 //! The engine is the device's choice when the flow was set up (`crate::engine`): the device
 //! model's own AES-GCM (`tlsnic_core::gcm`, constant-time, no FPU), or the kernel crypto API's
-//! synchronous `ctr(aes)` and `ghash` (`crate::crypto::KernelOpener`). Both decrypt a record
+//! synchronous `ctr(aes)` and `ghash` (`crate::base::crypto::KernelOpener`). Both decrypt a record
 //! piecewise in counter mode, as a NIC does.
 
-use crate::crypto::{KernelOpener, KernelRecord, SOFT_DRIVER};
+#![forbid(unsafe_code)]
+
+use crate::base::crypto::{KernelOpener, KernelRecord, SOFT_DRIVER};
+use crate::base::netdev::{Device, Driver, SkBuff, SocketId};
+use crate::base::sync::{new_spinlock_bh, SpinLockBh};
+use crate::base::tls::RxBuf;
 use crate::engine::{Engine, EngineFaults, FlowEngine};
-use crate::netdev::{Device, Driver, SkBuff, SocketId};
 use crate::offload::{parse_keys, Live};
-use crate::sync::{new_spinlock_bh, SpinLockBh};
-use crate::tls::RxBuf;
 use crate::tlsnic_core::{
     gcm::{Gcm, GcmState},
     packet::{self, FlowKey},

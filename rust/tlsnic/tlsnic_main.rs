@@ -6,26 +6,22 @@
 //! ...) and registers the `tlsnic` link kind for `ip link add NAME type tlsnic`. See
 //! `Documentation/index.rst`.
 //!
-//! Layout: [`netdev`], [`tls`], [`crypto`], [`sync`], [`bpf`] and [`debugfs`] are the thin safe
-//! layer over the kernel's C structures and hold the module's `unsafe` code, apart from the
-//! blocks that publish fault knobs in debugfs ([`wire`], [`engine`], [`pair`]); [`pair`],
-//! [`offload`], [`receive`], [`policy`], [`engine`] and [`wire`] are the driver logic;
-//! `tlsnic_core` is the kernel-independent logic, shared with the host-tested `rust/core` crate.
+//! Layout: [`base`] (`rust/tlsnic/kernel/`) is the safe layer over the kernel's C structures and
+//! the only module with `unsafe` code; [`pair`], [`offload`], [`receive`], [`policy`], [`engine`]
+//! and [`wire`] are the driver logic, each file under `#![forbid(unsafe_code)]`; `tlsnic_core`
+//! is the kernel-independent logic, shared with the host-tested `rust/core` crate. This file
+//! holds the module declaration and its load and unload.
 
+use base::netdev;
 use kernel::prelude::*;
 
-mod bindings;
-mod bpf;
-mod crypto;
-mod debugfs;
+#[path = "kernel/mod.rs"]
+mod base;
 mod engine;
-mod netdev;
 mod offload;
 mod pair;
 mod policy;
 mod receive;
-mod sync;
-mod tls;
 mod wire;
 
 /// Kernel-independent logic, compiled from the `tlsnic-core` crate's sources (`rust/core`).

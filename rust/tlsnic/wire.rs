@@ -20,9 +20,11 @@
 //! drop loses a burst of segments. Counters: `wire_drop`, `wire_reorder`, `wire_duplicate`,
 //! `wire_corrupt` in `ethtool -S` of the transmitting device.
 
-use crate::debugfs::Dir;
-use crate::netdev::SkBuff;
-use crate::sync::{new_spinlock_bh, SpinLockBh};
+#![forbid(unsafe_code)]
+
+use crate::base::debugfs::Files;
+use crate::base::netdev::SkBuff;
+use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use crate::tlsnic_core::{
     packet,
     stats::{Stat, Stats},
@@ -93,21 +95,13 @@ impl Wire {
         })
     }
 
-    /// Publishes the knobs in `dir`.
-    ///
-    /// # Safety
-    ///
-    /// `self` must stay at its address until `dir` is removed ([`Dir::u32`]).
-    pub(crate) unsafe fn expose(&self, dir: &Dir) {
-        // SAFETY: every value is a field of `self`, which outlives `dir` (our caller's
-        // guarantee).
-        unsafe {
-            dir.u32(c_str!("drop_ppm"), &self.drop_ppm);
-            dir.u32(c_str!("reorder_ppm"), &self.reorder_ppm);
-            dir.u32(c_str!("duplicate_ppm"), &self.duplicate_ppm);
-            dir.u32(c_str!("corrupt_ppm"), &self.corrupt_ppm);
-            dir.u64(c_str!("seed"), &self.dice.seed);
-        }
+    /// Publishes the knobs in a debugfs directory.
+    pub(crate) fn expose<'a>(&'a self, files: &Files<'a>) {
+        files.u32(c_str!("drop_ppm"), &self.drop_ppm);
+        files.u32(c_str!("reorder_ppm"), &self.reorder_ppm);
+        files.u32(c_str!("duplicate_ppm"), &self.duplicate_ppm);
+        files.u32(c_str!("corrupt_ppm"), &self.corrupt_ppm);
+        files.u64(c_str!("seed"), &self.dice.seed);
     }
 
     /// Sends `skb` over the wire: `deliver` is called for each frame that comes out at the

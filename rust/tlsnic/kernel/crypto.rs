@@ -26,9 +26,9 @@
 //! (keystream from any byte offset) and `ghash` (state exported between pieces), the way the
 //! soft engine does it in `tlsnic_core::gcm`.
 
-use crate::bindings;
-use crate::netdev::{Kick, RcuGuard};
-use crate::tls::{RecordPages, SealPage, MAX_FRAGS};
+use crate::base::bindings;
+use crate::base::netdev::{Kick, RcuGuard};
+use crate::base::tls::{RecordPages, SealPage, MAX_FRAGS};
 use crate::tlsnic_core::{
     gcm::Gcm,
     rx::Opener,

@@ -7,7 +7,7 @@
 //!
 //! C header: [`include/linux/spinlock.h`](srctree/include/linux/spinlock.h).
 
-use crate::bindings;
+use crate::base::bindings;
 use kernel::sync::lock::{Backend, Lock};
 
 /// A [`Lock`] taken with `spin_lock_bh`.
@@ -16,7 +16,7 @@ pub(crate) type SpinLockBh<T> = Lock<T, SpinLockBhBackend>;
 /// Creates a [`SpinLockBh`] initialiser with a lock class of its own (like `new_spinlock!`).
 macro_rules! new_spinlock_bh {
     ($inner:expr, $name:literal) => {
-        kernel::sync::lock::Lock::<_, $crate::sync::SpinLockBhBackend>::new(
+        kernel::sync::lock::Lock::<_, $crate::base::sync::SpinLockBhBackend>::new(
             $inner,
             kernel::c_str!($name),
             kernel::static_lock_class!(),

@@ -15,7 +15,7 @@
 #include <net/rtnetlink.h>
 #include <net/tls.h>
 
-#include "../shim/tlsnic_shim.h"
+#include "../../shim/tlsnic_shim.h"
 
 /*
  * Values bindgen cannot evaluate from macros (casts, enum arithmetic) are

@@ -10,8 +10,8 @@
 //! cgroup storage are refused: that storage belongs to a cgroup attachment, which a policy is
 //! not.
 
-use crate::bindings;
-use crate::netdev::{RcuGuard, Socket};
+use crate::base::bindings;
+use crate::base::netdev::{RcuGuard, Socket};
 use core::{
     mem::ManuallyDrop,
     ptr::{self, NonNull},

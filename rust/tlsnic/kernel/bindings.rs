@@ -5,8 +5,8 @@
 //! `kernel::bindings` in 6.12 does not cover netdevice internals, rtnetlink link types, ethtool,
 //! kTLS, crypto AEAD or BPF. Kbuild runs bindgen on `bindings_helper.h` with the allowlist in
 //! `bindgen_allowlist` (and the kernel's own `rust/bindgen_parameters`) to produce
-//! `bindings_generated.rs`, which is included here. Only `netdev.rs` (the abstraction layer) may
-//! use these items.
+//! `bindings_generated.rs`, which is included here. Only the basement (this directory) uses these
+//! items: the driver modules cannot call them, being under `#![forbid(unsafe_code)]`.
 
 #![allow(
     clippy::all,

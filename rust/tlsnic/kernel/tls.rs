@@ -7,8 +7,8 @@
 //! `offload.rs` only sees the safe types below. The contract is
 //! `Documentation/networking/tls-offload.rst`.
 
-use crate::bindings;
-use crate::netdev::{Device, Driver, SkBuff};
+use crate::base::bindings;
+use crate::base::netdev::{Device, Driver, SkBuff};
 use core::{ffi::c_void, pin::Pin, ptr::NonNull};
 use kernel::{prelude::*, types::Opaque};
 
