@@ -31,7 +31,7 @@
 #![forbid(unsafe_code)]
 
 use crate::base::crypto::{RecordSealer, SealError};
-use crate::base::netdev::{eopnotsupp, DeferredTx, Device, Driver, Kick, Rcu, SkBuff};
+use crate::base::netdev::{eopnotsupp, Device, Driver, Kick, Rcu, SkBuff, XmitWork};
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use crate::base::tls::{Lookup, RewriteSkb, TxSkb};
 use crate::engine::{Engine, EngineFaults, FlowEngine};
@@ -111,7 +111,7 @@ struct Partial {
 #[pin_data]
 pub(crate) struct TxDeferred {
     /// Declared first: cancelled before the queue is freed.
-    work: DeferredTx,
+    work: XmitWork,
     #[pin]
     queue: SpinLockBh<Fifo<SkBuff, DEFERRED_MAX>>,
 }
@@ -119,7 +119,7 @@ pub(crate) struct TxDeferred {
 impl TxDeferred {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            work: DeferredTx::new(),
+            work: XmitWork::new(),
             queue <- new_spinlock_bh!(Fifo::new(), "tlsnic_tx_deferred"),
         })
     }

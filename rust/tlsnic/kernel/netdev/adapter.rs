@@ -232,15 +232,15 @@ impl<T: Driver> Adapter<T> {
         bindings::netdev_tx_NETDEV_TX_OK
     }
 
-    /// The body of a device's [`DeferredTx`] work.
+    /// The body of a device's [`XmitWork`] work.
     ///
     /// # Safety
     ///
-    /// Called only by the shim's work item of a [`DeferredTx`], inside `rcu_read_lock_bh`, with
+    /// Called only by the shim's work item of a [`XmitWork`], inside `rcu_read_lock_bh`, with
     /// the device of `T` the work was allocated for (which outlives the work).
     pub(super) unsafe extern "C" fn deferred_run(dev: *mut bindings::net_device) {
         // SAFETY: the shim runs the work inside `rcu_read_lock_bh`, on the device it was
-        // allocated for, and `DeferredTx::drop` (in the private data's destructor, before the
+        // allocated for, and `XmitWork::drop` (in the private data's destructor, before the
         // device is freed) cancels it.
         let (rcu, dev) = unsafe { (Rcu::assume_held(), Device::<T>::from_raw(dev)) };
         T::deferred_xmit(&rcu, dev);

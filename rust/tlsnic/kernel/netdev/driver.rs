@@ -49,7 +49,7 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// The device's counters, reported by `ethtool -S`.
     fn stats(dev: &Device<Self>) -> &stats::Stats;
 
-    /// The device's deferred transmit work ([`DeferredTx`]) ran: send what waited for an
+    /// The device's deferred transmit work ([`XmitWork`]) ran: send what waited for an
     /// asynchronous engine. Process context, inside `rcu_read_lock_bh` (as `start_xmit`).
     fn deferred_xmit(rcu: &Rcu, dev: &Device<Self>);
 

@@ -14,7 +14,7 @@
 //!   `tlsdev_ops`, the sysfs group's) that route the kernel's callbacks to a [`Driver`]
 //!   implementation, in the style of `rust/kernel/net/phy.rs`,
 //! - `rtnl.rs`: namespaces, extended acks, the link kind ([`LinkOps`]) and its [`Registration`],
-//! - `deferred.rs`: a device's deferred transmit work ([`DeferredTx`]).
+//! - `xmit_work.rs`: a device's deferred transmit work ([`XmitWork`]).
 //!
 //! The kTLS side (TLS contexts, record lists, the transmit view of an skb) is in `../tls.rs`, the
 //! kernel crypto API in `../crypto.rs`.
@@ -43,20 +43,20 @@ use kernel::{
 };
 
 mod adapter;
-mod deferred;
 mod device;
 mod driver;
 mod lock;
 mod rtnl;
 mod skb;
+mod xmit_work;
 
 pub(crate) use adapter::*;
-pub(crate) use deferred::*;
 pub(crate) use device::*;
 pub(crate) use driver::*;
 pub(crate) use lock::*;
 pub(crate) use rtnl::*;
 pub(crate) use skb::*;
+pub(crate) use xmit_work::*;
 
 /// `-ENAMETOOLONG` (not among `kernel::error::code` in 6.12).
 pub(crate) fn enametoolong() -> Error {

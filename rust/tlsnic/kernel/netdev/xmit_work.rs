@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A device's deferred transmit work ([`DeferredTx`]) and the handle that kicks it ([`Kick`]).
+//! A device's deferred transmit work ([`XmitWork`]) and the handle that kicks it ([`Kick`]).
 
 use super::*;
 
 /// A device's deferred transmit work: packets that wait for an asynchronous crypto engine are
 /// sent from it (`Driver::deferred_xmit`) once a completion kicks it. Allocated on first use
 /// (process context), cancelled and freed with the device's private data.
-pub(crate) struct DeferredTx(AtomicPtr<bindings::tlsnic_txq>);
+pub(crate) struct XmitWork(AtomicPtr<bindings::tlsnic_txq>);
 
-impl DeferredTx {
+impl XmitWork {
     /// Not allocated yet.
     pub(crate) const fn new() -> Self {
         Self(AtomicPtr::new(ptr::null_mut()))
@@ -48,7 +48,7 @@ impl DeferredTx {
     }
 }
 
-impl Drop for DeferredTx {
+impl Drop for XmitWork {
     fn drop(&mut self) {
         if let Some(q) = NonNull::new(*self.0.get_mut()) {
             // SAFETY: allocated in `get_or_alloc`; the device is being freed, so its flows (and
@@ -59,7 +59,7 @@ impl Drop for DeferredTx {
     }
 }
 
-/// A handle that schedules a device's [`DeferredTx`] work, for completion callbacks.
+/// A handle that schedules a device's [`XmitWork`] work, for completion callbacks.
 ///
 /// # Invariants
 ///
