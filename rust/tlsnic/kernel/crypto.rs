@@ -30,7 +30,7 @@ use crate::base::bindings;
 use crate::base::netdev::{Kick, RcuGuard};
 use crate::base::tls::{RecordPages, SealPage, MAX_FRAGS};
 use crate::tlsnic_core::{
-    gcm::Gcm,
+    gcm::{layout, Gcm},
     rx::Opener,
     tls12::{self, AAD_LEN, MAX_RECORD, NONCE_LEN, PREPEND_LEN, TAG_LEN},
 };
@@ -569,9 +569,7 @@ impl KernelOpener {
 
     /// The keystream block of counter `ctr` of `rec` into the scratch block.
     fn keystream_block(&mut self, rec: &mut KernelRecord, ctr: u32) -> bool {
-        let mut iv = [0u8; 16];
-        iv[..NONCE_LEN].copy_from_slice(&rec.nonce);
-        iv[NONCE_LEN..].copy_from_slice(&ctr.to_be_bytes());
+        let iv = layout::counter_block(&rec.nonce, ctr);
         self.scratch.block = [0; 16];
         // SAFETY: `ctr` is live; `iv` is a 16-byte counter block; the scratch block is 16 bytes
         // of heap memory.
@@ -588,12 +586,11 @@ impl KernelOpener {
 
     /// XORs the keystream of `rec` from payload offset `off` into `data` (heap or page memory).
     fn ctr_xor(&mut self, rec: &mut KernelRecord, off: u32, data: &mut [u8]) {
-        // GCM encrypts the payload from counter 2 on.
         let mut data = data;
         let mut off = off;
         let lead = (off % 16) as usize;
         if lead != 0 && !data.is_empty() {
-            if !self.keystream_block(rec, 2 + off / 16) {
+            if !self.keystream_block(rec, layout::payload_counter(off.into())) {
                 return self.fail(rec);
             }
             let n = (16 - lead).min(data.len());
@@ -607,9 +604,7 @@ impl KernelOpener {
         if data.is_empty() {
             return;
         }
-        let mut iv = [0u8; 16];
-        iv[..NONCE_LEN].copy_from_slice(&rec.nonce);
-        iv[NONCE_LEN..].copy_from_slice(&(2 + off / 16).to_be_bytes());
+        let iv = layout::counter_block(&rec.nonce, layout::payload_counter(off.into()));
         // SAFETY: `ctr` is live; `iv` is a 16-byte counter block; `data` is the device's own
         // receive buffer (page memory, addressable by a scatterlist), valid for its length.
         let rc = unsafe {
@@ -637,7 +632,7 @@ impl Opener for KernelOpener {
             len: 0,
             failed: false,
         };
-        if self.keystream_block(&mut rec, 1) {
+        if self.keystream_block(&mut rec, layout::TAG_MASK_COUNTER) {
             rec.mask = self.scratch.block;
             tls12::wipe(&mut self.scratch.block);
         } else {
@@ -663,21 +658,14 @@ impl Opener for KernelOpener {
 
     fn verify(&mut self, mut rec: KernelRecord, tag: &[u8; TAG_LEN]) -> bool {
         let pad = [0u8; 16];
-        let fill = (16 - rec.len as usize % 16) % 16;
+        let fill = layout::pad_len(rec.len.into());
         self.ghash(&mut rec, false, &pad[..fill], None);
-        let mut lens = [0u8; 16];
-        lens[..8].copy_from_slice(&((AAD_LEN as u64) * 8).to_be_bytes());
-        lens[8..].copy_from_slice(&(u64::from(rec.len) * 8).to_be_bytes());
+        let lens = layout::lengths_block(AAD_LEN as u64, rec.len.into());
         let mut s = [0u8; 16];
         self.ghash(&mut rec, false, &lens, Some(&mut s));
-        // Constant time: fold every byte's difference before looking.
-        let diff = s
-            .iter()
-            .zip(&rec.mask)
-            .zip(tag)
-            .fold(0u8, |acc, ((s, m), t)| acc | (s ^ m ^ t));
+        let matches = layout::tag_matches(&s, &rec.mask, tag);
         tls12::wipe(&mut s);
-        !rec.failed && diff == 0
+        !rec.failed && matches
     }
 }
 

@@ -28,11 +28,9 @@ impl Keystream {
     /// The caller keeps `offset` within GCM's payload limit, below `2^36`, so the block number
     /// fits the 32-bit counter.
     pub(crate) fn new(aes: &Aes, iv: &[u8; 12], offset: u64) -> Self {
-        // Truncation intended: `offset / 16 < 2^32` (see above); the counter wraps modulo 2^32.
-        let block = (offset / 16) as u32;
         let mut ks = Self {
             iv: *iv,
-            next: block.wrapping_add(2),
+            next: super::layout::payload_counter(offset),
             buf: [0; BATCH_BYTES],
             used: BATCH_BYTES,
         };
@@ -71,8 +69,7 @@ impl Keystream {
         let mut blocks = [[0u8; 16]; BATCH];
         let mut counter = self.next;
         for block in &mut blocks {
-            block[..12].copy_from_slice(&self.iv);
-            block[12..].copy_from_slice(&counter.to_be_bytes());
+            *block = super::layout::counter_block(&self.iv, counter);
             counter = counter.wrapping_add(1);
         }
         self.next = counter;

@@ -103,9 +103,8 @@ impl Ghash {
     /// bits does not overflow.
     pub(crate) fn finish(mut self, key: &Key, aad_len: u64, text_len: u64) -> u128 {
         self.pad(key);
-        let lengths =
-            (u128::from(aad_len.wrapping_mul(8)) << 64) | u128::from(text_len.wrapping_mul(8));
-        self.absorb(key, lengths);
+        let lengths = super::layout::lengths_block(aad_len, text_len);
+        self.absorb(key, u128::from_be_bytes(lengths));
         self.y
     }
 

@@ -22,6 +22,7 @@
 mod aes;
 mod ctr;
 mod ghash;
+pub mod layout;
 
 use aes::{Aes, BATCH};
 use ctr::Keystream;
@@ -181,8 +182,7 @@ impl Gcm {
     /// `E(K, J0)`, which masks the tag.
     fn tag_mask(&self, nonce: &[u8; NONCE_LEN]) -> u128 {
         let mut blocks = [[0u8; 16]; BATCH];
-        blocks[0][..NONCE_LEN].copy_from_slice(nonce);
-        blocks[0][15] = 1;
+        blocks[0] = layout::counter_block(nonce, layout::TAG_MASK_COUNTER);
         self.aes.encrypt4(&mut blocks);
         let mask = u128::from_be_bytes(blocks[0]);
         zeroize(&mut blocks);
@@ -280,13 +280,10 @@ impl GcmState {
 
     /// Ends the message and compares its tag with `tag`, in constant time.
     pub fn verify(self, gcm: &Gcm, tag: &[u8; TAG_LEN]) -> Result<(), GcmError> {
-        let diff = self
-            .finish(gcm)
-            .iter()
-            .zip(tag)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-        // Keep the compiler from turning the accumulation into an early-exit comparison.
-        if core::hint::black_box(diff) == 0 {
+        let mut computed = self.finish(gcm);
+        let ok = layout::tag_matches(&computed, &[0; TAG_LEN], tag);
+        zeroize(&mut computed);
+        if ok {
             Ok(())
         } else {
             Err(GcmError::Authentication)
