@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tlsnic C shim: prototypes of the wrappers in tlsnic_shim.c.
+ * tlsnic C shim: prototypes of the wrappers in tlsnic_shim.c and the files it
+ * includes (one per subsystem).
  *
  * The Rust side of tlsnic cannot call `static inline` kernel functions or
  * macros; most wrappers here are one-line, non-inline copies of one of them.

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsnic C shim: Net devices: private area, state, statistics; RCU, RTNL and bottom-half locks.
+ * Included by tlsnic_shim.c.
+ */
+
+void *tlsnic_netdev_priv(const struct net_device *dev)
+{
+	return netdev_priv(dev);
+}
+
+bool tlsnic_netif_running(const struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
+struct net *tlsnic_dev_net(const struct net_device *dev)
+{
+	return dev_net(dev);
+}
+
+void tlsnic_eth_hw_addr_random(struct net_device *dev)
+{
+	eth_hw_addr_random(dev);
+}
+
+void tlsnic_tstats_tx_add(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_tx_add(dev, 1, len);
+}
+
+void tlsnic_tstats_rx_add(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_rx_add(dev, len);
+}
+
+void tlsnic_stats_tx_dropped_inc(struct net_device *dev)
+{
+	DEV_STATS_INC(dev, tx_dropped);
+}
+
+void tlsnic_rcu_read_lock(void)
+{
+	rcu_read_lock();
+}
+
+void tlsnic_rcu_read_unlock(void)
+{
+	rcu_read_unlock();
+}
+
+bool tlsnic_rtnl_is_locked(void)
+{
+	return rtnl_is_locked();
+}
+
+void tlsnic_spin_lock_bh(struct spinlock *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void tlsnic_spin_unlock_bh(struct spinlock *lock)
+{
+	spin_unlock_bh(lock);
+}
+
+u64 tlsnic_dev_net_cookie(const struct net_device *dev)
+{
+	return dev_net(dev)->net_cookie;
+}
+
+void tlsnic_synchronize_rcu(void)
+{
+	synchronize_rcu();
+}

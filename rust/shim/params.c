@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tlsnic C shim: The module parameters (the module! macro of 6.12 cannot declare them).
+ * Included by tlsnic_shim.c.
+ */
+
+unsigned int tlsnic_param_pairs = 1;
+module_param_named(pairs, tlsnic_param_pairs, uint, 0444);
+MODULE_PARM_DESC(pairs, "Number of linked tlsnic pairs created at load (0-64, default 1)");
+
+char *tlsnic_param_engine = "kcrypto";
+module_param_named(engine, tlsnic_param_engine, charp, 0444);
+MODULE_PARM_DESC(engine, "Crypto engine of new devices: soft, kcrypto or \"kcrypto ALG\" (default kcrypto)");
