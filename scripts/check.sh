@@ -110,13 +110,14 @@ for f in "$TLSNIC_ROOT"/tests/guest/[0-9]*.sh; do
 done
 # One guest of 2 vCPUs per two host CPUs: more guests than that share CPUs and run slower each
 # (measured: two guests on two CPUs took longer than one), and the suite runs best unshared.
-guests=${TLSNIC_GUESTS:-$(( $(nproc) / 2 ))}
+cpus=$(nproc)
+guests=${TLSNIC_GUESTS:-$((cpus / 2))}
 [ "$guests" -gt "${#expected[@]}" ] && guests=${#expected[@]}
 [ "$guests" -ge 1 ] || guests=1
 queue=$TLSNIC_ROOT/build/guest-queue
 rm -rf "$queue" "$TLSNIC_ROOT/build/guest-logs" "$glog".*
 mkdir -p "$queue" "$TLSNIC_ROOT/build/guest-logs"
-log "$guests guest(s) of $(grep -c ^processor /proc/cpuinfo) host CPUs share ${#expected[@]} tests"
+log "$guests guest(s) of $cpus host CPUs share ${#expected[@]} tests"
 
 # run_guest G: boot guest G on the queue; its output, each line prefixed with [G], goes to
 # stdout as it comes and, as it came, to $glog.G; its exit status to $glog.G.rc.
