@@ -6,8 +6,10 @@
 #   scripts/build-kernel.sh [test|release]
 #
 # The tree is cached under $TLSNIC_CACHE/kernel/, keyed by the kernel source
-# version, the flavour and a hash of the fragments' options and the toolchain, so
-# only the first run pays for the build. An interrupted build resumes.
+# version, the flavour and a hash of the fragments' options, the patches and the
+# toolchain, so only the first run pays for the build. An interrupted build resumes.
+# The patches in qemu/patches/ (kernel fixes tlsnic's tests found; each says why)
+# are applied to the unpacked source, in name order.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +22,9 @@ case "$flavour" in test|release) ;; *) die "unknown flavour '$flavour' (test|rel
 [ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run scripts/setup.sh"
 kfrag=$TLSNIC_ROOT/qemu/kconfig
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12 | tr -c "A-Za-z0-9.\n" _)
+patches=("$TLSNIC_ROOT"/qemu/patches/*.patch)
 key=$( { grep -h '^CONFIG_' "$kfrag/base.config" "$kfrag/$flavour.config"
+	 cat "${patches[@]}"
 	 /usr/bin/rustc --version; clang-19 --version | head -1
 	 "$TLSNIC_TOOLS/bin/bindgen" --version; echo "$srcver allnoconfig"; } | sha256sum | cut -c1-12)
 kdir=$TLSNIC_CACHE/kernel/$srcver-$flavour-$key
@@ -43,6 +47,10 @@ if ! [ -f "$kdir/Makefile" ]; then
 	rm -rf "$kdir.unpack"
 	mkdir -p "$kdir.unpack"
 	tar -xf "$KERNEL_TARBALL" -C "$kdir.unpack" --strip-components=1
+	for p in "${patches[@]}"; do
+		log "applying ${p##*/}"
+		patch -s -p1 -d "$kdir.unpack" <"$p" || die "${p##*/} does not apply to $srcver"
+	done
 	mv "$kdir.unpack" "$kdir"
 fi
 
