@@ -38,8 +38,7 @@ exec 4>/tmp/rxonly-c.in
 # logged FILE TEXT: wait until FILE holds a line TEXT.
 logged() { wait_until 100 grep -qx "$2" "$1" || { cat /tmp/rxonly-*.log >&2; fail "no '$2' in $1"; }; }
 
-rx_offloaded() { [ "$(tls_stat "$NS_B" TlsRxDevice)" -gt "$rxdev0" ]; }
-wait_until 100 rx_offloaded ||
+wait_for -t 20 "$NS_B:TlsRxDevice>$rxdev0" ||
 	{ cat /tmp/rxonly-*.log >&2; fail "the client's receive was not offloaded"; }
 expect_eq "client TlsTxSw delta" $(( $(tls_stat "$NS_B" TlsTxSw) - txsw0 )) 1
 echo before >&4
@@ -47,8 +46,7 @@ logged /tmp/rxonly-server.log before
 
 ip -n "$NS_B" link set tlsnic1 down
 ip -n "$NS_B" link set tlsnic1 up
-has_carrier() { [ "$(carrier tlsnic1 "$NS_B")" = 1 ]; }
-wait_until 100 has_carrier || fail "tlsnic1 has no carrier after up"
+wait_for -t 20 "$NS_B:tlsnic1:carrier=1" || fail "tlsnic1 has no carrier after up"
 note "link flapped under a socket with TX in software and RX on the device"
 echo after-flap >&4
 logged /tmp/rxonly-server.log after-flap
