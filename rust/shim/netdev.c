@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tlsnic C shim: Net devices: private area, state, statistics; RCU, RTNL and bottom-half locks.
+ * tlsnic C shim: net devices, RCU, RTNL, bottom-half spinlocks, work items.
  * Included by tlsnic_shim.c.
  */
 
@@ -49,6 +49,16 @@ void tlsnic_rcu_read_unlock(void)
 	rcu_read_unlock();
 }
 
+void tlsnic_rcu_read_lock_bh(void)
+{
+	rcu_read_lock_bh();
+}
+
+void tlsnic_rcu_read_unlock_bh(void)
+{
+	rcu_read_unlock_bh();
+}
+
 bool tlsnic_rtnl_is_locked(void)
 {
 	return rtnl_is_locked();
@@ -64,12 +74,17 @@ void tlsnic_spin_unlock_bh(struct spinlock *lock)
 	spin_unlock_bh(lock);
 }
 
-u64 tlsnic_dev_net_cookie(const struct net_device *dev)
+void tlsnic_init_work(struct work_struct *work, void (*fn)(struct work_struct *work))
 {
-	return dev_net(dev)->net_cookie;
+	INIT_WORK(work, fn);
 }
 
-void tlsnic_synchronize_rcu(void)
+bool tlsnic_queue_work(struct work_struct *work)
 {
-	synchronize_rcu();
+	return queue_work(system_wq, work);
+}
+
+void tlsnic_memzero_explicit(void *p, size_t len)
+{
+	memzero_explicit(p, len);
 }

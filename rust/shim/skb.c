@@ -1,12 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tlsnic C shim: Socket buffers, their page fragments and the pages of sealed records.
+ * tlsnic C shim: socket buffers, their page fragments, and pages.
  * Included by tlsnic_shim.c.
  */
 
 void tlsnic_kfree_skb(struct sk_buff *skb)
 {
 	kfree_skb(skb);
+}
+
+void tlsnic_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+struct sk_buff *tlsnic_skb_get(struct sk_buff *skb)
+{
+	return skb_get(skb);
+}
+
+struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb)
+{
+	return skb_clone(skb, GFP_ATOMIC);
+}
+
+struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb)
+{
+	return skb_copy(skb, GFP_ATOMIC);
+}
+
+struct sk_buff *tlsnic_alloc_skb(unsigned int size)
+{
+	return alloc_skb(size, GFP_ATOMIC | __GFP_NOWARN);
+}
+
+void tlsnic_skb_reserve(struct sk_buff *skb, int len)
+{
+	skb_reserve(skb, len);
+}
+
+unsigned int tlsnic_skb_headroom(const struct sk_buff *skb)
+{
+	return skb_headroom(skb);
+}
+
+unsigned int tlsnic_skb_headlen(const struct sk_buff *skb)
+{
+	return skb_headlen(skb);
+}
+
+void *tlsnic_skb_data(const struct sk_buff *skb)
+{
+	return skb->data;
+}
+
+struct sock *tlsnic_skb_sk(const struct sk_buff *skb)
+{
+	return skb->sk;
 }
 
 bool tlsnic_pskb_may_pull(struct sk_buff *skb, unsigned int len)
@@ -19,46 +69,81 @@ void tlsnic_skb_tx_timestamp(struct sk_buff *skb)
 	skb_tx_timestamp(skb);
 }
 
-void tlsnic_consume_skb(struct sk_buff *skb)
+bool tlsnic_skb_copy_bits(const struct sk_buff *skb, u32 off, void *dst, u32 len)
 {
-	consume_skb(skb);
+	return skb_copy_bits(skb, off, dst, len) == 0;
 }
 
-/* Takes a reference on @frag's page (__skb_frag_ref) and returns it with its span. */
-struct page *tlsnic_frag_get_page(const skb_frag_t *frag, u32 *off, u32 *len)
+bool tlsnic_skb_csum_partial(const struct sk_buff *skb)
 {
-	__skb_frag_ref((skb_frag_t *)frag);
-	*off = skb_frag_off(frag);
-	*len = skb_frag_size(frag);
+	return skb->ip_summed == CHECKSUM_PARTIAL;
+}
+
+/* The TCP checksum is known good or left to the device: payload may be rewritten. */
+bool tlsnic_skb_csum_trusted(const struct sk_buff *skb)
+{
+	return skb->ip_summed == CHECKSUM_PARTIAL || skb->ip_summed == CHECKSUM_UNNECESSARY;
+}
+
+void tlsnic_skb_set_decrypted(struct sk_buff *skb)
+{
+	skb->decrypted = 1;
+}
+
+void tlsnic_skb_clear_decrypted(struct sk_buff *skb)
+{
+#ifdef CONFIG_SKB_DECRYPTED
+	skb->decrypted = 0;
+#endif
+}
+
+bool tlsnic_skb_transport_header_was_set(const struct sk_buff *skb)
+{
+	return skb_transport_header_was_set(skb);
+}
+
+unsigned int tlsnic_skb_tcp_all_headers(const struct sk_buff *skb)
+{
+	return skb_tcp_all_headers(skb);
+}
+
+__be32 tlsnic_skb_tcp_seq(const struct sk_buff *skb)
+{
+	return tcp_hdr(skb)->seq;
+}
+
+int tlsnic_skb_nr_frags(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->nr_frags;
+}
+
+void tlsnic_skb_add_rx_frag(struct sk_buff *skb, int i, struct page *page, u32 off, u32 len)
+{
+	skb_add_rx_frag(skb, i, page, off, len, len);
+}
+
+struct page *tlsnic_skb_frag_page(const skb_frag_t *frag)
+{
 	return skb_frag_page(frag);
 }
 
-void tlsnic_put_page(struct page *page)
+void tlsnic_skb_frag_ref(const skb_frag_t *frag)
 {
-	put_page(page);
+	__skb_frag_ref((skb_frag_t *)frag);
 }
 
-/* Copies from a (possibly compound) page fragment, one base page at a time. */
-void tlsnic_page_copy(struct page *page, u32 off, void *dst, u32 len)
+u32 tlsnic_skb_frag_off(const skb_frag_t *frag)
 {
-	while (len) {
-		u32 o = offset_in_page(off);
-		u32 n = min_t(u32, len, PAGE_SIZE - o);
-
-		memcpy_from_page(dst, nth_page(page, off >> PAGE_SHIFT), o, n);
-		dst += n;
-		off += n;
-		len -= n;
-	}
+	return skb_frag_off(frag);
 }
 
-void tlsnic_sg_set_page(struct scatterlist *sg, struct page *page, u32 len, u32 off)
+u32 tlsnic_skb_frag_size(const skb_frag_t *frag)
 {
-	sg_set_page(sg, page, len, off);
+	return skb_frag_size(frag);
 }
 
-/* A compound page block for one sealed record, from atomic context. */
-struct page *tlsnic_alloc_seal_page(unsigned int order)
+/* A compound page block, from any context. */
+struct page *tlsnic_alloc_block(unsigned int order)
 {
 	return alloc_pages(GFP_ATOMIC | __GFP_NOWARN | __GFP_COMP, order);
 }
@@ -73,75 +158,23 @@ int tlsnic_page_ref_count(struct page *page)
 	return page_ref_count(page);
 }
 
-/*
- * A new skb with @skb's headers and metadata, for the encrypted copy (the
- * original's fragments are the retransmit copy and are never written). With
- * @linear, its head has room for the whole payload, which the caller fills;
- * otherwise it holds only the headers and the payload is then attached as page
- * fragments (tlsnic_skb_add_page_frag).
- */
-struct sk_buff *tlsnic_skb_copy_headers(const struct sk_buff *skb, u32 hdr_len, bool linear)
+void tlsnic_get_page(struct page *page)
 {
-	u32 len = linear ? skb->len : hdr_len;
-	struct sk_buff *nskb;
-
-	nskb = alloc_skb(skb_headroom(skb) + len, GFP_ATOMIC | __GFP_NOWARN);
-	if (!nskb)
-		return NULL;
-	skb_reserve(nskb, skb_headroom(skb));
-	skb_put(nskb, len);
-	if (skb_copy_bits(skb, 0, nskb->data, hdr_len)) {
-		kfree_skb(nskb);
-		return NULL;
-	}
-	skb_copy_header(nskb, skb);
-	return nskb;
-}
-
-/* Appends [@off, @off + @len) of @page as a fragment, taking a page reference. */
-bool tlsnic_skb_add_page_frag(struct sk_buff *skb, struct page *page, u32 off, u32 len)
-{
-	int i = skb_shinfo(skb)->nr_frags;
-
-	if (i >= MAX_SKB_FRAGS)
-		return false;
 	get_page(page);
-	skb_add_rx_frag(skb, i, page, off, len, len);
-	return true;
 }
 
-bool tlsnic_skb_csum_partial(const struct sk_buff *skb)
+void tlsnic_put_page(struct page *page)
 {
-	return skb->ip_summed == CHECKSUM_PARTIAL;
+	put_page(page);
 }
 
-void *tlsnic_skb_data(const struct sk_buff *skb)
+/* Copies from the base page of (possibly compound) @page that holds byte @off. */
+void tlsnic_memcpy_from_page(void *dst, struct page *page, u32 off, u32 len)
 {
-	return skb->data;
+	memcpy_from_page(dst, nth_page(page, off >> PAGE_SHIFT), offset_in_page(off), len);
 }
 
-/* The TCP checksum is known good or left to the device: payload may be rewritten. */
-bool tlsnic_skb_csum_trusted(const struct sk_buff *skb)
+bool tlsnic_virt_addr_valid(const void *addr)
 {
-	return skb->ip_summed == CHECKSUM_PARTIAL || skb->ip_summed == CHECKSUM_UNNECESSARY;
-}
-
-bool tlsnic_skb_copy_bits(const struct sk_buff *skb, u32 off, void *dst, u32 len)
-{
-	return skb_copy_bits(skb, off, dst, len) == 0;
-}
-
-struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb)
-{
-	return skb_clone(skb, GFP_ATOMIC);
-}
-
-struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb)
-{
-	return skb_copy(skb, GFP_ATOMIC);
-}
-
-struct sk_buff *tlsnic_skb_get(struct sk_buff *skb)
-{
-	return skb_get(skb);
+	return virt_addr_valid(addr);
 }

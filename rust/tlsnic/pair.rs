@@ -9,22 +9,34 @@
 #![forbid(unsafe_code)]
 
 use crate::base::debugfs::{Dir, Files, Knobs};
-use crate::base::netdev::{
-    enametoolong, eopnotsupp, features, Attr, Device, Driver, ExtAck, LinkOps, Net, NewDevice,
-    NewLink, PeerLink, Rcu, RcuGuard, Rtnl, SetupDevice, SkBuff, Socket, UnregisterQueue, ETH_HLEN,
-    ETH_MAX_MTU, ETH_MIN_MTU,
+use crate::base::error::enametoolong;
+use crate::base::net::device::{
+    features, Device, NetDeviceOps, PeerLink, SetupDevice, ETH_HLEN, ETH_MAX_MTU, ETH_MIN_MTU,
 };
-use crate::base::tls::Direction;
+use crate::base::net::ethtool::EthtoolOps;
+use crate::base::net::link::{LinkOps, NewDevice, NewLink, RtnlLinkOps, UnregisterQueue};
+use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
+use crate::base::net::skb::SkBuff;
+use crate::base::net::tls::{Direction, TlsDevOps, TlsSocket};
+use crate::base::sync::{Rcu, RcuGuard};
+use crate::base::sysfs::AttributeGroup;
 use crate::engine::{Engine, EngineFaults};
-use crate::offload::{self, TxDeferred, TxFlow, Xmit};
 use crate::policy::Policy;
-use crate::receive::{self, RxHandle, RxTable};
+use crate::rx::{self, RxFlow, RxTable};
 use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
-    stats::Stats,
+    stats::{self, Stats},
 };
+use crate::tx::{self, Env, TxDeferred, TxHandle, Xmit};
 use crate::wire::Wire;
-use kernel::{c_str, fmt, init::PinInit, pin_init, prelude::*, str::CStr, str::CString};
+use kernel::{
+    c_str, fmt,
+    init::PinInit,
+    pin_init,
+    prelude::*,
+    str::{CStr, CString},
+    sync::{Arc, ArcBorrow},
+};
 
 /// The module's debugfs directory (`/sys/kernel/debug/tlsnic`), holding one directory per
 /// device. Created at module load, removed at unload after every device is gone.
@@ -71,7 +83,7 @@ pub(crate) struct PairPriv {
     engine: Engine,
     /// Packets waiting for an asynchronous engine.
     #[pin]
-    deferred: TxDeferred,
+    deferred: TxDeferred<Pair>,
 }
 
 /// A device's fault injection, shown in its debugfs directory.
@@ -92,8 +104,39 @@ impl Faults {
     }
 }
 
-impl Driver for Pair {
-    const KIND: &'static CStr = c_str!("tlsnic");
+/// The attributes of the group `tlsnic` (`/sys/class/net/DEV/tlsnic/`), in the order of
+/// `AttributeGroup::ATTRS`.
+#[derive(Clone, Copy)]
+enum Attr {
+    /// `policy`: the BPF program choosing which flows are offloaded.
+    Policy,
+    /// `engine`: the crypto engine of new flows.
+    Engine,
+}
+
+impl Attr {
+    const ALL: [Attr; 2] = [Attr::Policy, Attr::Engine];
+
+    const fn name(self) -> &'static CStr {
+        match self {
+            Attr::Policy => c_str!("policy"),
+            Attr::Engine => c_str!("engine"),
+        }
+    }
+}
+
+impl PairPriv {
+    /// What the transmit path consults besides the flow.
+    fn tx_env(&self) -> Env<'_> {
+        Env {
+            stats: &self.stats,
+            faults: &self.knobs.engine,
+        }
+    }
+}
+
+#[vtable]
+impl NetDeviceOps for Pair {
     type Priv = PairPriv;
 
     fn priv_init() -> impl PinInit<PairPriv> {
@@ -109,16 +152,6 @@ impl Driver for Pair {
             engine <- Engine::new(),
             deferred <- TxDeferred::new(),
         })
-    }
-
-    fn setup(dev: &mut SetupDevice<'_>) {
-        dev.set_features(FEATURES, FEATURES);
-        // The full Ethernet range, as veth.
-        dev.set_mtu_range(ETH_MIN_MTU, ETH_MAX_MTU);
-        dev.set_no_carrier();
-        dev.set_lockless_tx();
-        dev.set_live_addr_change();
-        dev.set_max_tso();
     }
 
     fn open(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
@@ -150,34 +183,34 @@ impl Driver for Pair {
         // cannot be encrypted is dropped, never sent in clear, or waits for an asynchronous
         // engine.
         let data = dev.data();
-        match offload::xmit(dev, &data.deferred, &data.knobs.engine, skb) {
+        match tx::xmit(dev, &data.deferred, &data.tx_env(), skb) {
             Xmit::Send(skb) => put_on_wire(dev, peer, skb),
             Xmit::Deferred => {}
             Xmit::Dropped => dev.count_tx_dropped(),
         }
     }
 
-    fn deferred_xmit(rcu: &Rcu, dev: &Device<Self>) {
-        let data = dev.data();
-        let Some(peer) = data.peer.get(rcu) else {
-            data.deferred.purge(&data.stats);
-            return;
-        };
-        offload::drain(rcu, dev, &data.deferred, &data.knobs.engine, |skb| {
-            put_on_wire(dev, peer, skb)
-        });
-    }
-
-    fn iflink(dev: &Device<Self>) -> i32 {
+    fn get_iflink(dev: &Device<Self>) -> i32 {
         let rcu = RcuGuard::lock();
         dev.data().peer.get(&rcu).map_or(0, |peer| peer.ifindex())
     }
+}
 
-    fn link_net<'a>(dev: &'a Device<Self>, rcu: &'a Rcu) -> &'a Net {
-        dev.data()
-            .peer
-            .get(rcu)
-            .map_or(dev.net(), |peer| peer.net())
+#[vtable]
+impl RtnlLinkOps for Pair {
+    const KIND: &'static CStr = c_str!("tlsnic");
+
+    fn setup(dev: &mut SetupDevice<'_, Self>) {
+        dev.set_features(FEATURES, FEATURES);
+        // The full Ethernet range, as veth.
+        dev.set_mtu_range(ETH_MIN_MTU, ETH_MAX_MTU);
+        dev.set_no_carrier();
+        dev.set_lockless_tx();
+        dev.set_live_addr_change();
+        dev.set_max_tso();
+        dev.set_ethtool_ops();
+        dev.set_tlsdev_ops();
+        dev.set_sysfs_group();
     }
 
     fn newlink(rtnl: &Rtnl, src_net: &Net, dev: NewLink<'_, Self>, extack: &ExtAck) -> Result {
@@ -193,83 +226,13 @@ impl Driver for Pair {
         })?;
         // The peer lives in the namespace the request came from, the new device where the
         // request put it (`ip link add NAME netns NS type tlsnic`).
-        let peer = NewDevice::create(rtnl, &LINK_OPS, src_net, &peer_name)?.register(rtnl)?;
+        let peer = new_device(rtnl, src_net, &peer_name)?.register(rtnl)?;
         let dev = peer
             .configure(rtnl)
             .and_then(|()| dev.register(rtnl))
             .inspect_err(|_| peer.unregister(rtnl))?;
         link(rtnl, dev, peer);
         Ok(())
-    }
-
-    fn stats(dev: &Device<Self>) -> &Stats {
-        &dev.data().get_ref().stats
-    }
-
-    type TxFlow = TxFlow;
-
-    fn tls_add_tx(
-        dev: &Device<Self>,
-        sock: &Socket,
-        crypto_info: &[u8],
-        start_seq: u32,
-    ) -> Result<Pin<KBox<TxFlow>>> {
-        let data = dev.data();
-        data.policy.admit(&data.stats, Direction::Tx, sock)?;
-        let kick = || data.deferred.kick_source(dev);
-        offload::add_tx(&data.stats, &data.engine, kick, crypto_info, start_seq)
-    }
-
-    fn tls_del_tx(dev: &Device<Self>, flow: Pin<KBox<TxFlow>>) {
-        offload::del_tx(&dev.data().stats, flow)
-    }
-
-    fn tls_resync_tx(dev: &Device<Self>, _seq: u32, _rcd_sn: u64) -> Result {
-        offload::resync_tx(&dev.data().stats)
-    }
-
-    type RxFlow = RxHandle;
-
-    fn tls_add_rx(
-        dev: &Device<Self>,
-        sock: &Socket,
-        crypto_info: &[u8],
-        start_seq: u32,
-    ) -> Result<Pin<KBox<RxHandle>>> {
-        let data = dev.data();
-        data.policy.admit(&data.stats, Direction::Rx, sock)?;
-        let id = sock.id().ok_or_else(eopnotsupp)?;
-        receive::add_rx(
-            &data.stats,
-            &data.engine,
-            &data.rx,
-            &id,
-            crypto_info,
-            start_seq,
-        )
-    }
-
-    fn tls_del_rx(dev: &Device<Self>, flow: Pin<KBox<RxHandle>>) {
-        let data = dev.data();
-        receive::del_rx(&data.stats, &data.rx, flow)
-    }
-
-    fn tls_resync_rx(dev: &Device<Self>, flow: &RxHandle, seq: u32, rcd_sn: u64) {
-        receive::resync_rx(&dev.data().stats, flow, seq, rcd_sn)
-    }
-
-    fn attr_show(dev: &Device<Self>, attr: Attr) -> Result<CString> {
-        match attr {
-            Attr::Policy => dev.data().policy.show(),
-            Attr::Engine => dev.data().engine.show(),
-        }
-    }
-
-    fn attr_store(dev: &Device<Self>, attr: Attr, input: &[u8]) -> Result {
-        match attr {
-            Attr::Policy => dev.data().policy.store(input),
-            Attr::Engine => dev.data().engine.store(input),
-        }
     }
 
     fn dellink(rtnl: &Rtnl, dev: &Device<Self>, queue: &mut UnregisterQueue) {
@@ -281,6 +244,112 @@ impl Driver for Pair {
             queue.add(rtnl, peer);
         }
     }
+
+    fn get_link_net<'a>(dev: &'a Device<Self>, rcu: &'a Rcu) -> &'a Net {
+        dev.data()
+            .peer
+            .get(rcu)
+            .map_or(dev.net(), |peer| peer.net())
+    }
+}
+
+#[vtable]
+impl EthtoolOps for Pair {
+    const DRIVER: &'static CStr = c_str!("tlsnic");
+    const STATS: &'static [&'static str] = stats::NAMES;
+
+    fn stats(dev: &Device<Self>, out: &mut [u64]) {
+        dev.data().stats.fill(out);
+    }
+}
+
+#[vtable]
+impl TlsDevOps for Pair {
+    type TxFlow = TxHandle;
+    type RxFlow = Arc<RxFlow>;
+
+    fn add_tx(
+        dev: &Device<Self>,
+        sock: &TlsSocket,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<TxHandle> {
+        let data = dev.data();
+        data.policy.admit(&data.stats, Direction::Tx, sock)?;
+        let kick = || data.deferred.kick_source(dev, deferred_xmit);
+        tx::add_tx(&data.stats, &data.engine, kick, crypto_info, start_seq)
+    }
+
+    fn del_tx(dev: &Device<Self>, flow: TxHandle) {
+        tx::del_tx(&dev.data().stats, flow)
+    }
+
+    fn resync_tx(dev: &Device<Self>, _sock: &TlsSocket, _seq: u32, _rcd_sn: u64) -> Result {
+        tx::resync_tx(&dev.data().stats)
+    }
+
+    fn add_rx(
+        dev: &Device<Self>,
+        sock: &TlsSocket,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<Arc<RxFlow>> {
+        let data = dev.data();
+        data.policy.admit(&data.stats, Direction::Rx, sock)?;
+        let flow = rx::add_rx(
+            &data.stats,
+            &data.engine,
+            &data.rx,
+            sock,
+            crypto_info,
+            start_seq,
+        )?;
+        // The core then sends next-record hints (`resync_rx`) once records stop arriving
+        // decrypted.
+        sock.rx_resync_core_next_hint();
+        Ok(flow)
+    }
+
+    fn del_rx(dev: &Device<Self>, flow: Arc<RxFlow>) {
+        let data = dev.data();
+        rx::del_rx(&data.stats, &data.rx, flow)
+    }
+
+    fn resync_rx(dev: &Device<Self>, flow: ArcBorrow<'_, RxFlow>, seq: u32, rcd_sn: u64) {
+        rx::resync_rx(&dev.data().stats, flow, seq, rcd_sn)
+    }
+}
+
+impl AttributeGroup for Pair {
+    const NAME: &'static CStr = c_str!("tlsnic");
+    const ATTRS: &'static [&'static CStr] = &[Attr::ALL[0].name(), Attr::ALL[1].name()];
+
+    fn show(dev: &Device<Self>, attr: usize) -> Result<CString> {
+        match Attr::ALL.get(attr).ok_or(EINVAL)? {
+            Attr::Policy => dev.data().policy.show(),
+            Attr::Engine => dev.data().engine.show(),
+        }
+    }
+
+    fn store(dev: &Device<Self>, attr: usize, input: &[u8]) -> Result {
+        match Attr::ALL.get(attr).ok_or(EINVAL)? {
+            Attr::Policy => dev.data().policy.store(input),
+            Attr::Engine => dev.data().engine.store(input),
+        }
+    }
+}
+
+/// The device's deferred transmit work ran: send what waited for an asynchronous engine.
+/// Process context, inside `rcu_read_lock_bh`.
+fn deferred_xmit(rcu: &Rcu, dev: &Device<Pair>) {
+    let data = dev.data();
+    let Some(peer) = data.peer.get(rcu) else {
+        data.deferred.purge(&data.stats);
+        return;
+    };
+    tx::drain(rcu, dev, &data.deferred, &data.tx_env(), |skb| {
+        put_on_wire(dev, peer, skb)
+    });
 }
 
 /// Puts a frame `dev` transmits (encrypted if it belongs to an offloaded flow) on the wire to
@@ -303,7 +372,8 @@ fn put_on_wire(dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBuff) {
 
 /// One frame arriving at `peer` from `dev`'s wire: the peer's receive offload sees it first.
 fn deliver(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
-    let skb = receive::receive(peer, &peer.data().rx, &peer.data().knobs.engine, skb);
+    let data = peer.data();
+    let skb = rx::receive(peer, &data.stats, &data.rx, &data.knobs.engine, skb);
     let len = skb.len();
     match skb.forward(peer) {
         Ok(()) => {
@@ -337,11 +407,18 @@ fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
             .is_ok_and(|alt| knobs.create(&alt, Some(&DEBUGFS_ROOT), Faults::expose));
 }
 
+/// Allocates a device of the pair's link kind named `name` (or a name from the template) in
+/// `net`.
+fn new_device(rtnl: &Rtnl, net: &Net, name: &IfName) -> Result<NewDevice<Pair>> {
+    let name_c = CStr::from_bytes_with_nul(name.as_bytes_with_nul()).map_err(|_| EINVAL)?;
+    NewDevice::create(rtnl, &LINK_OPS, net, name_c, name.is_template())
+}
+
 /// Creates one pair `tlsnicN` <-> `tlsnicN+1` in `net` (for the `pairs` module parameter).
 pub(crate) fn create_pair(rtnl: &Rtnl, net: &Net) -> Result {
     let template = IfName::new(b"tlsnic%d").map_err(|_| EINVAL)?;
-    let a = NewDevice::create(rtnl, &LINK_OPS, net, &template)?;
-    let b = NewDevice::create(rtnl, &LINK_OPS, net, &template)?;
+    let a = new_device(rtnl, net, &template)?;
+    let b = new_device(rtnl, net, &template)?;
     let a = a.register(rtnl)?;
     let b = b.register(rtnl).inspect_err(|_| a.unregister(rtnl))?;
     link(rtnl, a, b);

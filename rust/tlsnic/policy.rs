@@ -15,8 +15,9 @@
 #![forbid(unsafe_code)]
 
 use crate::base::bpf::{Prog, ProgSlot};
-use crate::base::netdev::{enametoolong, eopnotsupp, Socket};
-use crate::base::tls::Direction;
+use crate::base::error::{enametoolong, eopnotsupp};
+use crate::base::net::sock::Socket;
+use crate::base::net::tls::Direction;
 use crate::tlsnic_core::{
     policy::{BadCommand, Command, Verdict},
     stats::{Stat, Stats},

@@ -6,38 +6,41 @@
 //! ...) and registers the `tlsnic` link kind for `ip link add NAME type tlsnic`. See
 //! `Documentation/index.rst`.
 //!
-//! Layout: [`base`] (`rust/tlsnic/kernel/`) is the safe layer over the kernel's C structures and
-//! the only module with `unsafe` code; [`pair`], [`offload`], [`receive`], [`policy`], [`engine`]
-//! and [`wire`] are the driver logic, each file under `#![forbid(unsafe_code)]`; `tlsnic_core`
-//! is the kernel-independent logic, shared with the host-tested `rust/core` crate. This file
-//! holds the module declaration and its load and unload.
+//! Layout (`Documentation/design.rst`):
+//!
+//! - [`base`] (`rust/tlsnic/kernel/`), the basement: the safe layer over the kernel's C
+//!   structures, one trait per C callback table, and the only module with `unsafe` code;
+//! - the driver: [`pair`] (the device pair and its callback tables), [`tx`] and [`rx`] (the
+//!   transmit and receive offload), [`flow`] (what they share), [`engine`] (the crypto engines),
+//!   [`policy`] (the BPF flow policy) and [`wire`] (the lossy wire), each file under
+//!   `#![forbid(unsafe_code)]`;
+//! - `tlsnic_core`, the kernel-independent logic, compiled from the host-tested `rust/core`
+//!   crate's sources.
+//!
+//! This file holds the module declaration and its load and unload.
 
-use base::netdev;
+#![deny(unsafe_code)]
+
+use base::net::{link::Registration, rtnl::Net, rtnl::Rtnl};
 use kernel::prelude::*;
 
+// The basement is the one module allowed `unsafe`; every other file also forbids it itself.
+#[allow(unsafe_code)]
 #[path = "kernel/mod.rs"]
 mod base;
 mod engine;
-mod offload;
+mod flow;
 mod pair;
 mod policy;
-mod receive;
+mod rx;
+mod tx;
 mod wire;
 
-/// Kernel-independent logic, compiled from the `tlsnic-core` crate's sources (`rust/core`).
-#[path = "../core/src"]
+/// Kernel-independent logic: the `tlsnic-core` crate's sources (`rust/core`), whose `lib.rs`
+/// lists its modules.
+#[path = "../core/src/lib.rs"]
 #[allow(unreachable_pub, dead_code)]
-mod tlsnic_core {
-    pub(crate) mod engine;
-    pub(crate) mod fifo;
-    pub(crate) mod gcm;
-    pub(crate) mod ifname;
-    pub(crate) mod packet;
-    pub(crate) mod policy;
-    pub(crate) mod rx;
-    pub(crate) mod stats;
-    pub(crate) mod tls12;
-}
+mod tlsnic_core;
 
 module! {
     type: Tlsnic,
@@ -50,7 +53,7 @@ module! {
 
 struct Tlsnic {
     // Dropped in this order: the devices (and their debugfs directories) go before the root.
-    _link: netdev::Registration<pair::Pair>,
+    _link: Registration<pair::Pair>,
     _debugfs: DebugfsRoot,
 }
 
@@ -65,7 +68,7 @@ impl Drop for DebugfsRoot {
 
 impl kernel::Module for Tlsnic {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let pairs = netdev::param_pairs();
+        let pairs = base::params::pairs();
         if !tlsnic_core::ifname::pairs_valid(pairs) {
             pr_err!(
                 "pairs={} is out of range (0..={})\n",
@@ -77,15 +80,15 @@ impl kernel::Module for Tlsnic {
         engine::check_param()?;
         // Best effort: without debugfs the devices work, without fault knobs.
         if pair::DEBUGFS_ROOT.create(kernel::c_str!("tlsnic"), None) {
-            pair::DEBUGFS_ROOT.u64_ro(kernel::c_str!("flows_live"), &offload::FLOWS_LIVE);
+            pair::DEBUGFS_ROOT.u64_ro(kernel::c_str!("flows_live"), &flow::FLOWS_LIVE);
         }
         let debugfs = DebugfsRoot;
         // Dropping the registration on an error below deletes the pairs already created.
-        let link = netdev::Registration::register(&pair::LINK_OPS)?;
+        let link = Registration::register(&pair::LINK_OPS)?;
         {
-            let rtnl = netdev::Rtnl::lock();
+            let rtnl = Rtnl::lock();
             for _ in 0..pairs {
-                pair::create_pair(&rtnl, netdev::Net::init_ns())?;
+                pair::create_pair(&rtnl, Net::init_ns())?;
             }
         }
         pr_info!("{} pair(s) created\n", pairs);

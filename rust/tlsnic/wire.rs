@@ -23,7 +23,7 @@
 #![forbid(unsafe_code)]
 
 use crate::base::debugfs::Files;
-use crate::base::netdev::SkBuff;
+use crate::base::net::skb::SkBuff;
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use crate::tlsnic_core::{
     packet,

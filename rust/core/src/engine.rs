@@ -5,7 +5,7 @@
 //!
 //! Two engines do the device's AES-GCM record work:
 //!
-//! - `soft`: the device model's own crypto block, [`crate::gcm`] (constant time, no FPU);
+//! - `soft`: the device model's own crypto block, [`super::gcm`] (constant time, no FPU);
 //! - `kcrypto`: passthrough to the kernel crypto API. Transmit seals whole records with an AEAD
 //!   transform, `gcm(aes)` unless another algorithm name follows (`kcrypto cryptd(gcm(aes))`
 //!   forces the asynchronous path, for instance). Receive opens records piecewise with the

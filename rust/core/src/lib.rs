@@ -2,12 +2,12 @@
 
 //! Kernel-independent logic of tlsnic.
 //!
-//! Everything here is `no_std`, free of `unsafe` and of kernel types, so the same source files are
-//! compiled into `tlsnic.ko` (the module includes them with `#[path]`) and tested on the host with
-//! `cargo test`. Keep each file self-contained: the module lists the files it includes in
-//! `rust/tlsnic/tlsnic_main.rs`.
+//! Everything here is free of `unsafe` and of kernel types. The same files are the `tlsnic-core`
+//! crate, `no_std`, tested on the host with `cargo test`, and a module of `tlsnic.ko`, which
+//! includes this file with `#[path]` (the kernel build passes `--cfg MODULE`, so the crate-level
+//! `no_std` applies only to the host crate). The module list below is the only one.
 
-#![no_std]
+#![cfg_attr(not(MODULE), no_std)]
 #![forbid(unsafe_code)]
 
 pub mod engine;
@@ -19,3 +19,4 @@ pub mod policy;
 pub mod rx;
 pub mod stats;
 pub mod tls12;
+pub mod tx;

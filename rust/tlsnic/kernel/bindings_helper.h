@@ -2,17 +2,25 @@
 /*
  * Headers tlsnic generates its own Rust bindings from: what the kernel's
  * `kernel::bindings` does not cover (netdevice internals, rtnetlink links,
- * ethtool, kTLS, crypto AEAD, BPF) plus the C shim.
+ * ethtool, sockets, kTLS, the crypto API, BPF, sysfs, debugfs, work items)
+ * plus the C shim.
  */
 #include <crypto/aead.h>
+#include <crypto/hash.h>
+#include <crypto/skcipher.h>
 #include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/debugfs.h>
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/filter.h>
 #include <linux/netdevice.h>
+#include <linux/scatterlist.h>
 #include <linux/skbuff.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
+#include <net/sock.h>
 #include <net/tls.h>
 
 #include "../../shim/tlsnic_shim.h"
@@ -37,3 +45,6 @@ const int TLSNIC_TLS_DIR_RX = TLS_OFFLOAD_CTX_DIR_RX;
 const int TLSNIC_ETH_SS_STATS = ETH_SS_STATS;
 const unsigned int TLSNIC_ETH_GSTRING_LEN = ETH_GSTRING_LEN;
 const unsigned int TLSNIC_MAX_SKB_FRAGS = MAX_SKB_FRAGS;
+const unsigned int TLSNIC_AF_INET = AF_INET;
+const unsigned int TLSNIC_AF_INET6 = AF_INET6;
+const unsigned int TLSNIC_IPPROTO_TCP = IPPROTO_TCP;

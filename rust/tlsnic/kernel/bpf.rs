@@ -11,7 +11,8 @@
 //! not.
 
 use crate::base::bindings;
-use crate::base::netdev::{RcuGuard, Socket};
+use crate::base::net::sock::Socket;
+use crate::base::sync::{rcu, RcuGuard};
 use core::{
     mem::ManuallyDrop,
     ptr::{self, NonNull},
@@ -40,23 +41,37 @@ impl Prog {
     /// program of another type or one that uses cgroup storage.
     pub(crate) fn from_pinned(path: &CStr) -> Result<Self> {
         // SAFETY: `path` is a NUL-terminated string that outlives the call.
-        let prog = from_err_ptr(unsafe { bindings::tlsnic_bpf_policy_get(path.as_char_ptr()) })?;
-        // INVARIANT: `tlsnic_bpf_policy_get` returned a reference to a program of the policy
-        // type without cgroup storage (or an error pointer, handled above).
-        NonNull::new(prog).map(Self).ok_or(EINVAL)
+        let prog = from_err_ptr(unsafe {
+            bindings::bpf_prog_get_type_path(
+                path.as_char_ptr(),
+                bindings::bpf_prog_type_BPF_PROG_TYPE_CGROUP_SOCK,
+            )
+        })?;
+        let prog = NonNull::new(prog).ok_or(EINVAL)?;
+        // SAFETY: a program we hold a reference to has its aux data, immutable once loaded.
+        let uses_storage =
+            unsafe { (*(*prog.as_ptr()).aux).cgroup_storage.iter() }.any(|map| !map.is_null());
+        if uses_storage {
+            // Cgroup storage belongs to a cgroup attachment, which a policy has not.
+            // SAFETY: we own the reference taken above.
+            unsafe { bindings::bpf_prog_put(prog.as_ptr()) };
+            return Err(EINVAL);
+        }
+        // INVARIANT: a reference to a program of the policy type without cgroup storage.
+        Ok(Self(prog))
     }
 
     /// The program's id, as `bpftool prog show` prints it.
     pub(crate) fn id(&self) -> u32 {
-        // SAFETY: the program is live (type invariant).
-        unsafe { bindings::tlsnic_bpf_prog_id(self.0.as_ptr()) }
+        // SAFETY: the program is live (type invariant); its id is set once, at load.
+        unsafe { (*(*self.0.as_ptr()).aux).id }
     }
 
     /// The program's name (possibly empty, at most 15 bytes).
     pub(crate) fn name(&self) -> &CStr {
         // SAFETY: the program is live (type invariant); its name is a NUL-terminated array in
         // its aux data, immutable once loaded, freed with the program.
-        unsafe { CStr::from_char_ptr(bindings::tlsnic_bpf_prog_name(self.0.as_ptr())) }
+        unsafe { CStr::from_char_ptr((*(*self.0.as_ptr()).aux).name.as_ptr()) }
     }
 
     fn into_raw(self) -> *mut bindings::bpf_prog {
@@ -106,8 +121,7 @@ impl ProgSlot {
         let old = self.prog.swap(new, Ordering::AcqRel);
         let old = NonNull::new(old)?;
         // Readers that loaded `old` before the swap finish their RCU read-side sections.
-        // SAFETY: no RCU read lock is held here (process context, the mutex is a sleeping lock).
-        unsafe { bindings::tlsnic_synchronize_rcu() };
+        rcu::synchronize();
         // INVARIANT: the slot owned this reference; it left the slot and every reader is done.
         Some(Prog(old))
     }
@@ -130,7 +144,7 @@ impl ProgSlot {
         // SAFETY: `prog` was published in the slot and is released only after a grace period
         // that the RCU read-side section above delays; `sock` is a live socket (the caller
         // holds its lock while setting up offload), the context this program type expects.
-        Some(unsafe { bindings::tlsnic_bpf_policy_run(prog.as_ptr(), sock.as_ptr()) })
+        Some(unsafe { run(prog.as_ptr(), sock) })
     }
 }
 
@@ -142,5 +156,32 @@ impl PinnedDrop for ProgSlot {
             // slot, and `Prog::drop` releases it RCU-safely.
             drop(Prog(prog));
         }
+    }
+}
+
+/// Runs `prog` on `sock` the way the cgroup core runs its socket programs: with a cgroup run
+/// context (so that `bpf_get_retval`/`bpf_set_retval` work), migration disabled.
+///
+/// # Safety
+///
+/// `prog` is a live `BPF_PROG_TYPE_CGROUP_SOCK` program without cgroup storage that stays live
+/// for the call; `sock` is the locked socket the program looks at.
+unsafe fn run(prog: *mut bindings::bpf_prog, sock: &Socket) -> u32 {
+    // SAFETY: all-zero is the empty run context and array item; only the program is set.
+    let mut item: bindings::bpf_prog_array_item = unsafe { core::mem::zeroed() };
+    item.prog = prog;
+    // SAFETY: as above.
+    let mut ctx: bindings::bpf_cg_run_ctx = unsafe { core::mem::zeroed() };
+    ctx.prog_item = &item;
+    // SAFETY: the run context and the item outlive the run, which restores the previous
+    // context before they go; the program gets the socket it expects (see the function's
+    // contract).
+    unsafe {
+        bindings::tlsnic_migrate_disable();
+        let old = bindings::tlsnic_bpf_set_run_ctx(&mut ctx.run_ctx);
+        let ret = bindings::tlsnic_bpf_prog_run(prog, sock.as_raw().cast());
+        bindings::tlsnic_bpf_reset_run_ctx(old);
+        bindings::tlsnic_migrate_enable();
+        ret
     }
 }

@@ -36,7 +36,11 @@ impl Dir {
         let parent = parent.map_or(ptr::null_mut(), |p| p.0.load(Ordering::Acquire));
         // SAFETY: `name` is a valid C string; `parent` is null or a directory we created and
         // still hold.
-        let d = unsafe { bindings::tlsnic_debugfs_dir(name.as_char_ptr(), parent) };
+        let d = unsafe { bindings::debugfs_create_dir(name.as_char_ptr(), parent) };
+        // debugfs answers an error pointer when it is absent or the name is taken.
+        let Ok(d) = kernel::error::from_err_ptr(d) else {
+            return false;
+        };
         if d.is_null() {
             return false;
         }
@@ -46,7 +50,7 @@ impl Dir {
             .is_err()
         {
             // SAFETY: `d` was just created and is not published.
-            unsafe { bindings::tlsnic_debugfs_remove(d) };
+            unsafe { bindings::debugfs_remove(d) };
             return false;
         }
         true
@@ -59,7 +63,7 @@ impl Dir {
         if !d.is_null() {
             // SAFETY: `d` is a directory we created and no longer publish; removal waits for
             // open files to finish.
-            unsafe { bindings::tlsnic_debugfs_remove(d) }
+            unsafe { bindings::debugfs_remove(d) }
         }
     }
 
@@ -153,7 +157,9 @@ impl<'a> Files<'a> {
             // SAFETY: `dir` is a live directory (its owner removes it only when dropped, and
             // the files were added through it); `value` lives for `'a`, which outlasts the
             // directory (see `Files::of`).
-            unsafe { bindings::tlsnic_debugfs_u32(name.as_char_ptr(), self.dir, value.as_ptr()) }
+            unsafe {
+                bindings::debugfs_create_u32(name.as_char_ptr(), 0o600, self.dir, value.as_ptr())
+            }
         }
     }
 
@@ -167,7 +173,7 @@ impl<'a> Files<'a> {
             // SAFETY: as in `u32`; debugfs uses plain 64-bit loads and stores, single
             // instructions on the 64-bit architectures tlsnic builds for.
             unsafe {
-                bindings::tlsnic_debugfs_u64(name.as_char_ptr(), self.dir, value.as_ptr(), mode)
+                bindings::debugfs_create_u64(name.as_char_ptr(), mode, self.dir, value.as_ptr())
             }
         }
     }

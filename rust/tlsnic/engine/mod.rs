@@ -12,9 +12,15 @@
 
 #![forbid(unsafe_code)]
 
-use crate::base::crypto::{KernelOpener, RecordSealer, SOFT_DRIVER};
+mod open;
+mod seal;
+
+pub(crate) use open::{RxEngine, RxRecord};
+pub(crate) use seal::RecordSealer;
+
 use crate::base::debugfs::Files;
-use crate::base::netdev::{enametoolong, param_engine, Kick};
+use crate::base::error::enametoolong;
+use crate::base::params;
 use crate::tlsnic_core::engine::{BadSpec, Spec};
 use crate::wire::Dice;
 use core::sync::atomic::AtomicU32;
@@ -28,12 +34,15 @@ use kernel::{
 /// The module parameter's engine, checked at module load: `EINVAL` (and a message) if it does
 /// not parse or resolve.
 pub(crate) fn check_param() -> Result {
-    let param = param_engine();
+    let param = params::engine();
     let spec = Spec::parse(param.as_bytes()).map_err(|_| EINVAL)?;
     describe(spec).map(drop).inspect_err(|e| {
         pr_err!("engine={}: does not resolve ({:?})\n", param, e);
     })
 }
+
+/// The driver name reported for the soft engine.
+pub(crate) const SOFT_DRIVER: &str = "tlsnic-soft-gcm";
 
 /// A device's engine choice.
 #[pin_data]
@@ -64,7 +73,7 @@ impl Engine {
         let choice = self.choice.lock();
         let bytes = match choice.as_ref() {
             Some(v) => v.as_slice(),
-            None => param_engine().as_bytes(),
+            None => params::engine().as_bytes(),
         };
         f(Spec::parse(bytes).map_err(|_| EINVAL)?)
     }
@@ -116,8 +125,8 @@ fn describe(spec: Spec<'_>) -> Result<CString> {
         Spec::Kcrypto(alg) => {
             let name = alg_name(alg)?;
             let key = [0u8; 16];
-            let sealer = RecordSealer::kernel(&name, &key, None::<Kick>)?;
-            let opener = KernelOpener::new(&key)?;
+            let sealer = RecordSealer::kernel(&name, &key, None)?;
+            let opener = open::KernelOpener::new(&key)?;
             let (ctr, ghash) = opener.driver_names();
             CString::try_from_fmt(fmt!(
                 "kcrypto {} tx={} rx={}+{}\n",

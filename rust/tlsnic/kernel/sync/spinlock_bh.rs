@@ -16,7 +16,7 @@ pub(crate) type SpinLockBh<T> = Lock<T, SpinLockBhBackend>;
 /// Creates a [`SpinLockBh`] initialiser with a lock class of its own (like `new_spinlock!`).
 macro_rules! new_spinlock_bh {
     ($inner:expr, $name:literal) => {
-        kernel::sync::lock::Lock::<_, $crate::base::sync::SpinLockBhBackend>::new(
+        kernel::sync::lock::Lock::<_, $crate::base::sync::spinlock_bh::SpinLockBhBackend>::new(
             $inner,
             kernel::c_str!($name),
             kernel::static_lock_class!(),

@@ -7,9 +7,10 @@
 //! segment of an offloaded socket the device:
 //!
 //! 1. finds the record(s) covering the segment's TCP sequence range (`tls_get_record`),
-//! 2. makes sure the record is sealed in the flow's record buffer: it encrypts the record once,
-//!    reading it from the socket's retransmit queue pages (never modified, referenced while in
-//!    use) into the buffer, with the flow's AEAD transform (the kernel crypto API's `gcm(aes)`),
+//! 2. makes sure the record is sealed in the flow's record block ([`RecordSealer`]): it seals the
+//!    record once, reading it from the socket's retransmit queue pages (never modified,
+//!    referenced while in use), with the flow's engine; `tlsnic_core::tx::TxRecords` keeps
+//!    track of which record the block holds,
 //! 3. builds a new skb with the original's headers whose payload references the sealed record
 //!    blocks at the segment's offsets (page fragments; a block is never written again once an skb
 //!    references it), or holds a copy of them when the segment crosses more records than an skb
@@ -21,7 +22,7 @@
 //! every later segment of the flow; the completion kicks the device's work, which sends them in
 //! order, resuming a segment whose records were being sealed where it stopped.
 //!
-//! In-order traffic therefore runs each payload byte through the cipher once: the buffer keeps
+//! In-order traffic therefore runs each payload byte through the cipher once: the block keeps
 //! the last sealed record, so a record split across segments is served from it. A segment of an
 //! older record (a retransmission, counted in `tx_tls_ooo`) rebuilds that record from its start
 //! (the "crypto state rebuilding" of tls-offload.rst); the next in-order segment rebuilds the
@@ -30,48 +31,26 @@
 
 #![forbid(unsafe_code)]
 
-use crate::base::crypto::{RecordSealer, SealError};
-use crate::base::netdev::{eopnotsupp, Device, Driver, Kick, Rcu, SkBuff, XmitWork};
-use crate::base::sync::{new_spinlock_bh, SpinLockBh};
-use crate::base::tls::{Lookup, RewriteSkb, TxSkb};
-use crate::engine::{Engine, EngineFaults, FlowEngine};
+use crate::base::net::device::{Device, NetDeviceOps};
+use crate::base::net::skb::{RewriteSkb, SkBuff};
+use crate::base::net::tls::{
+    tx::{Lookup, TxSkb},
+    Direction, TlsDevOps,
+};
+use crate::base::sync::{new_spinlock_bh, Rcu, SpinLockBh};
+use crate::base::workqueue::{DeviceWork, Kick};
+use crate::engine::{Engine, EngineFaults, FlowEngine, RecordSealer};
+use crate::flow::{self, Live};
 use crate::tlsnic_core::{
     fifo::Fifo,
     stats::{Stat, Stats},
-    tls12::{self, FlowKeys, MarkerCheck, RecordHeader, Reject, Span},
+    tls12::{self, MarkerCheck, Span, PREPEND_LEN},
+    tx::{Polled, SealError, SealFault, Sealer, TxRecords},
 };
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use kernel::{new_spinlock, prelude::*, sync::SpinLock};
-
-/// Whether the resolved engine was reported already.
-static ENGINE_REPORTED: AtomicBool = AtomicBool::new(false);
-
-/// Whether the engine-setup failure message was printed already.
-static ENGINE_WARNED: AtomicBool = AtomicBool::new(false);
+use kernel::{fmt, new_spinlock, prelude::*, sync::SpinLock};
 
 /// Packets a device holds for an asynchronous engine; more are dropped (TCP retransmits them).
 const DEFERRED_MAX: usize = 256;
-
-/// Flow objects (TX and RX) of all devices that still exist, in debugfs as
-/// `/sys/kernel/debug/tlsnic/flows_live`: 0 once every context is freed, also after the devices
-/// that held them are gone.
-pub(crate) static FLOWS_LIVE: AtomicU64 = AtomicU64::new(0);
-
-/// Counts one flow object in [`FLOWS_LIVE`] for as long as it exists.
-pub(crate) struct Live(());
-
-impl Live {
-    pub(crate) fn new() -> Self {
-        FLOWS_LIVE.fetch_add(1, Ordering::Relaxed);
-        Self(())
-    }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        FLOWS_LIVE.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 /// Transmit state of one offloaded socket.
 #[pin_data]
@@ -79,23 +58,21 @@ pub(crate) struct TxFlow {
     /// Implicit part of every record's nonce.
     salt: tls12::Salt,
     _live: Live,
-    /// Engine and record buffer. Taken only in the transmit path (softirq or BH disabled).
+    /// Engine and record bookkeeping. Taken only in the transmit path (softirq or BH disabled).
     #[pin]
     state: SpinLock<TxState>,
 }
 
+/// What the socket's TLS context holds for a transmit-offloaded flow.
+pub(crate) type TxHandle = Pin<KBox<TxFlow>>;
+
 struct TxState {
     sealer: RecordSealer,
-    /// The record sealed in `sealer`'s buffer, if any.
-    cached: Option<Span>,
-    /// The record being sealed asynchronously.
-    pending: Option<Span>,
+    records: TxRecords,
     /// A segment whose encrypted copy was partly built when a record went asynchronous.
     partial: Option<Partial>,
     /// Segments of this flow in the device's deferred queue: later ones queue behind them.
     queued: u32,
-    /// One past the highest sequence number sent, to recognise retransmissions.
-    high_seq: u32,
 }
 
 /// An encrypted copy in progress (see [`TxState::partial`]).
@@ -109,24 +86,25 @@ struct Partial {
 /// A device's queue of packets waiting for an asynchronous engine, and the work that sends
 /// them.
 #[pin_data]
-pub(crate) struct TxDeferred {
+pub(crate) struct TxDeferred<T: NetDeviceOps> {
     /// Declared first: cancelled before the queue is freed.
-    work: XmitWork,
+    work: DeviceWork<T>,
     #[pin]
     queue: SpinLockBh<Fifo<SkBuff, DEFERRED_MAX>>,
 }
 
-impl TxDeferred {
+impl<T: NetDeviceOps> TxDeferred<T> {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            work: XmitWork::new(),
+            work: DeviceWork::new(),
             queue <- new_spinlock_bh!(Fifo::new(), "tlsnic_tx_deferred"),
         })
     }
 
-    /// A kick for the device's work (allocated on first use). Process context.
-    pub(crate) fn kick_source<T: Driver>(&self, dev: &Device<T>) -> Result<Kick> {
-        self.work.get_or_alloc(dev)
+    /// A kick for the device's work, which runs `run` (allocated on first use). Process
+    /// context.
+    pub(crate) fn kick_source(&self, dev: &Device<T>, run: fn(&Rcu, &Device<T>)) -> Result<Kick> {
+        self.work.kick_source(dev, run)
     }
 
     /// Drops every waiting packet (the device is going down).
@@ -142,16 +120,6 @@ impl TxDeferred {
     }
 }
 
-/// Parses a flow's `crypto_info` (either direction): `EOPNOTSUPP` for a version or cipher the
-/// device does not offload, `EINVAL` for malformed input. Either way the socket stays on
-/// software kTLS.
-pub(crate) fn parse_keys(crypto_info: &[u8]) -> Result<FlowKeys> {
-    FlowKeys::parse(crypto_info).map_err(|e| match e {
-        Reject::Truncated => EINVAL,
-        Reject::Version(_) | Reject::Cipher(_) => eopnotsupp(),
-    })
-}
-
 /// Creates the transmit state of a flow (`tls_dev_add`, transmit direction) on the device's
 /// current engine. `kick` gives the device's deferred work, for an asynchronous engine.
 pub(crate) fn add_tx(
@@ -160,34 +128,24 @@ pub(crate) fn add_tx(
     kick: impl FnOnce() -> Result<Kick>,
     crypto_info: &[u8],
     start_seq: u32,
-) -> Result<Pin<KBox<TxFlow>>> {
-    let keys = parse_keys(crypto_info).inspect_err(|_| stats.inc(Stat::TxFallback))?;
+) -> Result<TxHandle> {
+    let keys =
+        flow::parse_keys(crypto_info).inspect_err(|_| flow::fallback(stats, Direction::Tx))?;
     let choice = engine
         .for_flow()
-        .inspect_err(|_| stats.inc(Stat::TxFallback))?;
+        .inspect_err(|_| flow::fallback(stats, Direction::Tx))?;
     let sealer = match &choice {
         FlowEngine::Soft => RecordSealer::soft(keys.key.expose()),
         FlowEngine::Kcrypto(alg) => {
             kick().and_then(|kick| RecordSealer::kernel(alg, keys.key.expose(), Some(kick)))
         }
     }
-    .inspect_err(|e| {
-        stats.inc(Stat::TxFallback);
-        // Once per module load: a socket owner must not be able to flood the log.
-        if !ENGINE_WARNED.swap(true, Ordering::Relaxed) {
-            pr_warn!(
-                "TX engine unavailable ({:?}): flows stay in software kTLS\n",
-                e
-            );
-        }
-    })?;
-    if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
-        pr_info!("TX engine: {}\n", sealer.driver_name());
-    }
-    stats.inc(match choice {
+    .inspect_err(|e| flow::engine_unavailable(stats, Direction::Tx, *e))?;
+    flow::report_engine(Direction::Tx, fmt!("{}", sealer.driver_name()));
+    let engine_stat = match choice {
         FlowEngine::Soft => Stat::TxEngineSoft,
         FlowEngine::Kcrypto(_) => Stat::TxEngineKcrypto,
-    });
+    };
     let salt = keys.salt.clone();
     let flow = KBox::pin_init(
         pin_init!(TxFlow {
@@ -195,19 +153,17 @@ pub(crate) fn add_tx(
             _live: Live::new(),
             state <- new_spinlock!(TxState {
                 sealer,
-                cached: None,
-                pending: None,
+                records: TxRecords::new(start_seq),
                 partial: None,
                 queued: 0,
-                high_seq: start_seq,
             }),
         }),
         GFP_KERNEL,
     )
-    .inspect_err(|_| stats.inc(Stat::TxFallback))?;
+    .inspect_err(|_| flow::fallback(stats, Direction::Tx))?;
     // `keys` (and with it the key bytes) is wiped here; the transform keeps its own schedule.
     drop(keys);
-
+    stats.inc(engine_stat);
     stats.inc(Stat::TxCtx);
     stats.inc(Stat::TxCtxLive);
     Ok(flow)
@@ -217,7 +173,7 @@ pub(crate) fn add_tx(
 /// asynchronous engine request and frees the transform (and the soft key, which zeroes itself).
 /// Its packets still in the device's deferred queue are dropped when the work reaches them
 /// (their socket is no longer offloaded).
-pub(crate) fn del_tx(stats: &Stats, flow: Pin<KBox<TxFlow>>) {
+pub(crate) fn del_tx(stats: &Stats, flow: TxHandle) {
     drop(flow);
     stats.inc(Stat::TxDel);
     stats.dec(Stat::TxCtxLive);
@@ -268,20 +224,49 @@ pub(crate) enum Xmit {
 }
 
 /// What the transmit path consults besides the flow.
-struct Env<'a> {
-    stats: &'a Stats,
-    faults: &'a EngineFaults,
+pub(crate) struct Env<'a> {
+    pub(crate) stats: &'a Stats,
+    pub(crate) faults: &'a EngineFaults,
 }
 
-/// Transmit hook of `dev`, whose deferred queue is `deferred` and engine faults `faults`.
-pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
+/// The counted outcome of [`encrypt`] for a segment that did not wait.
+enum Settled {
+    /// Send this encrypted copy; the original is consumed.
+    Encrypted(SkBuff),
+    /// Send the original as it is (it precedes the start of offload).
+    AsIs,
+    /// Drop the original.
+    Dropped,
+}
+
+/// Counts what [`encrypt`] made of a segment of `payload_len` bytes (anything but
+/// `Pending`): the tail `xmit` and `drain` share.
+fn settle(stats: &Stats, payload_len: u32, result: Result<Option<SkBuff>, DropReason>) -> Settled {
+    match result {
+        Ok(Some(out)) => {
+            stats.inc(Stat::TxEncryptedPackets);
+            stats.add(Stat::TxEncryptedBytes, u64::from(payload_len));
+            Settled::Encrypted(out)
+        }
+        Ok(None) => {
+            stats.inc(Stat::TxSkipNoSyncData);
+            Settled::AsIs
+        }
+        Err(why) => {
+            stats.inc(why.stat());
+            Settled::Dropped
+        }
+    }
+}
+
+/// Transmit hook of `dev`, whose deferred queue is `deferred`.
+pub(crate) fn xmit<T: TlsDevOps<TxFlow = TxHandle>>(
     dev: &Device<T>,
-    deferred: &TxDeferred,
-    faults: &EngineFaults,
+    deferred: &TxDeferred<T>,
+    env: &Env<'_>,
     skb: SkBuff,
 ) -> Xmit {
-    let stats = T::stats(dev);
-    let env = Env { stats, faults };
+    let stats = env.stats;
     let Some(tx) = skb.tls_tx(dev) else {
         return Xmit::Send(skb);
     };
@@ -290,54 +275,44 @@ pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
     }
     let flow = tx.flow();
     let mut st = flow.state.lock();
-    if tls12::seq_before(tx.seq(), st.high_seq) {
+    if st.records.is_retransmit(tx.seq()) {
         stats.inc(Stat::TxOoo);
     }
     // Behind this flow's waiting segments, or while its engine is busy: wait too.
     let result = if st.queued > 0 || st.sealer.busy() {
         Err(DropReason::Pending)
     } else {
-        encrypt(&mut st, &skb, &tx, flow.salt.bytes(), &env)
+        encrypt(&mut st, &skb, &tx, flow.salt.bytes(), env)
     };
-    match result {
-        Ok(Some(out)) => {
-            drop(st);
-            stats.inc(Stat::TxEncryptedPackets);
-            stats.add(Stat::TxEncryptedBytes, u64::from(tx.payload_len()));
+    if let Err(DropReason::Pending) = result {
+        // Queued under the flow's lock, so the flow's segments stay in order. The queue takes
+        // its own reference: ours borrows the flow.
+        return match deferred.queue.lock().push_back(skb.get()) {
+            Ok(()) => {
+                st.queued += 1;
+                drop(st);
+                stats.inc(Stat::TxAsyncQueued);
+                stats.inc(Stat::TxAsyncPending);
+                skb.consume();
+                Xmit::Deferred
+            }
+            Err(extra) => {
+                drop(st);
+                drop(extra);
+                stats.inc(Stat::TxDropAsync);
+                Xmit::Dropped
+            }
+        };
+    }
+    let settled = settle(stats, tx.payload_len(), result);
+    drop(st);
+    match settled {
+        Settled::Encrypted(out) => {
             skb.consume();
             Xmit::Send(out)
         }
-        Ok(None) => {
-            drop(st);
-            stats.inc(Stat::TxSkipNoSyncData);
-            Xmit::Send(skb)
-        }
-        Err(DropReason::Pending) => {
-            // Queued under the flow's lock, so the flow's segments stay in order. The queue
-            // takes its own reference: ours borrows the flow.
-            let pushed = deferred.queue.lock().push_back(skb.get());
-            match pushed {
-                Ok(()) => {
-                    st.queued += 1;
-                    drop(st);
-                    stats.inc(Stat::TxAsyncQueued);
-                    stats.inc(Stat::TxAsyncPending);
-                    skb.consume();
-                    Xmit::Deferred
-                }
-                Err(extra) => {
-                    drop(st);
-                    drop(extra);
-                    stats.inc(Stat::TxDropAsync);
-                    Xmit::Dropped
-                }
-            }
-        }
-        Err(why) => {
-            drop(st);
-            stats.inc(why.stat());
-            Xmit::Dropped
-        }
+        Settled::AsIs => Xmit::Send(skb),
+        Settled::Dropped => Xmit::Dropped,
     }
 }
 
@@ -345,15 +320,14 @@ pub(crate) fn xmit<T: Driver<TxFlow = TxFlow>>(
 /// empty or its head waits for an engine that is still busy (the next completion kicks the
 /// work again). At most one queue's worth per run (BH is disabled meanwhile); if more waits,
 /// the work is kicked again. Inside `rcu_read_lock_bh`.
-pub(crate) fn drain<T: Driver<TxFlow = TxFlow>>(
+pub(crate) fn drain<T: TlsDevOps<TxFlow = TxHandle>>(
     rcu: &Rcu,
     dev: &Device<T>,
-    deferred: &TxDeferred,
-    faults: &EngineFaults,
+    deferred: &TxDeferred<T>,
+    env: &Env<'_>,
     mut send: impl FnMut(SkBuff),
 ) {
-    let stats = T::stats(dev);
-    let env = Env { stats, faults };
+    let stats = env.stats;
     if !dev.is_running() {
         deferred.purge(stats);
         return;
@@ -374,49 +348,37 @@ pub(crate) fn drain<T: Driver<TxFlow = TxFlow>>(
         let result = if st.sealer.busy() {
             Err(DropReason::Pending)
         } else {
-            encrypt(&mut st, &skb, &tx, flow.salt.bytes(), &env)
+            encrypt(&mut st, &skb, &tx, flow.salt.bytes(), env)
         };
-        match result {
-            Err(DropReason::Pending) => {
-                // Back in front; the completion of the busy request kicks the work again.
-                let pushed = deferred.queue.lock().push_front(skb.get());
-                drop(st);
-                match pushed {
-                    Ok(()) => stats.inc(Stat::TxAsyncPending),
-                    Err(extra) => {
-                        // Cannot happen (a slot was just freed), but never lose track.
-                        drop(extra);
-                        stats.inc(Stat::TxDropAsync);
-                    }
+        if let Err(DropReason::Pending) = result {
+            // Back in front; the completion of the busy request kicks the work again.
+            let pushed = deferred.queue.lock().push_front(skb.get());
+            drop(st);
+            match pushed {
+                Ok(()) => stats.inc(Stat::TxAsyncPending),
+                Err(extra) => {
+                    // Cannot happen (a slot was just freed), but never lose track.
+                    drop(extra);
+                    stats.inc(Stat::TxDropAsync);
                 }
-                skb.consume();
-                return;
             }
-            Ok(out) => {
-                st.queued = st.queued.saturating_sub(1);
+            skb.consume();
+            return;
+        }
+        st.queued = st.queued.saturating_sub(1);
+        match settle(stats, tx.payload_len(), result) {
+            Settled::Encrypted(out) => {
+                stats.inc(Stat::TxAsyncSent);
                 // Sent under the flow's lock: a later segment of the flow cannot overtake it.
-                match out {
-                    Some(out) => {
-                        stats.inc(Stat::TxEncryptedPackets);
-                        stats.add(Stat::TxEncryptedBytes, u64::from(tx.payload_len()));
-                        stats.inc(Stat::TxAsyncSent);
-                        send(out);
-                        drop(st);
-                        skb.consume();
-                    }
-                    None => {
-                        drop(st);
-                        stats.inc(Stat::TxSkipNoSyncData);
-                        send(skb);
-                    }
-                }
-            }
-            Err(why) => {
-                st.queued = st.queued.saturating_sub(1);
+                send(out);
                 drop(st);
-                stats.inc(why.stat());
-                drop(skb);
+                skb.consume();
             }
+            Settled::AsIs => {
+                drop(st);
+                send(skb);
+            }
+            Settled::Dropped => drop(st),
         }
     }
     // A full run's worth went out and more may wait: let others run, then go on.
@@ -429,32 +391,21 @@ pub(crate) fn drain<T: Driver<TxFlow = TxFlow>>(
 fn encrypt(
     st: &mut TxState,
     skb: &SkBuff,
-    tx: &TxSkb<'_, TxFlow>,
+    tx: &TxSkb<'_, TxHandle>,
     salt: &[u8; tls12::SALT_LEN],
     env: &Env<'_>,
 ) -> Result<Option<SkBuff>, DropReason> {
-    let stats = env.stats;
     let seg = Span {
         start: tx.seq(),
         len: tx.payload_len(),
     };
     // Pick up the result of an asynchronous request.
-    if let Some(result) = st.sealer.take_async_result() {
-        let span = st.pending.take();
-        let result = result.and_then(|()| match env.faults.hit() {
-            true => Err(SealError::Failed),
-            false => Ok(()),
-        });
-        match result {
-            Ok(()) => {
-                stats.inc(Stat::TxAsyncRecords);
-                st.cached = span;
-            }
-            Err(_) => {
-                st.cached = None;
-                st.partial = None;
-                return Err(DropReason::Engine);
-            }
+    match st.records.poll(&mut st.sealer, || env.faults.hit()) {
+        Polled::Nothing => {}
+        Polled::Sealed => env.stats.inc(Stat::TxAsyncRecords),
+        Polled::Failed => {
+            st.partial = None;
+            return Err(DropReason::Engine);
         }
     }
     let partial = st.partial.take().filter(|p| p.seg == seg);
@@ -463,7 +414,7 @@ fn encrypt(
         None => {
             // Seal the record holding the first byte, unless it is the cached one. The same
             // lookup finds data queued before offload started, which was encrypted in software.
-            if !st.cached.is_some_and(|c| c.contains(seg.start)) {
+            if st.records.cached(seg.start).is_none() {
                 match load_and_seal(st, tx, seg.start, salt, env) {
                     Ok(_) => {}
                     Err(DropReason::BeforeOffload(end_seq)) => {
@@ -512,9 +463,7 @@ fn encrypt(
             Err(e) => return Err(e),
         }
     }
-    if !tls12::seq_before(seg.end(), st.high_seq) {
-        st.high_seq = seg.end();
-    }
+    st.records.sent(seg);
     out.into_skb().map(Some).ok_or(DropReason::BadRecord)
 }
 
@@ -526,22 +475,22 @@ fn fill(
     out: &mut RewriteSkb,
     pos: &mut u32,
     frags: bool,
-    tx: &TxSkb<'_, TxFlow>,
+    tx: &TxSkb<'_, TxHandle>,
     seg: Span,
     salt: &[u8; tls12::SALT_LEN],
     env: &Env<'_>,
 ) -> Result<bool, DropReason> {
     while *pos < seg.len {
         let seq = seg.start.wrapping_add(*pos);
-        let rec = match st.cached {
-            Some(span) if span.contains(seq) => span,
-            _ => load_and_seal(st, tx, seq, salt, env)?,
+        let rec = match st.records.cached(seq) {
+            Some(span) => span,
+            None => load_and_seal(st, tx, seq, salt, env)?,
         };
         let n = rec.take_from(seq, seg.len - *pos);
         let off = rec.offset_of(seq) as usize;
         if frags {
-            let page = st.sealer.page().map_err(|_| DropReason::Engine)?;
-            if !out.append_page(page, off, n) {
+            let block = st.sealer.block().map_err(|_| DropReason::Engine)?;
+            if !out.append_page(block, off, n) {
                 return Ok(false);
             }
         } else {
@@ -555,16 +504,15 @@ fn fill(
     Ok(true)
 }
 
-/// Seals the record holding `seq` into the record buffer, reading it from the socket's pages.
+/// Seals the record holding `seq` into the record block, reading it from the socket's pages.
 fn load_and_seal(
     st: &mut TxState,
-    tx: &TxSkb<'_, TxFlow>,
+    tx: &TxSkb<'_, TxHandle>,
     seq: u32,
     salt: &[u8; tls12::SALT_LEN],
     env: &Env<'_>,
 ) -> Result<Span, DropReason> {
-    let stats = env.stats;
-    st.cached = None;
+    st.records.forget();
     let (span, rcd_sn, pages) = tx.with_record(seq, |l| match l {
         Lookup::Missing => Err(DropReason::NoSync),
         Lookup::Marker { end_seq } => Err(DropReason::BeforeOffload(end_seq)),
@@ -584,33 +532,31 @@ fn load_and_seal(
         }
     })?;
     // Header and explicit nonce, to check the framing and build the nonce and AAD.
-    let mut prepend = [0u8; tls12::PREPEND_LEN];
-    if !pages.copy_prefix(&mut prepend) {
+    let mut prepend = [0u8; PREPEND_LEN];
+    if !pages.copy_at(0, &mut prepend) {
         return Err(DropReason::BadRecord);
     }
-    let hdr =
-        RecordHeader::parse(&prepend, span.len as usize).map_err(|_| DropReason::BadRecord)?;
-    let nonce = tls12::nonce(salt, &prepend[tls12::HEADER_LEN..]);
     if env.faults.hit() {
         return Err(DropReason::Engine);
     }
-    let sealed = st
-        .sealer
-        .seal_pages(pages, &prepend, &hdr.aad(rcd_sn), &nonce);
-    match sealed {
-        Ok(()) => {}
-        Err(SealError::Pending) => {
-            // Counted now: the record goes through the cipher once, whenever it completes.
-            stats.inc(Stat::TxCipherRecords);
-            stats.add(Stat::TxCipherBytes, hdr.plaintext_len as u64);
-            st.pending = Some(span);
-            return Err(DropReason::Pending);
+    match st
+        .records
+        .seal(&mut st.sealer, span, rcd_sn, pages, &prepend, salt)
+    {
+        Ok(sealing) => {
+            // Counted now also when the engine went asynchronous: the record goes through the
+            // cipher once, whenever it completes.
+            env.stats.inc(Stat::TxCipherRecords);
+            env.stats
+                .add(Stat::TxCipherBytes, sealing.plaintext_len as u64);
+            if sealing.done {
+                Ok(span)
+            } else {
+                Err(DropReason::Pending)
+            }
         }
-        Err(SealError::Busy | SealError::Failed) => return Err(DropReason::Engine),
-        Err(SealError::NoMem) => return Err(DropReason::NoMem),
+        Err(SealFault::BadRecord) => Err(DropReason::BadRecord),
+        Err(SealFault::Engine(SealError::NoMem)) => Err(DropReason::NoMem),
+        Err(SealFault::Engine(_)) => Err(DropReason::Engine),
     }
-    stats.inc(Stat::TxCipherRecords);
-    stats.add(Stat::TxCipherBytes, hdr.plaintext_len as u64);
-    st.cached = Some(span);
-    Ok(span)
 }

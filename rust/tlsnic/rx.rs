@@ -23,32 +23,35 @@
 //!
 //! The engine is the device's choice when the flow was set up (`crate::engine`): the device
 //! model's own AES-GCM (`tlsnic_core::gcm`, constant-time, no FPU), or the kernel crypto API's
-//! synchronous `ctr(aes)` and `ghash` (`crate::base::crypto::KernelOpener`). Both decrypt a record
+//! synchronous `ctr(aes)` and `ghash` (`crate::engine::RxEngine`). Both decrypt a record
 //! piecewise in counter mode, as a NIC does.
 
 #![forbid(unsafe_code)]
 
-use crate::base::crypto::{KernelOpener, KernelRecord, SOFT_DRIVER};
-use crate::base::netdev::{Device, Driver, SkBuff, SocketId};
+use crate::base::error::eopnotsupp;
+use crate::base::net::device::{Device, NetDeviceOps};
+use crate::base::net::skb::SkBuff;
+use crate::base::net::sock::{IpAddr, Socket};
+use crate::base::net::tls::Direction;
+use crate::base::page::FragAlloc;
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
-use crate::base::tls::RxBuf;
-use crate::engine::{Engine, EngineFaults, FlowEngine};
-use crate::offload::{parse_keys, Live};
+use crate::engine::{Engine, EngineFaults, FlowEngine, RxEngine, RxRecord};
+use crate::flow::{self, Live};
 use crate::tlsnic_core::{
-    gcm::{Gcm, GcmState},
     packet::{self, FlowKey},
-    rx::{Hint, Opener, RxStream, Skip, Start},
+    rx::{Hint, RxStream, Skip, Start},
     stats::{Stat, Stats},
-    tls12::{Salt, AAD_LEN, NONCE_LEN, TAG_LEN},
+    tls12::Salt,
 };
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use kernel::{prelude::*, sync::Arc};
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{
+    fmt,
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+};
 
 /// Buckets of the flow table.
 const BUCKETS: usize = 64;
-
-/// Whether the engine was reported already.
-static ENGINE_REPORTED: AtomicBool = AtomicBool::new(false);
 
 /// The receiving device's table of receive-offloaded flows, keyed by connection and namespace.
 #[pin_data]
@@ -60,7 +63,8 @@ pub(crate) struct RxTable {
     live: AtomicU32,
 }
 
-/// Receive state of one offloaded socket.
+/// Receive state of one offloaded socket. The socket's TLS context holds one reference (an
+/// `Arc`), the device's table another; a frame being decrypted holds a third for as long.
 #[pin_data]
 pub(crate) struct RxFlow {
     key: FlowKey,
@@ -75,108 +79,7 @@ pub(crate) struct RxFlow {
 struct RxState {
     engine: RxEngine,
     stream: RxStream<RxRecord>,
-    buf: RxBuf,
-}
-
-/// A flow's receive engine, with fault injection.
-struct RxEngine {
-    kind: RxKind,
-    /// Fail the next piece (`engine_fault_ppm`).
-    inject: bool,
-    /// Injected failures since [`RxEngine::take_errors`].
-    injected: u32,
-}
-
-/// The engine of a receive flow. The soft engine's state is inline on purpose, as in
-/// `crypto::Cipher`: the flow is one allocation, and a box would add a pointer chase per frame.
-#[allow(clippy::large_enum_variant)]
-enum RxKind {
-    Soft(Gcm),
-    Kernel(KernelOpener),
-}
-
-/// A record in progress on an [`RxEngine`].
-struct RxRecord {
-    kind: RxRecordKind,
-    /// The engine failed on a piece of this record: it cannot authenticate.
-    failed: bool,
-}
-
-enum RxRecordKind {
-    Soft(GcmState),
-    Kernel(KernelRecord),
-}
-
-impl Opener for RxEngine {
-    type State = RxRecord;
-
-    fn begin(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN]) -> RxRecord {
-        let kind = match &mut self.kind {
-            RxKind::Soft(e) => RxRecordKind::Soft(e.begin(nonce, aad)),
-            RxKind::Kernel(e) => RxRecordKind::Kernel(e.begin(nonce, aad)),
-        };
-        RxRecord {
-            kind,
-            failed: false,
-        }
-    }
-
-    fn decrypt(&mut self, state: &mut RxRecord, data: &mut [u8]) {
-        match (&mut self.kind, &mut state.kind) {
-            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.decrypt(s, data),
-            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.decrypt(s, data),
-            // A flow keeps one engine; its records are of that engine.
-            _ => state.failed = true,
-        }
-        if core::mem::take(&mut self.inject) {
-            // The piece went through (the record's position advances), but its output is not
-            // trusted: the frame goes up as it arrived.
-            state.failed = true;
-            self.injected += 1;
-        }
-    }
-
-    fn authenticate(&mut self, state: &mut RxRecord, data: &[u8]) {
-        match (&mut self.kind, &mut state.kind) {
-            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.authenticate(s, data),
-            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.authenticate(s, data),
-            _ => state.failed = true,
-        }
-    }
-
-    fn verify(&mut self, state: RxRecord, tag: &[u8; TAG_LEN]) -> bool {
-        let ok = match (&mut self.kind, state.kind) {
-            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.verify(s, tag),
-            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.verify(s, tag),
-            _ => false,
-        };
-        ok && !state.failed
-    }
-}
-
-impl RxEngine {
-    fn new(kind: RxKind) -> Self {
-        Self {
-            kind,
-            inject: false,
-            injected: 0,
-        }
-    }
-
-    /// Engine operations that failed since the last call (the kernel engine's own failures and
-    /// injected ones; the soft engine cannot fail by itself).
-    fn take_errors(&mut self) -> u32 {
-        let own = match &mut self.kind {
-            RxKind::Soft(_) => 0,
-            RxKind::Kernel(e) => e.take_errors(),
-        };
-        own + core::mem::take(&mut self.injected)
-    }
-}
-
-/// What the socket's TLS context holds for a receive-offloaded flow.
-pub(crate) struct RxHandle {
-    flow: Arc<RxFlow>,
+    buf: FragAlloc,
 }
 
 impl RxTable {
@@ -226,85 +129,95 @@ impl RxTable {
     }
 }
 
-/// Creates the receive state of a flow and enters it in `table` (`tls_dev_add`, receive).
+/// The connection `sock` holds, as the receive path sees it in frames: IPv4 addresses
+/// IPv4-mapped, as `tlsnic_core::packet::parse` gives them.
+pub(crate) fn flow_key(sock: &Socket) -> Option<FlowKey> {
+    let ends = sock.tcp_endpoints()?;
+    let addr = |a: IpAddr| match a {
+        IpAddr::V4(v4) => packet::v4_mapped(v4),
+        IpAddr::V6(v6) => v6,
+    };
+    Some(FlowKey {
+        remote: addr(ends.remote),
+        local: addr(ends.local),
+        remote_port: ends.remote_port,
+        local_port: ends.local_port,
+    })
+}
+
+/// Creates the receive state of a flow of `sock` and enters it in `table` (`tls_dev_add`,
+/// receive).
 pub(crate) fn add_rx(
     stats: &Stats,
     choice: &Engine,
     table: &RxTable,
-    sock: &SocketId,
+    sock: &Socket,
     crypto_info: &[u8],
     start_seq: u32,
-) -> Result<Pin<KBox<RxHandle>>> {
-    let keys = parse_keys(crypto_info).inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    let kind = match choice.for_flow() {
-        Ok(FlowEngine::Soft) => Gcm::new(keys.key.expose())
-            .map(RxKind::Soft)
-            .map_err(|_| EINVAL),
-        Ok(FlowEngine::Kcrypto(_)) => KernelOpener::new(keys.key.expose()).map(RxKind::Kernel),
-        Err(e) => Err(e),
+) -> Result<Arc<RxFlow>> {
+    let fallback = |_: &Error| flow::fallback(stats, Direction::Rx);
+    let key = flow_key(sock)
+        .ok_or_else(eopnotsupp)
+        .inspect_err(fallback)?;
+    let keys = flow::parse_keys(crypto_info).inspect_err(fallback)?;
+    let engine = match choice.for_flow().inspect_err(fallback)? {
+        FlowEngine::Soft => RxEngine::soft(keys.key.expose()),
+        FlowEngine::Kcrypto(_) => RxEngine::kernel(keys.key.expose()),
     }
-    .inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    let engine_stat = match &kind {
-        RxKind::Soft(_) => Stat::RxEngineSoft,
-        RxKind::Kernel(_) => Stat::RxEngineKcrypto,
+    .inspect_err(|e| flow::engine_unavailable(stats, Direction::Rx, *e))?;
+    let engine_stat = if engine.is_soft() {
+        Stat::RxEngineSoft
+    } else {
+        Stat::RxEngineKcrypto
     };
-    if !ENGINE_REPORTED.swap(true, Ordering::Relaxed) {
-        match &kind {
-            RxKind::Soft(_) => pr_info!("RX engine: {}\n", SOFT_DRIVER),
-            RxKind::Kernel(e) => {
-                let (ctr, ghash) = e.driver_names();
-                pr_info!("RX engine: {} + {}\n", ctr, ghash);
-            }
-        }
+    match engine.driver_names() {
+        (soft, "") => flow::report_engine(Direction::Rx, fmt!("{}", soft)),
+        (ctr, ghash) => flow::report_engine(Direction::Rx, fmt!("{} + {}", ctr, ghash)),
     }
-    let engine = RxEngine::new(kind);
     let flow = Arc::pin_init(
         pin_init!(RxFlow {
-            key: sock.key,
-            net: sock.net,
+            key,
+            net: sock.net().cookie(),
             salt: keys.salt.clone(),
             _live: Live::new(),
             state <- new_spinlock_bh!(
                 RxState {
                     engine,
                     stream: RxStream::new(start_seq, keys.rec_seq),
-                    buf: RxBuf::new(),
+                    buf: FragAlloc::new(),
                 },
                 "tlsnic_rx_flow"
             ),
         }),
         GFP_KERNEL,
     )
-    .inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    let handle = KBox::pin(RxHandle { flow: flow.clone() }, GFP_KERNEL)
-        .inspect_err(|_| stats.inc(Stat::RxFallback))?;
-    table
-        .insert(flow)
-        .inspect_err(|_| stats.inc(Stat::RxFallback))?;
+    .inspect_err(fallback)?;
+    table.insert(flow.clone()).inspect_err(fallback)?;
     stats.inc(engine_stat);
     stats.inc(Stat::RxCtx);
     stats.inc(Stat::RxCtxLive);
-    Ok(handle)
+    Ok(flow)
 }
 
 /// Removes a flow (`tls_dev_del`, receive). A frame being decrypted right now keeps the flow
 /// alive until it is done; the key is zeroed when the last reference goes.
-pub(crate) fn del_rx(stats: &Stats, table: &RxTable, handle: Pin<KBox<RxHandle>>) {
-    table.remove(&handle.flow);
+pub(crate) fn del_rx(stats: &Stats, table: &RxTable, flow: Arc<RxFlow>) {
+    table.remove(&flow);
     stats.inc(Stat::RxDel);
     stats.dec(Stat::RxCtxLive);
 }
 
 /// The kernel's next-record hint (`tls_dev_resync`, receive).
-pub(crate) fn resync_rx(stats: &Stats, handle: &RxHandle, seq: u32, rcd_sn: u64) {
+pub(crate) fn resync_rx(stats: &Stats, flow: ArcBorrow<'_, RxFlow>, seq: u32, rcd_sn: u64) {
     stats.inc(Stat::RxResyncReq);
-    handle.flow.state.lock().stream.resync(Hint { seq, rcd_sn });
+    flow.state.lock().stream.resync(Hint { seq, rcd_sn });
 }
 
 /// The receive path of `dev` for one frame off the wire: returns the frame to deliver, either
 /// `skb` itself or a decrypted copy of it.
-pub(crate) fn receive<T: Driver>(
+pub(crate) fn receive<T: NetDeviceOps>(
     dev: &Device<T>,
+    stats: &Stats,
     table: &RxTable,
     faults: &EngineFaults,
     skb: SkBuff,
@@ -312,7 +225,6 @@ pub(crate) fn receive<T: Driver>(
     if table.live.load(Ordering::Relaxed) == 0 {
         return skb;
     }
-    let stats = T::stats(dev);
     let mut head = [0u8; packet::MAX_HEADERS];
     let n = (skb.len() as usize).min(head.len());
     if !skb.copy_bits(0, &mut head[..n]) {
@@ -324,7 +236,7 @@ pub(crate) fn receive<T: Driver>(
     if seg.payload_len == 0 {
         return skb;
     }
-    let Some(flow) = table.find(&seg.key, dev.net_cookie()) else {
+    let Some(flow) = table.find(&seg.key, dev.net().cookie()) else {
         return skb;
     };
     if !skb.csum_trusted() {
@@ -363,15 +275,15 @@ pub(crate) fn receive<T: Driver>(
             out = None;
             break;
         };
-        let len = region.bytes().len();
+        let len = region.len();
         if !skb.copy_bits(off as u32, region.bytes()) {
             out = None;
             break;
         }
-        engine.inject = faults.hit();
+        engine.inject(faults.hit());
         stream.feed(engine, flow.salt.bytes(), region.bytes());
-        engine.inject = false;
-        if !region.attach(out_skb) {
+        engine.inject(false);
+        if !out_skb.attach(region) {
             out = None;
             break;
         }

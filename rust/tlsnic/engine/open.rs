@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The receive engine: [`RxEngine`], a record opener ([`Opener`]) on the soft engine or on the
+//! kernel crypto API ([`KernelOpener`]), with fault injection.
+//!
+//! Both open a record piecewise in counter mode, as a NIC does: a record's pieces are decrypted
+//! and authenticated as its frames arrive, and its tag is checked when its last byte has. The
+//! kernel engine uses the synchronous `ctr(aes)` (keystream from any counter block) and `ghash`
+//! (its state exported between pieces), so it runs in the receive softirq; GCM's block layout
+//! (counter blocks, the lengths block, the masked tag) comes from `tlsnic_core::gcm::layout`,
+//! the same code the soft engine uses.
+
+#![forbid(unsafe_code)]
+
+use crate::base::crypto::{shash::Shash, skcipher::SyncSkcipher, wipe};
+use crate::tlsnic_core::{
+    gcm::{layout, Gcm, GcmState},
+    rx::Opener,
+    tls12::{AAD_LEN, NONCE_LEN, TAG_LEN},
+};
+use kernel::{c_str, prelude::*, str::CStr};
+
+/// Largest exported GHASH state accepted (`ghash-generic` exports 20 bytes).
+const GHASH_STATE_MAX: usize = 64;
+
+/// The receive engine on the kernel crypto API: `ctr(aes)` and `ghash`. See the module
+/// documentation.
+pub(crate) struct KernelOpener {
+    ctr: SyncSkcipher,
+    ghash: Shash,
+    /// Operations that failed since [`KernelOpener::take_errors`] (each fails its record).
+    errors: u32,
+}
+
+/// One record being opened by a [`KernelOpener`].
+pub(crate) struct KernelRecord {
+    nonce: [u8; NONCE_LEN],
+    /// `E(K, J0)`, which masks the tag.
+    mask: [u8; 16],
+    /// The exported GHASH state.
+    ghash: [u8; GHASH_STATE_MAX],
+    /// Ciphertext bytes so far.
+    len: u32,
+    /// An engine operation failed: the record cannot authenticate.
+    failed: bool,
+}
+
+impl Drop for KernelRecord {
+    fn drop(&mut self) {
+        wipe(&mut self.mask);
+        wipe(&mut self.ghash);
+    }
+}
+
+impl KernelOpener {
+    /// Allocates and keys the transforms. Process context only.
+    pub(crate) fn new(key: &[u8]) -> Result<Self> {
+        let mut ctr = SyncSkcipher::new(c_str!("ctr(aes)"), key)?;
+        // H = E(K, 0^128): the keystream of the all-zero counter block.
+        let mut h = [0u8; 16];
+        ctr.encrypt(&mut [0u8; 16], &mut h)?;
+        let ghash = Shash::new(c_str!("ghash"), &h);
+        wipe(&mut h);
+        let ghash = ghash?;
+        if ghash.statesize() > GHASH_STATE_MAX {
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            ctr,
+            ghash,
+            errors: 0,
+        })
+    }
+
+    /// The implementations the kernel resolved: (`ctr(aes)`, `ghash`).
+    pub(crate) fn driver_names(&self) -> (&CStr, &CStr) {
+        (self.ctr.driver_name(), self.ghash.driver_name())
+    }
+
+    /// Failed operations since the last call.
+    pub(crate) fn take_errors(&mut self) -> u32 {
+        core::mem::take(&mut self.errors)
+    }
+
+    fn fail(&mut self, rec: &mut KernelRecord) {
+        if !rec.failed {
+            self.errors += 1;
+        }
+        rec.failed = true;
+    }
+
+    /// Runs `data` through GHASH on `rec`'s state (`init`: from the start), or, with `out`,
+    /// finishes into `out`.
+    fn ghash(
+        &mut self,
+        rec: &mut KernelRecord,
+        init: bool,
+        data: &[u8],
+        out: Option<&mut [u8; 16]>,
+    ) {
+        if rec.failed {
+            return;
+        }
+        let g = &mut self.ghash;
+        let step = if init { g.init() } else { g.import(&rec.ghash) }
+            .and_then(|()| {
+                if data.is_empty() {
+                    Ok(())
+                } else {
+                    g.update(data)
+                }
+            })
+            .and_then(|()| match out {
+                Some(out) => g.finish(out),
+                None => g.export(&mut rec.ghash),
+            });
+        g.wipe();
+        if step.is_err() {
+            self.fail(rec);
+        }
+    }
+
+    /// The keystream block of counter `ctr` of `rec`, or `None` if the engine failed.
+    fn keystream_block(&mut self, rec: &KernelRecord, ctr: u32) -> Option<[u8; 16]> {
+        let mut iv = layout::counter_block(&rec.nonce, ctr);
+        let mut block = [0u8; 16];
+        self.ctr.encrypt(&mut iv, &mut block).ok()?;
+        Some(block)
+    }
+
+    /// XORs the keystream of `rec` from payload offset `off` into `data`.
+    fn ctr_xor(&mut self, rec: &mut KernelRecord, off: u32, data: &mut [u8]) {
+        let mut data = data;
+        let mut off = off;
+        let lead = (off % 16) as usize;
+        if lead != 0 && !data.is_empty() {
+            let Some(mut ks) = self.keystream_block(rec, layout::payload_counter(off.into()))
+            else {
+                return self.fail(rec);
+            };
+            let n = (16 - lead).min(data.len());
+            for (d, k) in data[..n].iter_mut().zip(&ks[lead..]) {
+                *d ^= k;
+            }
+            wipe(&mut ks);
+            data = &mut data[n..];
+            off += n as u32;
+        }
+        if data.is_empty() {
+            return;
+        }
+        let mut iv = layout::counter_block(&rec.nonce, layout::payload_counter(off.into()));
+        if self.ctr.encrypt(&mut iv, data).is_err() {
+            self.fail(rec);
+        }
+    }
+}
+
+impl Opener for KernelOpener {
+    type State = KernelRecord;
+
+    fn begin(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN]) -> KernelRecord {
+        let mut rec = KernelRecord {
+            nonce: *nonce,
+            mask: [0; 16],
+            ghash: [0; GHASH_STATE_MAX],
+            len: 0,
+            failed: false,
+        };
+        match self.keystream_block(&rec, layout::TAG_MASK_COUNTER) {
+            Some(mask) => rec.mask = mask,
+            None => self.fail(&mut rec),
+        }
+        // The additional data, zero-padded to a block.
+        let mut block = [0u8; 16];
+        block[..AAD_LEN].copy_from_slice(aad);
+        self.ghash(&mut rec, true, &block, None);
+        rec
+    }
+
+    fn decrypt(&mut self, rec: &mut KernelRecord, data: &mut [u8]) {
+        let off = rec.len;
+        self.authenticate(rec, data);
+        self.ctr_xor(rec, off, data);
+    }
+
+    fn authenticate(&mut self, rec: &mut KernelRecord, data: &[u8]) {
+        self.ghash(rec, false, data, None);
+        rec.len = rec.len.wrapping_add(data.len() as u32);
+    }
+
+    fn verify(&mut self, mut rec: KernelRecord, tag: &[u8; TAG_LEN]) -> bool {
+        let pad = [0u8; 16];
+        let fill = layout::pad_len(rec.len.into());
+        self.ghash(&mut rec, false, &pad[..fill], None);
+        let lens = layout::lengths_block(AAD_LEN as u64, rec.len.into());
+        let mut s = [0u8; 16];
+        self.ghash(&mut rec, false, &lens, Some(&mut s));
+        let matches = layout::tag_matches(&s, &rec.mask, tag);
+        wipe(&mut s);
+        !rec.failed && matches
+    }
+}
+
+/// The engine of a receive flow: the soft engine or the kernel's. The soft engine's state is
+/// inline on purpose, as in [`super::RecordSealer`]: the flow is one allocation, and a box would
+/// add a pointer chase per frame.
+#[allow(clippy::large_enum_variant)]
+enum RxKind {
+    Soft(Gcm),
+    Kernel(KernelOpener),
+}
+
+/// A receive flow's engine, with fault injection.
+pub(crate) struct RxEngine {
+    kind: RxKind,
+    /// Fail the next piece (`engine_fault_ppm`).
+    inject: bool,
+    /// Injected failures since [`RxEngine::take_errors`].
+    injected: u32,
+}
+
+/// A record in progress on an [`RxEngine`].
+pub(crate) struct RxRecord {
+    kind: RxRecordKind,
+    /// The engine failed on a piece of this record: it cannot authenticate.
+    failed: bool,
+}
+
+enum RxRecordKind {
+    Soft(GcmState),
+    Kernel(KernelRecord),
+}
+
+impl RxEngine {
+    /// An engine on the soft engine, keyed with `key`.
+    pub(crate) fn soft(key: &[u8]) -> Result<Self> {
+        Ok(Self::new(RxKind::Soft(Gcm::new(key).map_err(|_| EINVAL)?)))
+    }
+
+    /// An engine on the kernel crypto API, keyed with `key`. Process context.
+    pub(crate) fn kernel(key: &[u8]) -> Result<Self> {
+        KernelOpener::new(key).map(|k| Self::new(RxKind::Kernel(k)))
+    }
+
+    fn new(kind: RxKind) -> Self {
+        Self {
+            kind,
+            inject: false,
+            injected: 0,
+        }
+    }
+
+    /// Whether this is the soft engine.
+    pub(crate) fn is_soft(&self) -> bool {
+        matches!(self.kind, RxKind::Soft(_))
+    }
+
+    /// The implementations, for the log: the soft engine's name, or `ctr(aes)` and `ghash`'s.
+    pub(crate) fn driver_names(&self) -> (&str, &str) {
+        match &self.kind {
+            RxKind::Soft(_) => (super::SOFT_DRIVER, ""),
+            RxKind::Kernel(k) => {
+                let (ctr, ghash) = k.driver_names();
+                (ctr.to_str().unwrap_or("?"), ghash.to_str().unwrap_or("?"))
+            }
+        }
+    }
+
+    /// Makes the next piece fail (engine fault injection), or not.
+    pub(crate) fn inject(&mut self, fail: bool) {
+        self.inject = fail;
+    }
+
+    /// Engine operations that failed since the last call (the kernel engine's own failures and
+    /// injected ones; the soft engine cannot fail by itself).
+    pub(crate) fn take_errors(&mut self) -> u32 {
+        let own = match &mut self.kind {
+            RxKind::Soft(_) => 0,
+            RxKind::Kernel(e) => e.take_errors(),
+        };
+        own + core::mem::take(&mut self.injected)
+    }
+}
+
+impl Opener for RxEngine {
+    type State = RxRecord;
+
+    fn begin(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN]) -> RxRecord {
+        let kind = match &mut self.kind {
+            RxKind::Soft(e) => RxRecordKind::Soft(e.begin(nonce, aad)),
+            RxKind::Kernel(e) => RxRecordKind::Kernel(e.begin(nonce, aad)),
+        };
+        RxRecord {
+            kind,
+            failed: false,
+        }
+    }
+
+    fn decrypt(&mut self, state: &mut RxRecord, data: &mut [u8]) {
+        match (&mut self.kind, &mut state.kind) {
+            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.decrypt(s, data),
+            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.decrypt(s, data),
+            // A flow keeps one engine; its records are of that engine.
+            _ => state.failed = true,
+        }
+        if core::mem::take(&mut self.inject) {
+            // The piece went through (the record's position advances), but its output is not
+            // trusted: the frame goes up as it arrived.
+            state.failed = true;
+            self.injected += 1;
+        }
+    }
+
+    fn authenticate(&mut self, state: &mut RxRecord, data: &[u8]) {
+        match (&mut self.kind, &mut state.kind) {
+            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.authenticate(s, data),
+            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.authenticate(s, data),
+            _ => state.failed = true,
+        }
+    }
+
+    fn verify(&mut self, state: RxRecord, tag: &[u8; TAG_LEN]) -> bool {
+        let ok = match (&mut self.kind, state.kind) {
+            (RxKind::Soft(e), RxRecordKind::Soft(s)) => e.verify(s, tag),
+            (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.verify(s, tag),
+            _ => false,
+        };
+        ok && !state.failed
+    }
+}

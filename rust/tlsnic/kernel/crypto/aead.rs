@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! AEAD encryption on the kernel crypto API ([`AeadEncryptor`]): one transform and one request
+//! that encrypts page spans ([`PageRefs`], never written) into a private [`PageBlock`], with the
+//! tag after the ciphertext.
+//!
+//! The transform is whatever the kernel resolves for the name: on x86 `gcm(aes)` is the AES-NI /
+//! VAES implementation behind the SIMD wrapper, which completes synchronously whenever the FPU
+//! is usable. When an implementation completes asynchronously (`-EINPROGRESS`; always for
+//! `cryptd(...)`), the block, the sources, the IV and the additional data stay with the crypto
+//! driver until the completion callback: [`Error::Pending`] is returned, the encryptor refuses
+//! work until the callback has run, and the callback kicks the given work ([`Kick`]), whose
+//! owner picks the result up with [`AeadEncryptor::take_async_result`]. Dropping the encryptor
+//! waits for the callback.
+
+use crate::base::bindings;
+use crate::base::crypto::wipe;
+use crate::base::page::{PageBlock, PageRefs, MAX_SPANS};
+use crate::base::sync::RcuGuard;
+use crate::base::workqueue::Kick;
+use core::{
+    ffi::{c_int, c_void},
+    ptr::NonNull,
+    sync::atomic::{AtomicBool, AtomicI32, Ordering},
+};
+use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr, types::Opaque};
+
+/// Longest additional data an [`AeadEncryptor`] takes.
+pub(crate) const MAX_AAD: usize = 16;
+
+/// IV length the encryptor requires of its transform.
+pub(crate) const IV_LEN: usize = 12;
+
+/// Why an encryption did not produce its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Error {
+    /// An earlier request is still running asynchronously.
+    Busy,
+    /// This request went asynchronous; its result comes later.
+    Pending,
+    /// The transform failed, or the request does not fit.
+    Failed,
+    /// No memory for the output block.
+    NoMem,
+}
+
+/// State the crypto driver may use while a request is in flight: heap-allocated so its address
+/// is stable, and freed only once nothing is in flight.
+struct Inner {
+    /// The additional data (in this kmalloc'ed allocation, so scatterlists can point at it).
+    aad: [u8; MAX_AAD],
+    /// The output block.
+    block: Option<PageBlock>,
+    /// The IV of the request.
+    iv: [u8; 16],
+    /// Destination: additional data, then ciphertext and tag in `block`.
+    dst_sg: Opaque<[bindings::scatterlist; 2]>,
+    /// Source: additional data, then the plaintext's page spans.
+    src_sg: Opaque<[bindings::scatterlist; MAX_SPANS + 1]>,
+    /// The pages `src_sg` points to, referenced until the next request (or drop).
+    src: Option<PageRefs>,
+    /// A request is with an asynchronous implementation.
+    inflight: AtomicBool,
+    /// An asynchronous request completed and its result was not taken yet.
+    completed: AtomicBool,
+    /// Its result (0 or a negative errno).
+    status: AtomicI32,
+    /// Kicked when an asynchronous request completes.
+    kick: Option<Kick>,
+}
+
+/// An AEAD transform, its request and its output block. See the module documentation.
+///
+/// # Invariants
+///
+/// `tfm` and `req` are a live transform and a request allocated for it, used only through
+/// `&mut self`; a request in flight (`inner.inflight`) uses only `inner`.
+pub(crate) struct AeadEncryptor {
+    tfm: NonNull<bindings::crypto_aead>,
+    req: NonNull<bindings::aead_request>,
+    tag_len: u32,
+    inner: KBox<Inner>,
+}
+
+// SAFETY: the transform and request are used by one thread at a time (`&mut self`), the crypto
+// API allows that from any context, and completion only touches `inner`'s atomics.
+unsafe impl Send for AeadEncryptor {}
+// SAFETY: `&self` methods only read the block (when nothing is in flight) and the driver name.
+unsafe impl Sync for AeadEncryptor {}
+
+impl AeadEncryptor {
+    /// Allocates transform `alg` (e.g. `gcm(aes)`), keys it with `key`, sets a tag of `tag_len`
+    /// bytes, and allocates its request and a first output block. The transform must take
+    /// [`IV_LEN`]-byte IVs. `kick` is kicked when an asynchronous request completes. Process
+    /// context.
+    pub(crate) fn new(alg: &CStr, key: &[u8], tag_len: u32, kick: Option<Kick>) -> Result<Self> {
+        let inner = KBox::new(
+            Inner {
+                aad: [0; MAX_AAD],
+                block: Some(PageBlock::alloc().ok_or(ENOMEM)?),
+                iv: [0; 16],
+                dst_sg: Opaque::uninit(),
+                src_sg: Opaque::uninit(),
+                src: None,
+                inflight: AtomicBool::new(false),
+                completed: AtomicBool::new(false),
+                status: AtomicI32::new(0),
+                kick,
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `alg` is a NUL-terminated string; type and mask 0 accept synchronous and
+        // asynchronous implementations.
+        let tfm = from_err_ptr(unsafe { bindings::crypto_alloc_aead(alg.as_char_ptr(), 0, 0) })?;
+        let tfm = NonNull::new(tfm).ok_or(ENOMEM)?;
+        let free_tfm = |e: kernel::error::Error| {
+            // SAFETY: allocated above and not used by anyone else.
+            unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
+            e
+        };
+        // SAFETY: `tfm` is a live transform.
+        if unsafe { bindings::tlsnic_crypto_aead_ivsize(tfm.as_ptr()) } as usize != IV_LEN {
+            return Err(free_tfm(EINVAL));
+        }
+        // SAFETY: `tfm` is a live transform; `key` is a valid slice of the given length.
+        to_result(unsafe {
+            bindings::crypto_aead_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+        })
+        .and_then(|()| {
+            // SAFETY: as above.
+            to_result(unsafe { bindings::crypto_aead_setauthsize(tfm.as_ptr(), tag_len) })
+        })
+        .map_err(free_tfm)?;
+        // SAFETY: `tfm` is a live transform.
+        let req = unsafe { bindings::tlsnic_aead_request_alloc(tfm.as_ptr()) };
+        let req = NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)?;
+        // INVARIANT: a live transform and its request.
+        Ok(Self {
+            tfm,
+            req,
+            tag_len,
+            inner,
+        })
+    }
+
+    /// The implementation the kernel resolved (e.g. `generic-gcm-aesni`).
+    pub(crate) fn driver_name(&self) -> &CStr {
+        // SAFETY: the transform is live and its algorithm's name is a static NUL-terminated
+        // string that outlives it.
+        unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(self.tfm.as_ptr())) }
+    }
+
+    /// Whether an asynchronous request is still running.
+    pub(crate) fn busy(&self) -> bool {
+        self.inner.inflight.load(Ordering::Acquire)
+    }
+
+    /// The result of the last request that went asynchronous, once: `None` if none completed
+    /// since the last call (or one is still running).
+    pub(crate) fn take_async_result(&mut self) -> Option<Result<(), Error>> {
+        if self.busy() || !self.inner.completed.swap(false, Ordering::Acquire) {
+            return None;
+        }
+        Some(match self.inner.status.load(Ordering::Relaxed) {
+            0 => Ok(()),
+            _ => Err(Error::Failed),
+        })
+    }
+
+    /// The output block, for reading or attaching to skbs. Fails while a request is in flight.
+    pub(crate) fn block(&self) -> Result<&PageBlock, Error> {
+        if self.busy() {
+            return Err(Error::Busy);
+        }
+        self.inner.block.as_ref().ok_or(Error::NoMem)
+    }
+
+    /// The output block, for writing what precedes the ciphertext: a fresh block if skbs still
+    /// reference the current one (which then keeps its contents for them). Fails while a
+    /// request is in flight.
+    pub(crate) fn block_mut(&mut self) -> Result<&mut [u8], Error> {
+        if self.busy() {
+            return Err(Error::Busy);
+        }
+        let inner = &mut *self.inner;
+        if inner.block.as_ref().map_or(true, |b| b.is_shared()) {
+            inner.block = Some(PageBlock::alloc().ok_or(Error::NoMem)?);
+        }
+        inner
+            .block
+            .as_mut()
+            .and_then(|b| b.bytes_mut())
+            .ok_or(Error::NoMem)
+    }
+
+    /// Encrypts `len` bytes of `src`, from byte `skip` on, into the output block at `dst_off`
+    /// (ciphertext, then the tag), authenticating `aad` with them, with `iv`. `src` stays
+    /// referenced until the next request, so an asynchronous implementation may still read it.
+    /// Call [`AeadEncryptor::block_mut`] first: the block must be private.
+    pub(crate) fn encrypt(
+        &mut self,
+        src: PageRefs,
+        skip: u32,
+        len: u32,
+        aad: &[u8],
+        iv: &[u8; IV_LEN],
+        dst_off: u32,
+    ) -> Result<(), Error> {
+        let tag_len = self.tag_len;
+        if self.busy() {
+            return Err(Error::Busy);
+        }
+        let inner = &mut *self.inner;
+        // Release the previous request's pages.
+        inner.src = None;
+        let block = inner.block.as_ref().ok_or(Error::NoMem)?;
+        let end = dst_off as usize + len as usize + tag_len as usize;
+        if aad.len() > MAX_AAD || end > PageBlock::SIZE || block.is_shared() {
+            return Err(Error::Failed);
+        }
+        inner.aad[..aad.len()].copy_from_slice(aad);
+        inner.iv[..IV_LEN].copy_from_slice(iv);
+        let ssg: *mut bindings::scatterlist = inner.src_sg.get().cast();
+        let dsg: *mut bindings::scatterlist = inner.dst_sg.get().cast();
+        // SAFETY: both tables are ours and idle (nothing in flight). `src_sg` has
+        // `MAX_SPANS + 1` entries: the additional data, then at most `MAX_SPANS` page spans
+        // (`src` has no more), skipping `skip` bytes and stopping after `len`; `dst_sg` has two:
+        // the additional data, then the block's `[dst_off, end)`, within the block.
+        unsafe {
+            bindings::sg_init_table(ssg, (MAX_SPANS + 1) as u32);
+            bindings::tlsnic_sg_set_buf(ssg, inner.aad.as_ptr().cast(), aad.len() as u32);
+            let mut n = 1usize;
+            let (mut skip, mut want) = (skip, len);
+            for span in src.spans() {
+                if want == 0 {
+                    break;
+                }
+                if skip >= span.len {
+                    skip -= span.len;
+                    continue;
+                }
+                let take = (span.len - skip).min(want);
+                bindings::tlsnic_sg_set_page(ssg.add(n), span.page.as_ptr(), take, span.off + skip);
+                n += 1;
+                want -= take;
+                skip = 0;
+            }
+            if want != 0 {
+                return Err(Error::Failed);
+            }
+            bindings::tlsnic_sg_mark_end(ssg.add(n - 1));
+            bindings::sg_init_table(dsg, 2);
+            bindings::tlsnic_sg_set_buf(dsg, inner.aad.as_ptr().cast(), aad.len() as u32);
+            bindings::tlsnic_sg_set_page(dsg.add(1), block.as_raw(), len + tag_len, dst_off);
+        }
+        inner.src = Some(src);
+        let data: *const Inner = inner;
+        inner.completed.store(false, Ordering::Relaxed);
+        inner.inflight.store(true, Ordering::Release);
+        let req = self.req.as_ptr();
+        // SAFETY: the request is idle (type invariant); the tables, the additional data, the IV,
+        // the block and the source pages all live in or are referenced by `inner` until `Drop`,
+        // which waits for an asynchronous request; `complete` gets `inner`.
+        let rc = unsafe {
+            bindings::tlsnic_aead_request_set_callback(
+                req,
+                Some(Self::complete),
+                data.cast_mut().cast(),
+            );
+            bindings::tlsnic_aead_request_set_crypt(req, ssg, dsg, len, inner.iv.as_mut_ptr());
+            bindings::tlsnic_aead_request_set_ad(req, aad.len() as u32);
+            bindings::crypto_aead_encrypt(req)
+        };
+        if rc == -(bindings::EINPROGRESS as c_int) || rc == -(bindings::EBUSY as c_int) {
+            // The callback clears `inflight`.
+            return Err(Error::Pending);
+        }
+        inner.inflight.store(false, Ordering::Release);
+        if rc != 0 {
+            return Err(Error::Failed);
+        }
+        Ok(())
+    }
+
+    /// Completion callback of an asynchronous request (any context).
+    ///
+    /// # Safety
+    ///
+    /// `data` is a live [`Inner`] with a request in flight (set in [`AeadEncryptor::encrypt`]).
+    unsafe extern "C" fn complete(data: *mut c_void, err: c_int) {
+        if err == -(bindings::EINPROGRESS as c_int) {
+            // A backlogged request started; the final completion follows.
+            return;
+        }
+        // SAFETY: per the function's contract; `Drop` waits for the `inflight` store below
+        // before freeing, and nothing else writes these fields while a request is in flight.
+        let inner = unsafe { &*data.cast::<Inner>() };
+        let kick = inner.kick;
+        inner.status.store(err, Ordering::Relaxed);
+        inner.completed.store(true, Ordering::Relaxed);
+        // The owner's work is freed only after an RCU grace period that follows this
+        // encryptor's drop, which waits for the store below: kicking inside this read section
+        // is safe even though `inner` may be gone by then.
+        let rcu = RcuGuard::lock();
+        inner.inflight.store(false, Ordering::Release);
+        if let Some(kick) = kick {
+            kick.kick(&rcu);
+        }
+    }
+}
+
+impl Drop for AeadEncryptor {
+    fn drop(&mut self) {
+        // Process context (flow teardown): wait for an asynchronous request to let go of the
+        // block, the IV and the request.
+        while self.busy() {
+            // SAFETY: `msleep` may be called from process context.
+            unsafe { bindings::msleep(1) };
+        }
+        // SAFETY: nothing is in flight; the request and transform were allocated in `new` and
+        // are freed once (the request with `kfree_sensitive`, the transform's key schedule too).
+        unsafe {
+            bindings::tlsnic_aead_request_free(self.req.as_ptr());
+            bindings::tlsnic_crypto_free_aead(self.tfm.as_ptr());
+        }
+        wipe(&mut self.inner.aad);
+        wipe(&mut self.inner.iv);
+        // Blocks hold what the owner put there and ciphertext; skbs may still reference them (a
+        // block is freed with the last reference).
+        self.inner.src = None;
+        self.inner.block = None;
+    }
+}

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kernel crypto API: AEAD transforms with one request that may complete asynchronously
+//! ([`aead`]), synchronous symmetric ciphers ([`skcipher`]) and synchronous hashes with
+//! exportable state ([`shash`]).
+//!
+//! C headers: [`include/crypto/aead.h`](srctree/include/crypto/aead.h),
+//! [`include/crypto/skcipher.h`](srctree/include/crypto/skcipher.h),
+//! [`include/crypto/hash.h`](srctree/include/crypto/hash.h).
+
+pub(crate) mod aead;
+pub(crate) mod shash;
+pub(crate) mod skcipher;
+
+use crate::base::bindings;
+
+/// Zeroes `buf` in a way the compiler may not elide (`memzero_explicit`).
+pub(crate) fn wipe(buf: &mut [u8]) {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { bindings::tlsnic_memzero_explicit(buf.as_mut_ptr().cast(), buf.len()) }
+}

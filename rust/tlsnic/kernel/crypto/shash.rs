@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Synchronous hashes with exportable state ([`Shash`]): a keyed transform and one descriptor,
+//! so that a hash can be computed in pieces, its state exported between them.
+
+use crate::base::bindings;
+use core::{mem, ptr::NonNull};
+use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr};
+
+/// A keyed shash transform and its descriptor.
+///
+/// # Invariants
+///
+/// `tfm` is a live keyed transform; `desc` holds a `struct shash_desc` for it followed by its
+/// `descsize` bytes of state (8-byte aligned, as kmalloc'ed memory), used only through
+/// `&mut self`.
+pub(crate) struct Shash {
+    tfm: NonNull<bindings::crypto_shash>,
+    desc: KVec<u64>,
+    statesize: usize,
+}
+
+// SAFETY: the descriptor is used by one thread at a time (`&mut self`); shash transforms may be
+// used in any context.
+unsafe impl Send for Shash {}
+// SAFETY: `&self` methods only read the driver name.
+unsafe impl Sync for Shash {}
+
+impl Shash {
+    /// Allocates transform `alg` (e.g. `ghash`) and keys it with `key`. Process context.
+    pub(crate) fn new(alg: &CStr, key: &[u8]) -> Result<Self> {
+        // SAFETY: `alg` is a NUL-terminated string.
+        let tfm = unsafe { bindings::crypto_alloc_shash(alg.as_char_ptr(), 0, 0) };
+        let tfm = NonNull::new(from_err_ptr(tfm)?).ok_or(ENOMEM)?;
+        let free = |e: Error| {
+            // SAFETY: allocated above and not used by anyone else.
+            unsafe { bindings::tlsnic_crypto_free_shash(tfm.as_ptr()) };
+            e
+        };
+        // SAFETY: `tfm` is live; `key` is valid for its length.
+        to_result(unsafe {
+            bindings::crypto_shash_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+        })
+        .map_err(free)?;
+        // SAFETY: `tfm` is live.
+        let (descsize, statesize) = unsafe {
+            (
+                bindings::tlsnic_crypto_shash_descsize(tfm.as_ptr()) as usize,
+                bindings::tlsnic_crypto_shash_statesize(tfm.as_ptr()) as usize,
+            )
+        };
+        let words = (mem::size_of::<bindings::shash_desc>() + descsize).div_ceil(8);
+        let mut desc = KVec::with_capacity(words, GFP_KERNEL).map_err(|e| free(e.into()))?;
+        desc.extend_with(words, 0, GFP_KERNEL)
+            .map_err(|e| free(e.into()))?;
+        let mut this = Self {
+            tfm,
+            desc,
+            statesize,
+        };
+        // SAFETY: `desc` is large enough for a `shash_desc` and is 8-byte aligned.
+        unsafe { (*this.desc_ptr()).tfm = tfm.as_ptr() };
+        // INVARIANT: a live keyed transform and its descriptor.
+        Ok(this)
+    }
+
+    fn desc_ptr(&mut self) -> *mut bindings::shash_desc {
+        self.desc.as_mut_ptr().cast()
+    }
+
+    /// The implementation the kernel resolved (e.g. `ghash-generic`).
+    pub(crate) fn driver_name(&self) -> &CStr {
+        // SAFETY: the transform is live and its algorithm's name is a static NUL-terminated
+        // string that outlives it.
+        unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_shash_driver_name(self.tfm.as_ptr())) }
+    }
+
+    /// Bytes of exported state.
+    pub(crate) fn statesize(&self) -> usize {
+        self.statesize
+    }
+
+    /// Starts a new hash.
+    pub(crate) fn init(&mut self) -> Result {
+        // SAFETY: the descriptor belongs to the live transform (type invariant).
+        to_result(unsafe { bindings::tlsnic_crypto_shash_init(self.desc_ptr()) })
+    }
+
+    /// Resumes a hash from `state` (at least [`Shash::statesize`] bytes).
+    pub(crate) fn import(&mut self, state: &[u8]) -> Result {
+        if state.len() < self.statesize {
+            return Err(EINVAL);
+        }
+        // SAFETY: as in `init`; `state` holds `statesize` bytes.
+        to_result(unsafe { bindings::crypto_shash_import(self.desc_ptr(), state.as_ptr().cast()) })
+    }
+
+    /// Saves the hash's state to `state` (at least [`Shash::statesize`] bytes).
+    pub(crate) fn export(&mut self, state: &mut [u8]) -> Result {
+        if state.len() < self.statesize {
+            return Err(EINVAL);
+        }
+        // SAFETY: as in `init`; `state` has room for `statesize` bytes.
+        to_result(unsafe {
+            bindings::crypto_shash_export(self.desc_ptr(), state.as_mut_ptr().cast())
+        })
+    }
+
+    /// Hashes `data`.
+    pub(crate) fn update(&mut self, data: &[u8]) -> Result {
+        // SAFETY: as in `init`; `data` is valid for its length.
+        to_result(unsafe {
+            bindings::crypto_shash_update(self.desc_ptr(), data.as_ptr(), data.len() as u32)
+        })
+    }
+
+    /// Finishes the hash into `out` (at least the digest size: 16 bytes for `ghash`).
+    pub(crate) fn finish(&mut self, out: &mut [u8; 16]) -> Result {
+        // SAFETY: the transform is live.
+        if unsafe { bindings::tlsnic_crypto_shash_digestsize(self.tfm.as_ptr()) } as usize > 16 {
+            return Err(EINVAL);
+        }
+        // SAFETY: as in `init`; `out` has room for the digest (checked above).
+        to_result(unsafe { bindings::crypto_shash_final(self.desc_ptr(), out.as_mut_ptr()) })
+    }
+
+    /// Zeroes the descriptor's state (the key-dependent running hash).
+    pub(crate) fn wipe(&mut self) {
+        let tfm = self.tfm.as_ptr();
+        let len = self.desc.len() * 8;
+        // SAFETY: the descriptor is ours, `len` bytes long; its `tfm` field is restored below.
+        unsafe {
+            bindings::tlsnic_memzero_explicit(self.desc.as_mut_ptr().cast(), len);
+            (*self.desc_ptr()).tfm = tfm;
+        }
+    }
+}
+
+impl Drop for Shash {
+    fn drop(&mut self) {
+        self.wipe();
+        // SAFETY: allocated in `new`, freed once; the transform's key is freed with it.
+        unsafe { bindings::tlsnic_crypto_free_shash(self.tfm.as_ptr()) };
+    }
+}

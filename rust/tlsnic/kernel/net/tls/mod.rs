@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kernel TLS device offload (`include/net/tls.h`): the [`TlsDevOps`] trait (`struct
+//! tlsdev_ops`), the socket the TLS core sets offload up for ([`TlsSocket`]), and where the
+//! driver's per-flow state lives (the TLS context's driver-state slots, through
+//! [`ForeignOwnable`]). The transmit side's view of records and skbs is in [`tx`].
+//!
+//! The contract is `Documentation/networking/tls-offload.rst`.
+
+use crate::base::bindings;
+use crate::base::net::device::{Device, NetDeviceOps, SetupDevice};
+use crate::base::net::sock::Socket;
+use core::{ffi::c_void, marker::PhantomData, mem, ops::Deref, ptr};
+use kernel::{error::from_result, ffi::c_int, prelude::*, types::ForeignOwnable};
+
+pub(crate) mod tx;
+
+/// Offload direction (`enum tls_offload_ctx_dir`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Transmit: the device encrypts.
+    Tx,
+    /// Receive: the device decrypts.
+    Rx,
+}
+
+impl Direction {
+    fn from_raw(dir: bindings::tls_offload_ctx_dir) -> Option<Self> {
+        match dir as i32 {
+            bindings::TLSNIC_TLS_DIR_TX => Some(Self::Tx),
+            bindings::TLSNIC_TLS_DIR_RX => Some(Self::Rx),
+            _ => None,
+        }
+    }
+
+    fn as_raw(self) -> c_int {
+        match self {
+            Self::Tx => bindings::TLSNIC_TLS_DIR_TX,
+            Self::Rx => bindings::TLSNIC_TLS_DIR_RX,
+        }
+    }
+}
+
+/// The kTLS offload callbacks of a driver. A successful `add_*` hands the TLS core a flow, which
+/// lives in the socket's TLS context until the matching `del_*`.
+#[vtable]
+pub(crate) trait TlsDevOps: NetDeviceOps {
+    /// Per-flow state of a transmit-offloaded socket.
+    type TxFlow: ForeignOwnable + Send + Sync;
+
+    /// Per-flow state of a receive-offloaded socket.
+    type RxFlow: ForeignOwnable + Send + Sync;
+
+    /// `tls_dev_add` for transmit: `sock` asks (locked by the caller); `crypto_info` holds the
+    /// raw `struct tls_crypto_info` bytes (as many as its cipher's layout, or only the 4-byte
+    /// header for ciphers the kernel does not know how to offload); `start_seq` is the first TCP
+    /// sequence number the device is responsible for. Process context. An error leaves the
+    /// socket on software kTLS.
+    fn add_tx(
+        dev: &Device<Self>,
+        sock: &TlsSocket,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<Self::TxFlow>;
+
+    /// `tls_dev_del` for transmit: the flow is gone (process context; may run from a workqueue
+    /// after the socket was closed, or when the device goes down).
+    fn del_tx(dev: &Device<Self>, flow: Self::TxFlow);
+
+    /// `tls_dev_resync` for transmit: record `rcd_sn` starts at TCP sequence number `seq`.
+    fn resync_tx(dev: &Device<Self>, sock: &TlsSocket, seq: u32, rcd_sn: u64) -> Result;
+
+    /// `tls_dev_add` for receive: as [`TlsDevOps::add_tx`]; `start_seq` is the TCP sequence
+    /// number of the first record the device is responsible for.
+    fn add_rx(
+        dev: &Device<Self>,
+        sock: &TlsSocket,
+        crypto_info: &[u8],
+        start_seq: u32,
+    ) -> Result<Self::RxFlow>;
+
+    /// `tls_dev_del` for receive (process context, socket closing or device going down).
+    fn del_rx(dev: &Device<Self>, flow: Self::RxFlow);
+
+    /// `tls_dev_resync` for receive: record `rcd_sn` starts at TCP sequence number `seq` (the
+    /// core's next-record hint). Process context, socket lock held.
+    fn resync_rx(
+        dev: &Device<Self>,
+        flow: <Self::RxFlow as ForeignOwnable>::Borrowed<'_>,
+        seq: u32,
+        rcd_sn: u64,
+    );
+}
+
+/// A socket with a TLS context, for which the TLS core is setting up or running offload; locked
+/// by its owner.
+#[repr(transparent)]
+pub(crate) struct TlsSocket(Socket);
+
+impl TlsSocket {
+    /// # Safety
+    ///
+    /// `sk` must be a live socket with a TLS context, locked by the caller, for `'a`.
+    unsafe fn from_raw<'a>(sk: *mut bindings::sock) -> &'a Self {
+        // SAFETY: `TlsSocket` is a transparent wrapper of `Socket`, whose contract the caller
+        // meets.
+        unsafe { &*(Socket::from_raw(sk) as *const Socket).cast::<Self>() }
+    }
+
+    fn ctx(&self) -> &TlsContext {
+        // SAFETY: the socket has a TLS context (type invariant), which lives as long as it.
+        unsafe { TlsContext::from_raw(bindings::tlsnic_tls_get_ctx(self.0.as_raw())) }
+    }
+
+    /// Asks the TLS core for next-record hints on receive
+    /// (`TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT`): once records stop arriving decrypted, the core
+    /// tells the device where the next record starts ([`TlsDevOps::resync_rx`]).
+    pub(crate) fn rx_resync_core_next_hint(&self) {
+        // SAFETY: the socket is locked and has a TLS context; the resync type is a field of its
+        // receive offload context, which exists while `tls_dev_add` runs for receive and after.
+        unsafe { bindings::tlsnic_tls_rx_resync_next_hint(self.0.as_raw()) }
+    }
+}
+
+impl Deref for TlsSocket {
+    type Target = Socket;
+
+    fn deref(&self) -> &Socket {
+        &self.0
+    }
+}
+
+/// A socket's TLS context (`struct tls_context`).
+#[repr(transparent)]
+pub(in crate::base) struct TlsContext(kernel::types::Opaque<bindings::tls_context>);
+
+impl TlsContext {
+    /// # Safety
+    ///
+    /// `ptr` must point to a live `tls_context` for the lifetime `'a`.
+    pub(in crate::base) unsafe fn from_raw<'a>(ptr: *mut bindings::tls_context) -> &'a Self {
+        // SAFETY: `TlsContext` is a transparent wrapper; the caller guarantees validity.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(in crate::base) fn as_raw(&self) -> *mut bindings::tls_context {
+        self.0.get()
+    }
+
+    /// The driver-state slot of direction `dir`, where the driver's flow is kept.
+    ///
+    /// # Safety
+    ///
+    /// The offload context of `dir` must exist (the core creates it before `tls_dev_add` and
+    /// frees it after `tls_dev_del`).
+    unsafe fn slot(&self, dir: Direction) -> *mut *mut c_void {
+        // SAFETY: per the function's contract; the slot is at least pointer-sized and 8-byte
+        // aligned (`TLS_DRIVER_STATE_SIZE_{TX,RX}`, `__aligned(8)`).
+        unsafe { bindings::tlsnic_tls_driver_state(self.as_raw(), dir.as_raw()) }
+    }
+
+    /// Stores `flow` in the (empty) slot of `dir`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::slot`]; the slot must be empty and only ever hold flows of type `F`.
+    unsafe fn store_flow<F: ForeignOwnable>(&self, dir: Direction, flow: F) {
+        // SAFETY: per the function's contract.
+        unsafe { *self.slot(dir) = flow.into_foreign().cast_mut() };
+    }
+
+    /// Takes the flow out of the slot of `dir`, leaving it empty.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::store_flow`]; nobody may use the flow any more (`tls_dev_del`).
+    unsafe fn take_flow<F: ForeignOwnable>(&self, dir: Direction) -> Option<F> {
+        // SAFETY: per the function's contract.
+        let raw = unsafe { mem::replace(&mut *self.slot(dir), ptr::null_mut()) };
+        // SAFETY: a non-null slot holds a pointer from `into_foreign` of an `F` (see
+        // `store_flow`) that was not converted back, and no borrow of it is left.
+        unsafe { F::try_from_foreign(raw) }
+    }
+
+    /// The flow in the slot of `dir`.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::store_flow`]; the flow must stay in the slot for `'a`.
+    pub(in crate::base) unsafe fn flow<'a, F: ForeignOwnable>(
+        &self,
+        dir: Direction,
+    ) -> Option<F::Borrowed<'a>> {
+        // SAFETY: per the function's contract.
+        let raw = unsafe { *self.slot(dir) };
+        // SAFETY: a non-null slot holds a pointer from `into_foreign` of an `F` that stays there
+        // for `'a`.
+        (!raw.is_null()).then(|| unsafe { F::borrow(raw) })
+    }
+}
+
+/// `struct tlsdev_ops` of driver `T`.
+struct TlsDevOpsTable<T: TlsDevOps>(PhantomData<T>);
+
+impl<T: TlsDevOps> TlsDevOpsTable<T> {
+    const VTABLE: bindings::tlsdev_ops = bindings::tlsdev_ops {
+        tls_dev_add: Some(Self::tls_dev_add),
+        tls_dev_del: Some(Self::tls_dev_del),
+        tls_dev_resync: Some(Self::tls_dev_resync),
+    };
+
+    const fn build() -> &'static bindings::tlsdev_ops {
+        &Self::VTABLE
+    }
+
+    /// `tls_dev_add`: [`TlsDevOps::add_tx`] or [`TlsDevOps::add_rx`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the kTLS core for a registered device of `T`, in process context, with a
+    /// locked socket that has a TLS context and `crypto_info` pointing into that context.
+    unsafe extern "C" fn tls_dev_add(
+        netdev: *mut bindings::net_device,
+        sk: *mut bindings::sock,
+        direction: bindings::tls_offload_ctx_dir,
+        crypto_info: *mut bindings::tls_crypto_info,
+        start_offload_tcp_sn: u32,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: the TLS core calls `tls_dev_add` in process context on one of our devices,
+            // for a locked socket with a TLS context.
+            let (dev, sock) = unsafe { (Device::<T>::from_raw(netdev), TlsSocket::from_raw(sk)) };
+            let dir = Direction::from_raw(direction).ok_or(EINVAL)?;
+            // SAFETY: `crypto_info` points into the context's `union tls_crypto_context`, which
+            // is as large as the largest structure a cipher's layout has.
+            let raw = unsafe {
+                core::slice::from_raw_parts(
+                    crypto_info.cast::<u8>(),
+                    mem::size_of::<bindings::tls_crypto_context>(),
+                )
+            };
+            match dir {
+                Direction::Tx => {
+                    let flow = T::add_tx(dev, sock, raw, start_offload_tcp_sn)?;
+                    // SAFETY: the transmit offload context was allocated before this call; its
+                    // slot is empty and only ever holds `T::TxFlow`.
+                    unsafe { sock.ctx().store_flow(Direction::Tx, flow) };
+                }
+                Direction::Rx => {
+                    let flow = T::add_rx(dev, sock, raw, start_offload_tcp_sn)?;
+                    // SAFETY: as above, for the receive context and `T::RxFlow`.
+                    unsafe { sock.ctx().store_flow(Direction::Rx, flow) };
+                }
+            }
+            Ok(0)
+        })
+    }
+
+    /// `tls_dev_del`: [`TlsDevOps::del_tx`] or [`TlsDevOps::del_rx`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the kTLS core, once per successful `tls_dev_add`, on the same device, in
+    /// process context, when the device may no longer use the flow.
+    unsafe extern "C" fn tls_dev_del(
+        netdev: *mut bindings::net_device,
+        ctx: *mut bindings::tls_context,
+        direction: bindings::tls_offload_ctx_dir,
+    ) {
+        // SAFETY: per the function's contract.
+        let (dev, ctx) = unsafe { (Device::<T>::from_raw(netdev), TlsContext::from_raw(ctx)) };
+        match Direction::from_raw(direction) {
+            Some(Direction::Tx) => {
+                // SAFETY: the slot was filled by `tls_dev_add` with a `T::TxFlow`, and the
+                // device no longer uses it.
+                if let Some(flow) = unsafe { ctx.take_flow::<T::TxFlow>(Direction::Tx) } {
+                    T::del_tx(dev, flow);
+                }
+            }
+            Some(Direction::Rx) => {
+                // SAFETY: as above, with a `T::RxFlow`.
+                if let Some(flow) = unsafe { ctx.take_flow::<T::RxFlow>(Direction::Rx) } {
+                    T::del_rx(dev, flow);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// `tls_dev_resync`: [`TlsDevOps::resync_tx`] or [`TlsDevOps::resync_rx`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the kTLS core for a device of `T` and a locked socket whose offload in
+    /// `direction` is on this device, with `rcd_sn` pointing to 8 bytes.
+    unsafe extern "C" fn tls_dev_resync(
+        netdev: *mut bindings::net_device,
+        sk: *mut bindings::sock,
+        seq: u32,
+        rcd_sn: *mut u8,
+        direction: bindings::tls_offload_ctx_dir,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: per the function's contract; `rcd_sn` is the 8-byte big-endian record
+            // sequence number.
+            let (dev, sock, sn) = unsafe {
+                (
+                    Device::<T>::from_raw(netdev),
+                    TlsSocket::from_raw(sk),
+                    u64::from_be_bytes(ptr::read_unaligned(rcd_sn.cast::<[u8; 8]>())),
+                )
+            };
+            match Direction::from_raw(direction).ok_or(EINVAL)? {
+                Direction::Tx => T::resync_tx(dev, sock, seq, sn)?,
+                Direction::Rx => {
+                    // SAFETY: the socket's receive side is offloaded to `dev`: the core never
+                    // calls `tls_dev_resync` after `tls_dev_del`, so the slot holds the
+                    // `T::RxFlow` stored by `tls_dev_add` for the whole call.
+                    let flow = unsafe { sock.ctx().flow::<T::RxFlow>(Direction::Rx) };
+                    if let Some(flow) = flow {
+                        T::resync_rx(dev, flow, seq, sn);
+                    }
+                }
+            }
+            Ok(0)
+        })
+    }
+}
+
+impl<T: TlsDevOps> SetupDevice<'_, T> {
+    /// Gives the device `T`'s kTLS offload callbacks (the features `HW_TLS_TX`/`HW_TLS_RX`
+    /// announce them).
+    pub(crate) fn set_tlsdev_ops(&mut self) {
+        self.0.tlsdev_ops = TlsDevOpsTable::<T>::build();
+    }
+}
