@@ -5,9 +5,9 @@
  * Included by tlsnic_shim.c.
  */
 
-struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm)
+struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm, gfp_t gfp)
 {
-	return aead_request_alloc(tfm, GFP_KERNEL);
+	return aead_request_alloc(tfm, gfp);
 }
 
 void tlsnic_aead_request_free(struct aead_request *req)
@@ -78,9 +78,21 @@ const char *tlsnic_crypto_sync_skcipher_driver_name(struct crypto_sync_skcipher 
 	return crypto_tfm_alg_driver_name(crypto_skcipher_tfm(&tfm->base));
 }
 
-struct skcipher_request *tlsnic_sync_skcipher_request_alloc(struct crypto_sync_skcipher *tfm)
+unsigned int tlsnic_crypto_sync_skcipher_ivsize(struct crypto_sync_skcipher *tfm)
 {
-	return skcipher_request_alloc(&tfm->base, GFP_KERNEL);
+	return crypto_sync_skcipher_ivsize(tfm);
+}
+
+struct skcipher_request *tlsnic_sync_skcipher_request_alloc(struct crypto_sync_skcipher *tfm,
+							    gfp_t gfp)
+{
+	return skcipher_request_alloc(&tfm->base, gfp);
+}
+
+void tlsnic_skcipher_request_set_callback(struct skcipher_request *req, u32 flags,
+					  void (*done)(void *data, int err), void *data)
+{
+	skcipher_request_set_callback(req, flags, done, data);
 }
 
 void tlsnic_skcipher_request_free(struct skcipher_request *req)

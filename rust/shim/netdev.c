@@ -59,11 +59,6 @@ void tlsnic_rcu_read_unlock_bh(void)
 	rcu_read_unlock_bh();
 }
 
-bool tlsnic_rtnl_is_locked(void)
-{
-	return rtnl_is_locked();
-}
-
 void tlsnic_spin_lock_bh(struct spinlock *lock)
 {
 	spin_lock_bh(lock);

@@ -19,19 +19,19 @@ struct sk_buff *tlsnic_skb_get(struct sk_buff *skb)
 	return skb_get(skb);
 }
 
-struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb)
+struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb, gfp_t gfp)
 {
-	return skb_clone(skb, GFP_ATOMIC);
+	return skb_clone(skb, gfp);
 }
 
-struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb)
+struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb, gfp_t gfp)
 {
-	return skb_copy(skb, GFP_ATOMIC);
+	return skb_copy(skb, gfp);
 }
 
-struct sk_buff *tlsnic_alloc_skb(unsigned int size)
+struct sk_buff *tlsnic_alloc_skb(unsigned int size, gfp_t gfp)
 {
-	return alloc_skb(size, GFP_ATOMIC | __GFP_NOWARN);
+	return alloc_skb(size, gfp);
 }
 
 void tlsnic_skb_reserve(struct sk_buff *skb, int len)
@@ -74,15 +74,9 @@ bool tlsnic_skb_copy_bits(const struct sk_buff *skb, u32 off, void *dst, u32 len
 	return skb_copy_bits(skb, off, dst, len) == 0;
 }
 
-bool tlsnic_skb_csum_partial(const struct sk_buff *skb)
+u8 tlsnic_skb_ip_summed(const struct sk_buff *skb)
 {
-	return skb->ip_summed == CHECKSUM_PARTIAL;
-}
-
-/* The TCP checksum is known good or left to the device: payload may be rewritten. */
-bool tlsnic_skb_csum_trusted(const struct sk_buff *skb)
-{
-	return skb->ip_summed == CHECKSUM_PARTIAL || skb->ip_summed == CHECKSUM_UNNECESSARY;
+	return skb->ip_summed;
 }
 
 void tlsnic_skb_set_decrypted(struct sk_buff *skb)
@@ -127,9 +121,9 @@ struct page *tlsnic_skb_frag_page(const skb_frag_t *frag)
 	return skb_frag_page(frag);
 }
 
-void tlsnic_skb_frag_ref(const skb_frag_t *frag)
+void tlsnic_skb_frag_ref(skb_frag_t *frag)
 {
-	__skb_frag_ref((skb_frag_t *)frag);
+	__skb_frag_ref(frag);
 }
 
 u32 tlsnic_skb_frag_off(const skb_frag_t *frag)
@@ -142,10 +136,9 @@ u32 tlsnic_skb_frag_size(const skb_frag_t *frag)
 	return skb_frag_size(frag);
 }
 
-/* A compound page block, from any context. */
-struct page *tlsnic_alloc_block(unsigned int order)
+struct page *tlsnic_alloc_pages(gfp_t gfp, unsigned int order)
 {
-	return alloc_pages(GFP_ATOMIC | __GFP_NOWARN | __GFP_COMP, order);
+	return alloc_pages(gfp, order);
 }
 
 void *tlsnic_page_address(struct page *page)

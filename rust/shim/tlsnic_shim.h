@@ -6,7 +6,10 @@
  * The Rust side of tlsnic cannot call `static inline` kernel functions or
  * macros, nor read bit-fields and some unions reliably; each helper here is a
  * one-line, non-inline copy of one of them (as rust/helpers/ does for the
- * kernel crate). All logic is in Rust, under rust/tlsnic/kernel/.
+ * kernel crate), taking what it needs (allocation flags included) from its
+ * caller. All logic is in Rust, under rust/tlsnic/kernel/. Two helpers need
+ * a little more C than one line: the socket's IPv6 addresses exist only with
+ * CONFIG_IPV6, and spin_lock_irqsave() needs a variable for its flags.
  */
 #ifndef TLSNIC_SHIM_H
 #define TLSNIC_SHIM_H
@@ -50,7 +53,6 @@ void tlsnic_rcu_read_lock(void);
 void tlsnic_rcu_read_unlock(void);
 void tlsnic_rcu_read_lock_bh(void);
 void tlsnic_rcu_read_unlock_bh(void);
-bool tlsnic_rtnl_is_locked(void);
 void tlsnic_spin_lock_bh(struct spinlock *lock);
 void tlsnic_spin_unlock_bh(struct spinlock *lock);
 void tlsnic_init_work(struct work_struct *work, void (*fn)(struct work_struct *work));
@@ -61,9 +63,9 @@ void tlsnic_memzero_explicit(void *p, size_t len);
 void tlsnic_kfree_skb(struct sk_buff *skb);
 void tlsnic_consume_skb(struct sk_buff *skb);
 struct sk_buff *tlsnic_skb_get(struct sk_buff *skb);
-struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb);
-struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb);
-struct sk_buff *tlsnic_alloc_skb(unsigned int size);
+struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb, gfp_t gfp);
+struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb, gfp_t gfp);
+struct sk_buff *tlsnic_alloc_skb(unsigned int size, gfp_t gfp);
 void tlsnic_skb_reserve(struct sk_buff *skb, int len);
 unsigned int tlsnic_skb_headroom(const struct sk_buff *skb);
 unsigned int tlsnic_skb_headlen(const struct sk_buff *skb);
@@ -72,8 +74,7 @@ struct sock *tlsnic_skb_sk(const struct sk_buff *skb);
 bool tlsnic_pskb_may_pull(struct sk_buff *skb, unsigned int len);
 void tlsnic_skb_tx_timestamp(struct sk_buff *skb);
 bool tlsnic_skb_copy_bits(const struct sk_buff *skb, u32 off, void *dst, u32 len);
-bool tlsnic_skb_csum_partial(const struct sk_buff *skb);
-bool tlsnic_skb_csum_trusted(const struct sk_buff *skb);
+u8 tlsnic_skb_ip_summed(const struct sk_buff *skb);
 void tlsnic_skb_set_decrypted(struct sk_buff *skb);
 void tlsnic_skb_clear_decrypted(struct sk_buff *skb);
 bool tlsnic_skb_transport_header_was_set(const struct sk_buff *skb);
@@ -82,10 +83,10 @@ __be32 tlsnic_skb_tcp_seq(const struct sk_buff *skb);
 int tlsnic_skb_nr_frags(const struct sk_buff *skb);
 void tlsnic_skb_add_rx_frag(struct sk_buff *skb, int i, struct page *page, u32 off, u32 len);
 struct page *tlsnic_skb_frag_page(const struct skb_frag *frag);
-void tlsnic_skb_frag_ref(const struct skb_frag *frag);
+void tlsnic_skb_frag_ref(struct skb_frag *frag);
 u32 tlsnic_skb_frag_off(const struct skb_frag *frag);
 u32 tlsnic_skb_frag_size(const struct skb_frag *frag);
-struct page *tlsnic_alloc_block(unsigned int order);
+struct page *tlsnic_alloc_pages(gfp_t gfp, unsigned int order);
 void *tlsnic_page_address(struct page *page);
 int tlsnic_page_ref_count(struct page *page);
 void tlsnic_get_page(struct page *page);
@@ -115,7 +116,7 @@ void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long fla
 void tlsnic_tls_rx_resync_next_hint(struct sock *sk);
 
 /* crypto.c: the kernel crypto API. */
-struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm);
+struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm, gfp_t gfp);
 void tlsnic_aead_request_free(struct aead_request *req);
 void tlsnic_aead_request_set_callback(struct aead_request *req,
 				      void (*done)(void *data, int err), void *data);
@@ -132,7 +133,11 @@ int tlsnic_crypto_sync_skcipher_setkey(struct crypto_sync_skcipher *tfm, const u
 				       unsigned int keylen);
 void tlsnic_crypto_free_sync_skcipher(struct crypto_sync_skcipher *tfm);
 const char *tlsnic_crypto_sync_skcipher_driver_name(struct crypto_sync_skcipher *tfm);
-struct skcipher_request *tlsnic_sync_skcipher_request_alloc(struct crypto_sync_skcipher *tfm);
+unsigned int tlsnic_crypto_sync_skcipher_ivsize(struct crypto_sync_skcipher *tfm);
+struct skcipher_request *tlsnic_sync_skcipher_request_alloc(struct crypto_sync_skcipher *tfm,
+							    gfp_t gfp);
+void tlsnic_skcipher_request_set_callback(struct skcipher_request *req, u32 flags,
+					  void (*done)(void *data, int err), void *data);
 void tlsnic_skcipher_request_free(struct skcipher_request *req);
 void tlsnic_skcipher_request_set_crypt(struct skcipher_request *req, struct scatterlist *src,
 				       struct scatterlist *dst, unsigned int len, u8 *iv);

@@ -17,7 +17,7 @@ use crate::base::net::ethtool::EthtoolOps;
 use crate::base::net::link::{LinkOps, NewDevice, NewLink, RtnlLinkOps, UnregisterQueue};
 use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
 use crate::base::net::skb::SkBuff;
-use crate::base::net::tls::{Direction, TlsDevOps, TlsSocket};
+use crate::base::net::tls::{Direction, RxResync, TlsDevOps, TlsSocket};
 use crate::base::sync::{Rcu, RcuGuard};
 use crate::base::sysfs::AttributeGroup;
 use crate::engine::{Engine, EngineFaults};
@@ -62,9 +62,13 @@ pub(crate) static LINK_OPS: LinkOps<Pair> = LinkOps::new();
 /// The pair driver.
 pub(crate) struct Pair;
 
-/// Private data of each end.
+/// Private data of each end. Fields are dropped in order: the deferred transmit work first, so
+/// that it is cancelled before anything it uses goes.
 #[pin_data]
 pub(crate) struct PairPriv {
+    /// Packets waiting for an asynchronous engine, and the work that sends them.
+    #[pin]
+    deferred: TxDeferred<Pair>,
     /// The fault knobs and this device's debugfs directory showing them.
     #[pin]
     knobs: Knobs<Faults>,
@@ -81,9 +85,6 @@ pub(crate) struct PairPriv {
     /// The crypto engine of new flows (sysfs `tlsnic/engine`).
     #[pin]
     engine: Engine,
-    /// Packets waiting for an asynchronous engine.
-    #[pin]
-    deferred: TxDeferred<Pair>,
 }
 
 /// A device's fault injection, shown in its debugfs directory.
@@ -141,6 +142,7 @@ impl NetDeviceOps for Pair {
 
     fn priv_init() -> impl PinInit<PairPriv> {
         pin_init!(PairPriv {
+            deferred <- TxDeferred::new(),
             knobs <- Knobs::new(pin_init!(Faults {
                 wire <- Wire::new(),
                 engine: EngineFaults::new(),
@@ -150,7 +152,6 @@ impl NetDeviceOps for Pair {
             rx <- RxTable::new(),
             policy <- Policy::new(),
             engine <- Engine::new(),
-            deferred <- TxDeferred::new(),
         })
     }
 
@@ -183,7 +184,7 @@ impl NetDeviceOps for Pair {
         // cannot be encrypted is dropped, never sent in clear, or waits for an asynchronous
         // engine.
         let data = dev.data();
-        match tx::xmit(dev, &data.deferred, &data.tx_env(), skb) {
+        match tx::xmit(rcu, dev, &data.deferred, &data.tx_env(), skb) {
             Xmit::Send(skb) => put_on_wire(dev, peer, skb),
             Xmit::Deferred => {}
             Xmit::Dropped => dev.count_tx_dropped(),
@@ -214,7 +215,7 @@ impl RtnlLinkOps for Pair {
     }
 
     fn newlink(rtnl: &Rtnl, src_net: &Net, dev: NewLink<'_, Self>, extack: &ExtAck) -> Result {
-        let peer_name = ifname::peer_name(&dev.device().name(rtnl)).map_err(|e| match e {
+        let peer_name = ifname::peer_name(&dev.name(rtnl)).map_err(|e| match e {
             NameError::TooLong => {
                 extack.set_msg(c_str!("tlsnic: peer name NAME-p must fit in 15 bytes"));
                 enametoolong()
@@ -265,6 +266,7 @@ impl EthtoolOps for Pair {
 
 #[vtable]
 impl TlsDevOps for Pair {
+    const RX_RESYNC: RxResync = RxResync::CoreNextHint;
     type TxFlow = TxHandle;
     type RxFlow = Arc<RxFlow>;
 
@@ -296,18 +298,14 @@ impl TlsDevOps for Pair {
     ) -> Result<Arc<RxFlow>> {
         let data = dev.data();
         data.policy.admit(&data.stats, Direction::Rx, sock)?;
-        let flow = rx::add_rx(
+        rx::add_rx(
             &data.stats,
             &data.engine,
             &data.rx,
             sock,
             crypto_info,
             start_seq,
-        )?;
-        // The core then sends next-record hints (`resync_rx`) once records stop arriving
-        // decrypted.
-        sock.rx_resync_core_next_hint();
-        Ok(flow)
+        )
     }
 
     fn del_rx(dev: &Device<Self>, flow: Arc<RxFlow>) {
@@ -375,7 +373,7 @@ fn deliver(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
     let data = peer.data();
     let skb = rx::receive(peer, &data.stats, &data.rx, &data.knobs.engine, skb);
     let len = skb.len();
-    match skb.forward(peer) {
+    match peer.receive(skb) {
         Ok(()) => {
             dev.count_tx(len);
             peer.count_rx(len);

@@ -261,13 +261,14 @@ fn settle(stats: &Stats, payload_len: u32, result: Result<Option<SkBuff>, DropRe
 
 /// Transmit hook of `dev`, whose deferred queue is `deferred`.
 pub(crate) fn xmit<T: TlsDevOps<TxFlow = TxHandle>>(
+    rcu: &Rcu,
     dev: &Device<T>,
     deferred: &TxDeferred<T>,
     env: &Env<'_>,
     skb: SkBuff,
 ) -> Xmit {
     let stats = env.stats;
-    let Some(tx) = skb.tls_tx(dev) else {
+    let Some(tx) = skb.tls_tx(rcu, dev) else {
         return Xmit::Send(skb);
     };
     if tx.payload_len() == 0 {
@@ -337,7 +338,7 @@ pub(crate) fn drain<T: TlsDevOps<TxFlow = TxHandle>>(
             return;
         };
         stats.dec(Stat::TxAsyncPending);
-        let Some(tx) = skb.tls_tx(dev) else {
+        let Some(tx) = skb.tls_tx(rcu, dev) else {
             // The flow went away (socket closed, offload turned off): never send it in clear.
             stats.inc(Stat::TxDropAsync);
             drop(skb);
@@ -536,12 +537,10 @@ fn load_and_seal(
     if !pages.copy_at(0, &mut prepend) {
         return Err(DropReason::BadRecord);
     }
-    if env.faults.hit() {
-        return Err(DropReason::Engine);
-    }
+    let fault = || env.faults.hit();
     match st
         .records
-        .seal(&mut st.sealer, span, rcd_sn, pages, &prepend, salt)
+        .seal(&mut st.sealer, span, rcd_sn, pages, &prepend, salt, fault)
     {
         Ok(sealing) => {
             // Counted now also when the engine went asynchronous: the record goes through the

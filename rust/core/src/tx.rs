@@ -158,7 +158,9 @@ impl TxRecords {
 
     /// Seals record `span`, TLS record number `rcd_sn`, read from `src`, whose first bytes are
     /// `prepend`, with the flow's `salt`. On success the record is the cached one (or, while the
-    /// engine seals it asynchronously, the pending one).
+    /// engine seals it asynchronously, the pending one). `fault` is asked once the framing is
+    /// checked: `true` fails the engine's work (fault injection).
+    #[allow(clippy::too_many_arguments)]
     pub fn seal<S: Sealer>(
         &mut self,
         sealer: &mut S,
@@ -167,10 +169,14 @@ impl TxRecords {
         src: S::Source,
         prepend: &[u8; PREPEND_LEN],
         salt: &[u8; SALT_LEN],
+        fault: impl FnOnce() -> bool,
     ) -> Result<Sealing, SealFault> {
         self.cached = None;
         let hdr =
             RecordHeader::parse(prepend, span.len as usize).map_err(|_| SealFault::BadRecord)?;
+        if fault() {
+            return Err(SealFault::Engine(SealError::Failed));
+        }
         let nonce = tls12::nonce(salt, &prepend[HEADER_LEN..HEADER_LEN + EXPLICIT_NONCE_LEN]);
         let sealing = |done| Sealing {
             plaintext_len: hdr.plaintext_len,
@@ -273,7 +279,15 @@ mod tests {
             start: 1000,
             len: rec.len() as u32,
         };
-        let s = t.seal(&mut soft, span, 5, rec.clone(), &prepend(&rec), &SALT);
+        let s = t.seal(
+            &mut soft,
+            span,
+            5,
+            rec.clone(),
+            &prepend(&rec),
+            &SALT,
+            || false,
+        );
         assert_eq!(
             s,
             Ok(Sealing {
@@ -312,7 +326,15 @@ mod tests {
             len: rec.len() as u32,
         };
         assert_eq!(
-            t.seal(&mut soft, span, 0, rec.clone(), &prepend(&rec), &SALT),
+            t.seal(
+                &mut soft,
+                span,
+                0,
+                rec.clone(),
+                &prepend(&rec),
+                &SALT,
+                || false
+            ),
             Err(SealFault::BadRecord)
         );
         assert!(soft.buf.is_empty());
@@ -323,10 +345,63 @@ mod tests {
             len: rec.len() as u32 - 1,
         };
         assert_eq!(
-            t.seal(&mut soft, short, 0, rec.clone(), &prepend(&rec), &SALT),
+            t.seal(
+                &mut soft,
+                short,
+                0,
+                rec.clone(),
+                &prepend(&rec),
+                &SALT,
+                || false
+            ),
             Err(SealFault::BadRecord)
         );
         assert_eq!(t.cached(0), None);
+    }
+
+    #[test]
+    fn injected_fault_fails_a_well_framed_record_only() {
+        let mut soft = Soft {
+            gcm: Gcm::new(&KEY).unwrap(),
+            buf: Vec::new(),
+            async_mode: false,
+            inflight: None,
+        };
+        let mut t = TxRecords::new(0);
+        let rec = record(0, b"abc");
+        let span = Span {
+            start: 0,
+            len: rec.len() as u32,
+        };
+        assert_eq!(
+            t.seal(
+                &mut soft,
+                span,
+                0,
+                rec.clone(),
+                &prepend(&rec),
+                &SALT,
+                || true
+            ),
+            Err(SealFault::Engine(SealError::Failed))
+        );
+        assert!(soft.buf.is_empty());
+        assert_eq!(t.cached(0), None);
+        // The framing is checked first: a bad record is reported as such, fault or not.
+        let mut bad = rec.clone();
+        bad[1] = 2;
+        assert_eq!(
+            t.seal(
+                &mut soft,
+                span,
+                0,
+                bad.clone(),
+                &prepend(&bad),
+                &SALT,
+                || true
+            ),
+            Err(SealFault::BadRecord)
+        );
     }
 
     #[test]
@@ -344,7 +419,15 @@ mod tests {
             len: rec.len() as u32,
         };
         let s = t
-            .seal(&mut soft, span, 0, rec.clone(), &prepend(&rec), &SALT)
+            .seal(
+                &mut soft,
+                span,
+                0,
+                rec.clone(),
+                &prepend(&rec),
+                &SALT,
+                || false,
+            )
             .unwrap();
         assert!(!s.done);
         assert_eq!(t.cached(0), None);
@@ -352,8 +435,16 @@ mod tests {
         assert_eq!(t.cached(10), Some(span));
         assert_eq!(t.poll(&mut soft, || false), Polled::Nothing);
         // A failed (here: injected) completion leaves nothing cached.
-        t.seal(&mut soft, span, 0, rec.clone(), &prepend(&rec), &SALT)
-            .unwrap();
+        t.seal(
+            &mut soft,
+            span,
+            0,
+            rec.clone(),
+            &prepend(&rec),
+            &SALT,
+            || false,
+        )
+        .unwrap();
         assert_eq!(t.poll(&mut soft, || true), Polled::Failed);
         assert_eq!(t.cached(10), None);
     }

@@ -13,7 +13,7 @@
 #![forbid(unsafe_code)]
 
 use super::SOFT_DRIVER;
-use crate::base::crypto::aead::{self, AeadEncryptor};
+use crate::base::crypto::aead::{AeadEncryptor, AeadError};
 use crate::base::page::{PageBlock, PageRefs};
 use crate::base::workqueue::Kick;
 use crate::tlsnic_core::{
@@ -43,12 +43,12 @@ pub(crate) struct SoftSealer {
     block: Option<PageBlock>,
 }
 
-fn from_aead(e: aead::Error) -> SealError {
+fn from_aead(e: AeadError) -> SealError {
     match e {
-        aead::Error::Busy => SealError::Busy,
-        aead::Error::Pending => SealError::Pending,
-        aead::Error::Failed => SealError::Failed,
-        aead::Error::NoMem => SealError::NoMem,
+        AeadError::Busy => SealError::Busy,
+        AeadError::Pending => SealError::Pending,
+        AeadError::Failed => SealError::Failed,
+        AeadError::NoMem => SealError::NoMem,
     }
 }
 

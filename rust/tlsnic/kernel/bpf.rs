@@ -49,8 +49,8 @@ impl Prog {
         })?;
         let prog = NonNull::new(prog).ok_or(EINVAL)?;
         // SAFETY: a program we hold a reference to has its aux data, immutable once loaded.
-        let uses_storage =
-            unsafe { (*(*prog.as_ptr()).aux).cgroup_storage.iter() }.any(|map| !map.is_null());
+        let aux = unsafe { &*(*prog.as_ptr()).aux };
+        let uses_storage = aux.cgroup_storage.iter().any(|map| !map.is_null());
         if uses_storage {
             // Cgroup storage belongs to a cgroup attachment, which a policy has not.
             // SAFETY: we own the reference taken above.

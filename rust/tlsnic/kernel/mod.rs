@@ -11,7 +11,7 @@
 //!
 //! - [`bindings`]: bindgen's view of the C APIs `kernel::bindings` lacks in 6.12.
 //! - [`net`]: net devices ([`net::device::NetDeviceOps`]), rtnetlink link kinds
-//!   ([`net::rtnl::RtnlLinkOps`]), ethtool ([`net::ethtool::EthtoolOps`]), socket buffers,
+//!   ([`net::link::RtnlLinkOps`]), ethtool ([`net::ethtool::EthtoolOps`]), socket buffers,
 //!   sockets, and kTLS device offload ([`net::tls::TlsDevOps`]).
 //! - [`sysfs`]: a device's attribute group ([`sysfs::AttributeGroup`]).
 //! - [`page`]: page blocks and page references, the memory the data path fills and shares.

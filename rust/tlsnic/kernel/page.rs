@@ -35,8 +35,12 @@ impl PageBlock {
 
     /// Allocates a block (any context; atomic allocation). `None` when out of memory.
     pub(crate) fn alloc() -> Option<Self> {
-        // SAFETY: plain page allocation.
-        NonNull::new(unsafe { bindings::tlsnic_alloc_block(Self::ORDER) }).map(Self)
+        let gfp = bindings::TLSNIC_GFP_ATOMIC_NOWARN | bindings::TLSNIC_GFP_COMP;
+        // SAFETY: plain page allocation; atomic, so any context.
+        let page = unsafe { bindings::tlsnic_alloc_pages(gfp, Self::ORDER) };
+        // INVARIANT: a compound page of `ORDER` (`__GFP_COMP`), without `__GFP_HIGHMEM` so in the
+        // direct map, with the one reference the allocation gives.
+        NonNull::new(page).map(Self)
     }
 
     /// Whether others (skbs) reference the block: it must not be written then.

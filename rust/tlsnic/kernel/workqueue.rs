@@ -4,8 +4,10 @@
 //!
 //! The work runs a driver function on the device in process context, inside `rcu_read_lock_bh`
 //! (the context of the transmit path), on the system workqueue. It is allocated on first use,
-//! from process context, and lives until its owner (the device's private data) is dropped,
-//! which waits for pending kicks and for a running work to finish.
+//! from process context, in a reference-counted allocation that every [`Kick`] shares. A
+//! `DeviceWork` lives in the device's private data (checked when it is first used); dropping it
+//! stops all kicks, waits for kicks in progress and cancels (or waits for) the work, so the
+//! work never runs on a device that is being freed, whatever happened to the kicks.
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h).
 
@@ -13,95 +15,156 @@ use crate::base::bindings;
 use crate::base::net::device::{Device, NetDeviceOps};
 use crate::base::sync::{rcu, Rcu, RcuBhGuard};
 use core::{
+    mem,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
-use kernel::{prelude::*, types::Opaque};
+use kernel::{
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+    types::Opaque,
+};
 
-/// The allocation behind a [`DeviceWork`]: the work item first, so that the work function finds
-/// the rest from it.
-#[repr(C)]
-struct Inner<T: NetDeviceOps> {
-    work: Opaque<bindings::work_struct>,
-    dev: NonNull<bindings::net_device>,
-    run: fn(&Rcu, &Device<T>),
-}
-
-/// A work item of a device of driver `T`.
+/// The shared allocation behind a [`DeviceWork`]: the work item first, so that the work function
+/// finds the rest from it.
 ///
 /// # Invariants
 ///
-/// The pointer is null or comes from `KBox::into_raw` of an [`Inner`] whose work item is
-/// initialised and whose device outlives it (the device's private data owns the `DeviceWork`).
-pub(crate) struct DeviceWork<T: NetDeviceOps>(AtomicPtr<Inner<T>>);
+/// `dev` is the device whose private data holds the `DeviceWork` this belongs to; while `dead`
+/// is false that device is live.
+#[repr(C)]
+#[pin_data]
+struct Inner<T: NetDeviceOps> {
+    #[pin]
+    work: Opaque<bindings::work_struct>,
+    dev: NonNull<bindings::net_device>,
+    run: fn(&Rcu, &Device<T>),
+    /// The `DeviceWork` is gone: kicks do nothing.
+    dead: AtomicBool,
+}
+
+// SAFETY: the device is built for concurrent use, the work item may be queued from any context,
+// and the rest is immutable or atomic.
+unsafe impl<T: NetDeviceOps> Send for Inner<T> {}
+// SAFETY: as above.
+unsafe impl<T: NetDeviceOps> Sync for Inner<T> {}
+
+/// Something a [`Kick`] schedules.
+trait Kickable: Send + Sync {
+    /// Queues the work unless its owner is gone; inside an RCU read-side section.
+    fn kick(&self, rcu: &Rcu);
+}
+
+impl<T: NetDeviceOps> Kickable for Inner<T> {
+    fn kick(&self, _rcu: &Rcu) {
+        // The owner stores `dead` and then waits for an RCU grace period before cancelling the
+        // work: a kick that saw `false` queues the work before that wait ends, and one that
+        // starts later sees `true`.
+        if !self.dead.load(Ordering::Acquire) {
+            // SAFETY: the work item was initialised with the allocation and lives as long as
+            // it; queueing an initialised work item is allowed from any context.
+            unsafe { bindings::tlsnic_queue_work(self.work.get()) };
+        }
+    }
+}
+
+/// A work item of a device of driver `T`, running a driver function on it.
+///
+/// # Invariants
+///
+/// `inner` is null or comes from `Arc::into_raw`: this value owns that reference.
+pub(crate) struct DeviceWork<T: NetDeviceOps> {
+    inner: AtomicPtr<Inner<T>>,
+}
 
 impl<T: NetDeviceOps> DeviceWork<T> {
     /// Not allocated yet.
     pub(crate) const fn new() -> Self {
-        Self(AtomicPtr::new(ptr::null_mut()))
+        Self {
+            inner: AtomicPtr::new(ptr::null_mut()),
+        }
     }
 
-    /// The handle that schedules the work of `dev` (whose private data holds `self`), which
-    /// runs `run`; allocated on first use (a later call keeps the first `run`). Process
-    /// context.
+    /// The allocation, if any, borrowed from this value.
+    fn get(&self) -> Option<&Inner<T>> {
+        let p = self.inner.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer is a reference this value owns (type invariant), released
+        // only in `drop`.
+        (!p.is_null()).then(|| unsafe { &*p })
+    }
+
+    /// The handle that schedules the work of `dev`, which runs `run`; allocated on first use (a
+    /// later call keeps the first `run`). `self` must be part of `dev`'s private data
+    /// (`EINVAL` otherwise). Process context.
     pub(crate) fn kick_source(&self, dev: &Device<T>, run: fn(&Rcu, &Device<T>)) -> Result<Kick> {
-        if let Some(inner) = NonNull::new(self.0.load(Ordering::Acquire)) {
-            return Ok(Kick::of(inner));
-        }
-        let inner = KBox::new(
-            Inner {
-                work: Opaque::uninit(),
-                dev: NonNull::new(dev.as_raw()).ok_or(EINVAL)?,
-                run,
-            },
-            GFP_KERNEL,
-        )?;
-        let inner = KBox::into_raw(inner);
-        // SAFETY: `inner` is a live allocation whose work item is initialised here, before it
-        // is published; the work function matches the layout of `Inner<T>`.
-        unsafe {
-            bindings::tlsnic_init_work(
-                Opaque::raw_get(ptr::addr_of!((*inner).work)),
-                Some(run_work::<T>),
-            )
-        };
-        match self
-            .0
-            .compare_exchange(ptr::null_mut(), inner, Ordering::AcqRel, Ordering::Acquire)
-        {
-            // INVARIANT: published initialised, for the device that owns `self`.
-            Ok(_) => NonNull::new(inner).map(Kick::of).ok_or(EINVAL),
-            Err(other) => {
-                // SAFETY: ours, never published or queued.
-                drop(unsafe { KBox::from_raw(inner) });
-                NonNull::new(other).map(Kick::of).ok_or(EINVAL)
+        if self.get().is_none() {
+            // The work may run until `self` is dropped: only the device's own private data,
+            // which is dropped before the device is freed, may hold it.
+            let data = ptr::from_ref(dev.data().get_ref()) as usize;
+            let me = ptr::from_ref(self) as usize;
+            if me < data || me + mem::size_of::<Self>() > data + mem::size_of::<T::Priv>() {
+                return Err(EINVAL);
+            }
+            let dev_ptr = NonNull::new(dev.as_raw()).ok_or(EINVAL)?;
+            let new: Arc<Inner<T>> = Arc::pin_init(
+                pin_init!(Inner {
+                    // SAFETY: `INIT_WORK` initialises the work item in place, with the work
+                    // function of this `Inner<T>`'s layout.
+                    work <- Opaque::ffi_init(|slot| unsafe {
+                        bindings::tlsnic_init_work(slot, Some(run_work::<T>))
+                    }),
+                    dev: dev_ptr,
+                    run,
+                    dead: AtomicBool::new(false),
+                }),
+                GFP_KERNEL,
+            )?;
+            let raw = Arc::into_raw(new).cast_mut();
+            // INVARIANT: published once, owning the reference; `dev` holds `self` in its
+            // private data (checked above).
+            if self
+                .inner
+                .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+            {
+                // Another flow's setup published one first.
+                // SAFETY: `raw` came from `Arc::into_raw` above and was not published.
+                drop(unsafe { Arc::from_raw(raw) });
             }
         }
+        let inner = self.get().ok_or(EINVAL)?;
+        if inner.dev.as_ptr() != dev.as_raw() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `inner` is the allocation of an `Arc` this value owns a reference to; taking
+        // another one for the `Kick` is what `ArcBorrow::into` does.
+        let arc: Arc<Inner<T>> = unsafe { ArcBorrow::from_raw(ptr::from_ref(inner)) }.into();
+        Ok(Kick(arc))
     }
 
     /// Schedules the work again (from the work itself), if allocated.
     pub(crate) fn kick(&self, rcu: &Rcu) {
-        if let Some(inner) = NonNull::new(self.0.load(Ordering::Acquire)) {
-            Kick::of(inner).kick(rcu);
+        if let Some(inner) = self.get() {
+            inner.kick(rcu);
         }
     }
 }
 
 impl<T: NetDeviceOps> Drop for DeviceWork<T> {
     fn drop(&mut self) {
-        let Some(inner) = NonNull::new(*self.0.get_mut()) else {
+        let raw = mem::replace(self.inner.get_mut(), ptr::null_mut());
+        if raw.is_null() {
             return;
-        };
-        // Kicks happen inside RCU read-side sections (see `Kick`): once a grace period has
-        // passed, none is in progress and no new one can come (the flows holding `Kick`s are
-        // gone when the private data is dropped). Then wait for a queued or running work.
-        rcu::synchronize();
-        // SAFETY: the work item is initialised (type invariant) and no longer kicked; after
-        // `cancel_work_sync` it is neither queued nor running, so the allocation is ours alone.
-        unsafe {
-            bindings::cancel_work_sync(Opaque::raw_get(ptr::addr_of!((*inner.as_ptr()).work)));
-            drop(KBox::from_raw(inner.as_ptr()));
         }
+        // SAFETY: the reference this value owned (type invariant), given up here.
+        let inner = unsafe { Arc::from_raw(raw) };
+        inner.dead.store(true, Ordering::Release);
+        // Kicks run inside RCU read-side sections: after a grace period, none that saw `dead`
+        // false is still running, and none will queue the work again.
+        rcu::synchronize();
+        // SAFETY: the work item is initialised; after `cancel_work_sync` it is neither queued
+        // nor running, and it is never queued again (`dead`). `Kick`s may keep the allocation.
+        unsafe { bindings::cancel_work_sync(inner.work.get()) };
     }
 }
 
@@ -109,41 +172,27 @@ impl<T: NetDeviceOps> Drop for DeviceWork<T> {
 ///
 /// # Safety
 ///
-/// `work` is the work item of a live `Inner<T>` (queued by [`Kick::kick`]).
+/// `work` is the work item of a live `Inner<T>` whose owner has not been dropped (the owner
+/// cancels the work before the device goes).
 unsafe extern "C" fn run_work<T: NetDeviceOps>(work: *mut bindings::work_struct) {
-    // SAFETY: the work item is the first field of a `#[repr(C)]` `Inner<T>`, which
-    // `DeviceWork::drop` frees only after cancelling the work; its device outlives it.
+    // SAFETY: the work item is the first field of a `#[repr(C)]` `Inner<T>`, kept allocated by
+    // its owner until the work is cancelled.
     let inner = unsafe { &*work.cast::<Inner<T>>() };
     let rcu = RcuBhGuard::lock();
-    // SAFETY: the device owns the `DeviceWork`, so it is live while the work runs.
+    // SAFETY: the owner is not dropped yet, so its device is live (type invariant of `Inner`).
     let dev = unsafe { Device::<T>::from_raw(inner.dev.as_ptr()) };
     (inner.run)(&rcu, dev);
 }
 
-/// A handle that schedules a [`DeviceWork`], for completion callbacks.
-///
-/// # Invariants
-///
-/// The work item is freed only after an RCU grace period that follows the teardown of every
-/// holder of a `Kick` (the device's flows, whose engines keep one for no longer than they live).
-#[derive(Clone, Copy)]
-pub(crate) struct Kick(NonNull<bindings::work_struct>);
-
-// SAFETY: `queue_work` may be called from any context.
-unsafe impl Send for Kick {}
-// SAFETY: as above.
-unsafe impl Sync for Kick {}
+/// A handle that schedules a [`DeviceWork`], for completion callbacks. It keeps the work's
+/// allocation alive; once the `DeviceWork` is dropped, kicking does nothing.
+#[derive(Clone)]
+pub(crate) struct Kick(Arc<dyn Kickable>);
 
 impl Kick {
-    fn of<T: NetDeviceOps>(inner: NonNull<Inner<T>>) -> Self {
-        // `work` is the first field of the `#[repr(C)]` `Inner`.
-        Kick(inner.cast())
-    }
-
-    /// Schedules the work. Inside an RCU read-side section, which keeps the work allocated even
-    /// if the flow that kicks it is torn down meanwhile (see the type invariant).
-    pub(crate) fn kick(self, _rcu: &Rcu) {
-        // SAFETY: per the type invariant and the read section, the work item is live.
-        unsafe { bindings::tlsnic_queue_work(self.0.as_ptr()) };
+    /// Schedules the work (inside an RCU read-side section, which the `DeviceWork`'s drop waits
+    /// for).
+    pub(crate) fn kick(&self, rcu: &Rcu) {
+        self.0.kick(rcu);
     }
 }

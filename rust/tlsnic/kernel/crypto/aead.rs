@@ -8,7 +8,7 @@
 //! VAES implementation behind the SIMD wrapper, which completes synchronously whenever the FPU
 //! is usable. When an implementation completes asynchronously (`-EINPROGRESS`; always for
 //! `cryptd(...)`), the block, the sources, the IV and the additional data stay with the crypto
-//! driver until the completion callback: [`Error::Pending`] is returned, the encryptor refuses
+//! driver until the completion callback: [`AeadError::Pending`] is returned, the encryptor refuses
 //! work until the callback has run, and the callback kicks the given work ([`Kick`]), whose
 //! owner picks the result up with [`AeadEncryptor::take_async_result`]. Dropping the encryptor
 //! waits for the callback.
@@ -19,11 +19,16 @@ use crate::base::page::{PageBlock, PageRefs, MAX_SPANS};
 use crate::base::sync::RcuGuard;
 use crate::base::workqueue::Kick;
 use core::{
-    ffi::{c_int, c_void},
     ptr::NonNull,
     sync::atomic::{AtomicBool, AtomicI32, Ordering},
 };
-use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr, types::Opaque};
+use kernel::{
+    error::{from_err_ptr, to_result},
+    ffi::{c_int, c_void},
+    prelude::*,
+    str::CStr,
+    types::Opaque,
+};
 
 /// Longest additional data an [`AeadEncryptor`] takes.
 pub(crate) const MAX_AAD: usize = 16;
@@ -33,7 +38,7 @@ pub(crate) const IV_LEN: usize = 12;
 
 /// Why an encryption did not produce its output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Error {
+pub(crate) enum AeadError {
     /// An earlier request is still running asynchronously.
     Busy,
     /// This request went asynchronous; its result comes later.
@@ -113,7 +118,7 @@ impl AeadEncryptor {
         // asynchronous implementations.
         let tfm = from_err_ptr(unsafe { bindings::crypto_alloc_aead(alg.as_char_ptr(), 0, 0) })?;
         let tfm = NonNull::new(tfm).ok_or(ENOMEM)?;
-        let free_tfm = |e: kernel::error::Error| {
+        let free_tfm = |e: Error| {
             // SAFETY: allocated above and not used by anyone else.
             unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
             e
@@ -132,7 +137,9 @@ impl AeadEncryptor {
         })
         .map_err(free_tfm)?;
         // SAFETY: `tfm` is a live transform.
-        let req = unsafe { bindings::tlsnic_aead_request_alloc(tfm.as_ptr()) };
+        let req = unsafe {
+            bindings::tlsnic_aead_request_alloc(tfm.as_ptr(), bindings::TLSNIC_GFP_KERNEL)
+        };
         let req = NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)?;
         // INVARIANT: a live transform and its request.
         Ok(Self {
@@ -157,40 +164,40 @@ impl AeadEncryptor {
 
     /// The result of the last request that went asynchronous, once: `None` if none completed
     /// since the last call (or one is still running).
-    pub(crate) fn take_async_result(&mut self) -> Option<Result<(), Error>> {
+    pub(crate) fn take_async_result(&mut self) -> Option<Result<(), AeadError>> {
         if self.busy() || !self.inner.completed.swap(false, Ordering::Acquire) {
             return None;
         }
         Some(match self.inner.status.load(Ordering::Relaxed) {
             0 => Ok(()),
-            _ => Err(Error::Failed),
+            _ => Err(AeadError::Failed),
         })
     }
 
     /// The output block, for reading or attaching to skbs. Fails while a request is in flight.
-    pub(crate) fn block(&self) -> Result<&PageBlock, Error> {
+    pub(crate) fn block(&self) -> Result<&PageBlock, AeadError> {
         if self.busy() {
-            return Err(Error::Busy);
+            return Err(AeadError::Busy);
         }
-        self.inner.block.as_ref().ok_or(Error::NoMem)
+        self.inner.block.as_ref().ok_or(AeadError::NoMem)
     }
 
     /// The output block, for writing what precedes the ciphertext: a fresh block if skbs still
     /// reference the current one (which then keeps its contents for them). Fails while a
     /// request is in flight.
-    pub(crate) fn block_mut(&mut self) -> Result<&mut [u8], Error> {
+    pub(crate) fn block_mut(&mut self) -> Result<&mut [u8], AeadError> {
         if self.busy() {
-            return Err(Error::Busy);
+            return Err(AeadError::Busy);
         }
         let inner = &mut *self.inner;
         if inner.block.as_ref().map_or(true, |b| b.is_shared()) {
-            inner.block = Some(PageBlock::alloc().ok_or(Error::NoMem)?);
+            inner.block = Some(PageBlock::alloc().ok_or(AeadError::NoMem)?);
         }
         inner
             .block
             .as_mut()
             .and_then(|b| b.bytes_mut())
-            .ok_or(Error::NoMem)
+            .ok_or(AeadError::NoMem)
     }
 
     /// Encrypts `len` bytes of `src`, from byte `skip` on, into the output block at `dst_off`
@@ -205,18 +212,18 @@ impl AeadEncryptor {
         aad: &[u8],
         iv: &[u8; IV_LEN],
         dst_off: u32,
-    ) -> Result<(), Error> {
+    ) -> Result<(), AeadError> {
         let tag_len = self.tag_len;
         if self.busy() {
-            return Err(Error::Busy);
+            return Err(AeadError::Busy);
         }
         let inner = &mut *self.inner;
         // Release the previous request's pages.
         inner.src = None;
-        let block = inner.block.as_ref().ok_or(Error::NoMem)?;
+        let block = inner.block.as_ref().ok_or(AeadError::NoMem)?;
         let end = dst_off as usize + len as usize + tag_len as usize;
         if aad.len() > MAX_AAD || end > PageBlock::SIZE || block.is_shared() {
-            return Err(Error::Failed);
+            return Err(AeadError::Failed);
         }
         inner.aad[..aad.len()].copy_from_slice(aad);
         inner.iv[..IV_LEN].copy_from_slice(iv);
@@ -246,7 +253,7 @@ impl AeadEncryptor {
                 skip = 0;
             }
             if want != 0 {
-                return Err(Error::Failed);
+                return Err(AeadError::Failed);
             }
             bindings::tlsnic_sg_mark_end(ssg.add(n - 1));
             bindings::sg_init_table(dsg, 2);
@@ -271,13 +278,15 @@ impl AeadEncryptor {
             bindings::tlsnic_aead_request_set_ad(req, aad.len() as u32);
             bindings::crypto_aead_encrypt(req)
         };
-        if rc == -(bindings::EINPROGRESS as c_int) || rc == -(bindings::EBUSY as c_int) {
+        // Without `CRYPTO_TFM_REQ_MAY_BACKLOG`, only `-EINPROGRESS` means the request was
+        // queued (`-EBUSY` means it was refused).
+        if rc == -(bindings::EINPROGRESS as c_int) {
             // The callback clears `inflight`.
-            return Err(Error::Pending);
+            return Err(AeadError::Pending);
         }
         inner.inflight.store(false, Ordering::Release);
         if rc != 0 {
-            return Err(Error::Failed);
+            return Err(AeadError::Failed);
         }
         Ok(())
     }
@@ -295,17 +304,19 @@ impl AeadEncryptor {
         // SAFETY: per the function's contract; `Drop` waits for the `inflight` store below
         // before freeing, and nothing else writes these fields while a request is in flight.
         let inner = unsafe { &*data.cast::<Inner>() };
-        let kick = inner.kick;
+        // The `Kick` keeps the work's allocation alive, but `inner` may be freed as soon as
+        // `inflight` is clear: take the handle first.
+        let kick = inner.kick.clone();
         inner.status.store(err, Ordering::Relaxed);
         inner.completed.store(true, Ordering::Relaxed);
-        // The owner's work is freed only after an RCU grace period that follows this
-        // encryptor's drop, which waits for the store below: kicking inside this read section
-        // is safe even though `inner` may be gone by then.
+        // The kick happens inside an RCU read section, which the work's owner waits for before
+        // it cancels the work (see `DeviceWork`), and with our own reference to the work.
         let rcu = RcuGuard::lock();
         inner.inflight.store(false, Ordering::Release);
-        if let Some(kick) = kick {
+        if let Some(kick) = &kick {
             kick.kick(&rcu);
         }
+        drop(rcu);
     }
 }
 

@@ -12,8 +12,8 @@ use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr};
 /// # Invariants
 ///
 /// `tfm` is a live keyed transform; `desc` holds a `struct shash_desc` for it followed by its
-/// `descsize` bytes of state (8-byte aligned, as kmalloc'ed memory), used only through
-/// `&mut self`.
+/// `descsize` bytes of state, in kmalloc'ed memory (so aligned to `ARCH_KMALLOC_MINALIGN`, which
+/// the descriptor's `__ctx` asks for), used only through `&mut self`.
 pub(crate) struct Shash {
     tfm: NonNull<bindings::crypto_shash>,
     desc: KVec<u64>,
@@ -58,7 +58,7 @@ impl Shash {
             desc,
             statesize,
         };
-        // SAFETY: `desc` is large enough for a `shash_desc` and is 8-byte aligned.
+        // SAFETY: `desc` is kmalloc'ed and large enough for a `shash_desc` and its state.
         unsafe { (*this.desc_ptr()).tfm = tfm.as_ptr() };
         // INVARIANT: a live keyed transform and its descriptor.
         Ok(this)

@@ -17,8 +17,8 @@ const BOUNCE: usize = 256;
 ///
 /// # Invariants
 ///
-/// `tfm` is a live keyed transform and `req` a request allocated for it, used only through
-/// `&mut self`.
+/// `tfm` is a live keyed transform with 16-byte IVs and `req` a request allocated for it, with
+/// no flags and no callback, used only through `&mut self`.
 pub(crate) struct SyncSkcipher {
     tfm: NonNull<bindings::crypto_sync_skcipher>,
     req: NonNull<bindings::skcipher_request>,
@@ -54,9 +54,27 @@ impl SyncSkcipher {
             )
         })
         .map_err(free)?;
+        // The IV `encrypt` takes is one 16-byte block.
         // SAFETY: `tfm` is live.
-        let req = unsafe { bindings::tlsnic_sync_skcipher_request_alloc(tfm.as_ptr()) };
+        if unsafe { bindings::tlsnic_crypto_sync_skcipher_ivsize(tfm.as_ptr()) } != 16 {
+            return Err(free(EINVAL));
+        }
+        // SAFETY: `tfm` is live.
+        let req = unsafe {
+            bindings::tlsnic_sync_skcipher_request_alloc(tfm.as_ptr(), bindings::TLSNIC_GFP_KERNEL)
+        };
         let req = NonNull::new(req).ok_or(ENOMEM).map_err(free)?;
+        // No completion callback and no flags: the transform is synchronous, and the request may
+        // run in atomic context (it must not sleep: no `CRYPTO_TFM_REQ_MAY_SLEEP`).
+        // SAFETY: the request was just allocated for `tfm`.
+        unsafe {
+            bindings::tlsnic_skcipher_request_set_callback(
+                req.as_ptr(),
+                0,
+                None,
+                core::ptr::null_mut(),
+            )
+        };
         // INVARIANT: a live keyed transform and its request.
         Ok(Self { tfm, req, bounce })
     }

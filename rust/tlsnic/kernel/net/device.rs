@@ -8,7 +8,7 @@
 
 use crate::base::bindings;
 use crate::base::net::rtnl::{Net, Rtnl};
-use crate::base::net::skb::SkBuff;
+use crate::base::net::skb::{Dropped, SkBuff};
 use crate::base::sync::Rcu;
 use core::{
     marker::PhantomData,
@@ -98,7 +98,9 @@ pub(crate) trait NetDeviceOps: Sized + Send + Sync + 'static {
 /// # Invariants
 ///
 /// The wrapped `net_device` was set up by [`init_device::<T>`] (so its private area holds an
-/// initialised, pinned `T::Priv`) and is not freed for as long as a reference to it exists.
+/// initialised, pinned `T::Priv`) and is not freed for as long as a reference to it exists. The
+/// driver is only handed references to registered devices (`newlink` gets a
+/// [`NewLink`](crate::base::net::link::NewLink), not a `Device`).
 #[repr(transparent)]
 pub(crate) struct Device<T: NetDeviceOps>(Opaque<bindings::net_device>, PhantomData<T>);
 
@@ -184,6 +186,28 @@ impl<T: NetDeviceOps> Device<T> {
     pub(crate) fn count_tx_dropped(&self) {
         // SAFETY: the device is valid; `DEV_STATS_INC` is an atomic increment.
         unsafe { bindings::tlsnic_stats_tx_dropped_inc(self.as_raw()) }
+    }
+
+    /// Hands `skb` to this device's receive path, as if it arrived on its wire
+    /// (`__dev_forward_skb` then `netif_rx`). The data is passed by reference, like veth does:
+    /// the receive path treats cloned heads and shared fragments as read-only and copies before
+    /// writing (`skb_cow`, `skb_ensure_writable`), so the sender's retransmit queue never changes.
+    /// The `decrypted` mark goes as it is: the caller clears it on the wire and sets it only on
+    /// payload the receiving device decrypted.
+    pub(crate) fn receive(&self, skb: SkBuff) -> Result<(), Dropped> {
+        let skb = skb.into_raw();
+        // SAFETY: we own `skb` and the device is valid; `__dev_forward_skb` frees the skb when
+        // it fails, and otherwise leaves it ready for `netif_rx`, which consumes it.
+        unsafe {
+            if bindings::__dev_forward_skb(self.as_raw(), skb) != bindings::NET_RX_SUCCESS as c_int
+            {
+                return Err(Dropped);
+            }
+            if bindings::netif_rx(skb) != bindings::NET_RX_SUCCESS as c_int {
+                return Err(Dropped);
+            }
+        }
+        Ok(())
     }
 
     /// Finishes registration of a device created under `rtnl`: applies its flags and sends the
@@ -366,8 +390,8 @@ pub(in crate::base) unsafe fn drop_priv_unregistered<T: NetDeviceOps>(
     dev: *mut bindings::net_device,
 ) {
     // SAFETY: `dev` is a live device (see above); RTNL serialises its registration state.
-    let unwinding =
-        u32::from(unsafe { (*dev).reg_state }) == bindings::netdev_reg_state_NETREG_UNREGISTERING;
+    let reg_state = unsafe { (*dev).reg_state };
+    let unwinding = u32::from(reg_state) == bindings::netdev_reg_state_NETREG_UNREGISTERING;
     // SAFETY: as above; reading the destructor pointer is a plain field read.
     if !unwinding && unsafe { (*dev).priv_destructor }.is_some() {
         // SAFETY: the destructor is still set, so the private data is initialised and was not

@@ -244,9 +244,9 @@ impl<T: RtnlLinkOps> Drop for NewDevice<T> {
 pub(crate) struct NewLink<'a, T: RtnlLinkOps>(&'a Device<T>);
 
 impl<'a, T: RtnlLinkOps> NewLink<'a, T> {
-    /// The device, before registration.
-    pub(crate) fn device(&self) -> &Device<T> {
-        self.0
+    /// The device's name (NUL-padded), as the request gave it or as a template.
+    pub(crate) fn name(&self, rtnl: &Rtnl) -> [u8; 16] {
+        self.0.name(rtnl)
     }
 
     /// Registers the device. On failure (and on any error `newlink` returns) the core frees it,

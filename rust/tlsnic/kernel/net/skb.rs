@@ -6,7 +6,6 @@
 //! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
 
 use crate::base::bindings;
-use crate::base::net::device::{Device, NetDeviceOps};
 use crate::base::page::{FragRegion, PageBlock, MAX_SPANS};
 use core::{mem::ManuallyDrop, ptr::NonNull};
 use kernel::ffi::c_int;
@@ -15,6 +14,10 @@ use kernel::ffi::c_int;
 pub(crate) struct Dropped;
 
 /// An owned socket buffer (`struct sk_buff`), freed on drop.
+///
+/// # Invariants
+///
+/// The pointer is a live skb on which this value owns one reference.
 pub(crate) struct SkBuff(NonNull<bindings::sk_buff>);
 
 // SAFETY: an skb is not tied to the thread that created it.
@@ -31,6 +34,11 @@ impl SkBuff {
     /// The underlying `struct sk_buff`.
     pub(in crate::base) fn as_raw(&self) -> *mut bindings::sk_buff {
         self.0.as_ptr()
+    }
+
+    /// Gives up ownership: the caller takes over this value's reference.
+    pub(in crate::base) fn into_raw(self) -> *mut bindings::sk_buff {
+        ManuallyDrop::new(self).0.as_ptr()
     }
 
     /// Frees the packet as consumed (delivered), not dropped.
@@ -67,27 +75,6 @@ impl SkBuff {
         unsafe { bindings::tlsnic_skb_tx_timestamp(self.0.as_ptr()) }
     }
 
-    /// Hands the packet to `to`'s receive path, as if it arrived on that device's wire
-    /// (`__dev_forward_skb` then `netif_rx`). The data is passed by reference, like veth does:
-    /// the receive path treats cloned heads and shared fragments as read-only and copies before
-    /// writing (`skb_cow`, `skb_ensure_writable`), so the sender's retransmit queue never changes.
-    /// The `decrypted` mark goes as it is: the caller clears it on the wire and sets it only on
-    /// payload the receiving device decrypted.
-    pub(crate) fn forward<U: NetDeviceOps>(self, to: &Device<U>) -> Result<(), Dropped> {
-        let skb = ManuallyDrop::new(self).0.as_ptr();
-        // SAFETY: we own `skb` and `to` is a valid device; `__dev_forward_skb` frees the skb when
-        // it fails, and otherwise leaves it ready for `netif_rx`, which consumes it.
-        unsafe {
-            if bindings::__dev_forward_skb(to.as_raw(), skb) != bindings::NET_RX_SUCCESS as c_int {
-                return Err(Dropped);
-            }
-            if bindings::netif_rx(skb) != bindings::NET_RX_SUCCESS as c_int {
-                return Err(Dropped);
-            }
-        }
-        Ok(())
-    }
-
     /// Copies `dst.len()` bytes from offset `off` of the packet (linear part and fragments).
     pub(crate) fn copy_bits(&self, off: u32, dst: &mut [u8]) -> bool {
         // SAFETY: we hold a valid skb; `dst` is writable for its length. `skb_copy_bits` checks
@@ -102,11 +89,16 @@ impl SkBuff {
         }
     }
 
+    /// `ip_summed`: what is known of the packet's checksum.
+    fn ip_summed(&self) -> u8 {
+        // SAFETY: we hold a valid skb.
+        unsafe { bindings::tlsnic_skb_ip_summed(self.as_raw()) }
+    }
+
     /// Whether the TCP checksum is left to the device (`CHECKSUM_PARTIAL`), so rewriting the
     /// payload keeps it correct.
     pub(crate) fn csum_partial(&self) -> bool {
-        // SAFETY: we hold a valid skb.
-        unsafe { bindings::tlsnic_skb_csum_partial(self.as_raw()) }
+        self.ip_summed() == bindings::TLSNIC_CHECKSUM_PARTIAL
     }
 
     /// Whether the TCP checksum is known good or still to be computed by a device
@@ -114,8 +106,9 @@ impl SkBuff {
     /// payload without invalidating it. A frame that needs software verification passes up
     /// untouched (tls-offload.rst: bad-checksum packets must not be TLS-handled).
     pub(crate) fn csum_trusted(&self) -> bool {
-        // SAFETY: we hold a valid skb.
-        unsafe { bindings::tlsnic_skb_csum_trusted(self.as_raw()) }
+        let summed = self.ip_summed();
+        summed == bindings::TLSNIC_CHECKSUM_PARTIAL
+            || summed == bindings::TLSNIC_CHECKSUM_UNNECESSARY
     }
 
     /// Marks the packet as decrypted by the device (`skb->decrypted`).
@@ -134,7 +127,12 @@ impl SkBuff {
     pub(crate) fn clone_shared(&self) -> Option<SkBuff> {
         // SAFETY: we hold a valid skb; a non-null result is a new skb we own, whose data is
         // shared read-only (both are clones now; writers must copy first).
-        unsafe { SkBuff::from_raw(bindings::tlsnic_skb_clone(self.as_raw())) }
+        unsafe {
+            SkBuff::from_raw(bindings::tlsnic_skb_clone(
+                self.as_raw(),
+                bindings::TLSNIC_GFP_ATOMIC,
+            ))
+        }
     }
 
     /// A private, linear copy of the packet whose bytes may be written (`skb_copy`). `None`
@@ -142,15 +140,22 @@ impl SkBuff {
     pub(crate) fn private_copy(&self) -> Option<PrivateSkb> {
         // SAFETY: we hold a valid skb; a non-null result is a new linear skb whose data nobody
         // else references.
-        unsafe { SkBuff::from_raw(bindings::tlsnic_skb_copy(self.as_raw())) }.map(PrivateSkb)
+        unsafe {
+            SkBuff::from_raw(bindings::tlsnic_skb_copy(
+                self.as_raw(),
+                bindings::TLSNIC_GFP_ATOMIC,
+            ))
+        }
+        .map(PrivateSkb)
     }
 
     /// The TCP sequence number of the payload and the length of the headers before it (link,
     /// network, TCP), if this is a TCP packet whose headers are in the linear part.
     pub(crate) fn tcp_payload(&self) -> Option<(u32, u32)> {
         let skb = self.as_raw();
-        // SAFETY: we hold a valid skb; the TCP header is read only once the transport header is
-        // known to be set and the headers to lie in the linear part.
+        // SAFETY: we hold a valid skb of the transmit path, whose TCP header the stack built in
+        // the linear part once the transport header is set (checked first); the sequence number
+        // is read only once the headers are known to lie in the linear part.
         unsafe {
             if !bindings::tlsnic_skb_transport_header_was_set(skb) {
                 return None;
@@ -178,7 +183,10 @@ impl SkBuff {
         // original (the original's fragments are the retransmit copy and are never written).
         unsafe {
             let headroom = bindings::tlsnic_skb_headroom(skb);
-            let nskb = SkBuff::from_raw(bindings::tlsnic_alloc_skb(headroom + len))?;
+            let nskb = SkBuff::from_raw(bindings::tlsnic_alloc_skb(
+                headroom + len,
+                bindings::TLSNIC_GFP_ATOMIC_NOWARN,
+            ))?;
             bindings::tlsnic_skb_reserve(nskb.as_raw(), headroom as c_int);
             let data = bindings::skb_put(nskb.as_raw(), len);
             if bindings::skb_copy_bits(skb, 0, data, hdr_len as c_int) != 0 {

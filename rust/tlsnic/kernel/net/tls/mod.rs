@@ -10,8 +10,13 @@
 use crate::base::bindings;
 use crate::base::net::device::{Device, NetDeviceOps, SetupDevice};
 use crate::base::net::sock::Socket;
-use core::{ffi::c_void, marker::PhantomData, mem, ops::Deref, ptr};
-use kernel::{error::from_result, ffi::c_int, prelude::*, types::ForeignOwnable};
+use core::{marker::PhantomData, mem, ops::Deref, ptr};
+use kernel::{
+    error::from_result,
+    ffi::{c_int, c_void},
+    prelude::*,
+    types::ForeignOwnable,
+};
 
 pub(crate) mod tx;
 
@@ -41,10 +46,23 @@ impl Direction {
     }
 }
 
+/// How the TLS core helps a device that lost track of a receive flow's records
+/// (`enum tls_offload_sync_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RxResync {
+    /// `TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT`: once records stop arriving decrypted, the core
+    /// tells the device where the next record starts ([`TlsDevOps::resync_rx`]).
+    CoreNextHint,
+}
+
 /// The kTLS offload callbacks of a driver. A successful `add_*` hands the TLS core a flow, which
 /// lives in the socket's TLS context until the matching `del_*`.
 #[vtable]
 pub(crate) trait TlsDevOps: NetDeviceOps {
+    /// The receive resync mode of the driver's flows, set on each socket once its receive flow
+    /// is added.
+    const RX_RESYNC: RxResync;
+
     /// Per-flow state of a transmit-offloaded socket.
     type TxFlow: ForeignOwnable + Send + Sync;
 
@@ -52,10 +70,9 @@ pub(crate) trait TlsDevOps: NetDeviceOps {
     type RxFlow: ForeignOwnable + Send + Sync;
 
     /// `tls_dev_add` for transmit: `sock` asks (locked by the caller); `crypto_info` holds the
-    /// raw `struct tls_crypto_info` bytes (as many as its cipher's layout, or only the 4-byte
-    /// header for ciphers the kernel does not know how to offload); `start_seq` is the first TCP
-    /// sequence number the device is responsible for. Process context. An error leaves the
-    /// socket on software kTLS.
+    /// raw bytes of the socket's `union tls_crypto_context` (a `struct tls_crypto_info` header,
+    /// then the cipher's layout); `start_seq` is the first TCP sequence number the device is
+    /// responsible for. Process context. An error leaves the socket on software kTLS.
     fn add_tx(
         dev: &Device<Self>,
         sock: &TlsSocket,
@@ -83,7 +100,8 @@ pub(crate) trait TlsDevOps: NetDeviceOps {
     fn del_rx(dev: &Device<Self>, flow: Self::RxFlow);
 
     /// `tls_dev_resync` for receive: record `rcd_sn` starts at TCP sequence number `seq` (the
-    /// core's next-record hint). Process context, socket lock held.
+    /// core's next-record hint). Called inside `rcu_read_lock`, from the socket's reader or from
+    /// the stream parser in softirq: it must not sleep.
     fn resync_rx(
         dev: &Device<Self>,
         flow: <Self::RxFlow as ForeignOwnable>::Borrowed<'_>,
@@ -94,6 +112,11 @@ pub(crate) trait TlsDevOps: NetDeviceOps {
 
 /// A socket with a TLS context, for which the TLS core is setting up or running offload; locked
 /// by its owner.
+///
+/// # Invariants
+///
+/// The socket has a TLS context for as long as the reference exists (and `Socket`'s
+/// invariants hold).
 #[repr(transparent)]
 pub(crate) struct TlsSocket(Socket);
 
@@ -110,15 +133,6 @@ impl TlsSocket {
     fn ctx(&self) -> &TlsContext {
         // SAFETY: the socket has a TLS context (type invariant), which lives as long as it.
         unsafe { TlsContext::from_raw(bindings::tlsnic_tls_get_ctx(self.0.as_raw())) }
-    }
-
-    /// Asks the TLS core for next-record hints on receive
-    /// (`TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT`): once records stop arriving decrypted, the core
-    /// tells the device where the next record starts ([`TlsDevOps::resync_rx`]).
-    pub(crate) fn rx_resync_core_next_hint(&self) {
-        // SAFETY: the socket is locked and has a TLS context; the resync type is a field of its
-        // receive offload context, which exists while `tls_dev_add` runs for receive and after.
-        unsafe { bindings::tlsnic_tls_rx_resync_next_hint(self.0.as_raw()) }
     }
 }
 
@@ -250,6 +264,14 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
                     let flow = T::add_rx(dev, sock, raw, start_offload_tcp_sn)?;
                     // SAFETY: as above, for the receive context and `T::RxFlow`.
                     unsafe { sock.ctx().store_flow(Direction::Rx, flow) };
+                    match T::RX_RESYNC {
+                        // SAFETY: the socket is locked and its receive offload context exists
+                        // (the core allocated it before this call); the resync type is one of
+                        // its fields.
+                        RxResync::CoreNextHint => unsafe {
+                            bindings::tlsnic_tls_rx_resync_next_hint(sk)
+                        },
+                    }
                 }
             }
             Ok(0)

@@ -9,6 +9,7 @@ use crate::base::net::device::Device;
 use crate::base::net::skb::SkBuff;
 use crate::base::net::tls::{Direction, TlsContext, TlsDevOps};
 use crate::base::page::{PageRefs, PageSpan};
+use crate::base::sync::Rcu;
 use core::ptr::NonNull;
 use kernel::types::{ForeignOwnable, Opaque};
 
@@ -93,7 +94,7 @@ impl Record<'_> {
         let nfrags = (self.raw.num_frags.max(0) as usize).min(self.raw.frags.len());
         let mut refs = PageRefs::new();
         for frag in &self.raw.frags[..nfrags] {
-            let frag: *const bindings::skb_frag_t = frag;
+            let frag: *mut bindings::skb_frag_t = core::ptr::from_ref(frag).cast_mut();
             // SAFETY: the fragment is a live page reference held by the record (valid under the
             // lock); the reference taken here passes to `refs`, which releases it.
             let span = unsafe {
@@ -163,9 +164,11 @@ impl SkBuff {
     /// is device-offloaded (`tls_is_skb_tx_device_offloaded`) to this very device (not to
     /// another, in which case `tls_validate_xmit_skb` already encrypted it in software).
     ///
-    /// Must be called from the transmit path (inside `rcu_read_lock_bh`).
+    /// The flow is borrowed for the RCU read-side section `_rcu` (the transmit path's): a device
+    /// going down frees its flows only after `synchronize_net`.
     pub(crate) fn tls_tx<'a, T: TlsDevOps>(
         &'a self,
+        _rcu: &'a Rcu,
         dev: &Device<T>,
     ) -> Option<TxSkb<'a, T::TxFlow>> {
         let skb = self.as_raw();
@@ -187,8 +190,8 @@ impl SkBuff {
             return None;
         }
         // SAFETY: offloaded to `dev`, so the slot holds this driver's `TxFlow`; `tls_dev_del`
-        // takes it only once the socket no longer transmits through `dev` (socket destruction,
-        // or `tls_device_down` after `synchronize_net`).
+        // takes it only once the socket is destroyed (the skb keeps it alive) or, when the
+        // device goes down, after `synchronize_net` (which waits for `_rcu`'s section).
         let flow = unsafe { ctx.flow::<T::TxFlow>(Direction::Tx) }?;
         let (seq, hdr_len) = self.tcp_payload()?;
         Some(TxSkb {
