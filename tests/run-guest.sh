@@ -72,10 +72,25 @@ forks() {
 secs_since() { local d=$(( $(usecs) - $1 )); printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)); }
 
 pass=0 fail=0 n=0
-# Whatever a test left running or configured: one process per kind of leftover.
+# Each test runs in a cgroup of its own (TLSNIC_TEST_CG; its processes' children inherit it),
+# so that whatever it left running ends with one write to cgroup.kill: searching /proc for
+# process names with pkill costs the emulated guest seconds.
+CG_ROOT=/sys/fs/cgroup
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
+# cleanup CGROUP: whatever the test left running (killed with its cgroup) or configured.
 cleanup() {
-	pkill -9 -x 'socat|ping|iperf3|openssl|ossl-offload|tlsnic-tls|ktls-hostile|ktls-soak' 2>/dev/null
-	ip -all netns del 2>/dev/null
+	local cg=$1 i pids ns
+	echo 1 >"$cg/cgroup.kill" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		pids=$(<"$cg/cgroup.procs")
+		[ -z "$pids" ] && break
+		nap 0.1
+	done
+	shopt -s nullglob
+	ns=(/run/netns/*)
+	shopt -u nullglob
+	[ "${#ns[@]}" = 0 ] || ip -all netns del 2>/dev/null
 	[ -d /sys/module/tlsnic ] && rmmod tlsnic 2>/dev/null
 	true
 }
@@ -87,17 +102,23 @@ for t in "${tests[@]}"; do
 	dmesg -C
 	f0=$(forks)
 	start=$(usecs)
-	if [ -n "${TLSNIC_TRACE:-}" ]; then
-		# shellcheck disable=SC2016 # the trace prefix is expanded by the test's shell
-		BASH_XTRACEFD=9 timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" \
-			bash -c 'PS4="+ \${EPOCHREALTIME} "; set -x; . "$0"' "$t" \
-			>"$logs/$name.log" 2>&1 9>"$logs/$name.trace"
-	else
-		timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" bash "$t" >"$logs/$name.log" 2>&1
-	fi
+	cg=$CG_ROOT/tlsnic-test-$n-$$
+	mkdir "$cg"
+	(
+		echo "$BASHPID" >"$cg/cgroup.procs"
+		export TLSNIC_TEST_CG=$cg
+		if [ -n "${TLSNIC_TRACE:-}" ]; then
+			# shellcheck disable=SC2016 # the trace prefix is expanded by the test's shell
+			BASH_XTRACEFD=9 exec timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" \
+				bash -c 'PS4="+ \${EPOCHREALTIME} "; set -x; . "$0"' "$t" \
+				>"$logs/$name.log" 2>&1 9>"$logs/$name.trace"
+		else
+			exec timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" bash "$t" >"$logs/$name.log" 2>&1
+		fi
+	)
 	rc=$?
 	f1=$(forks)
-	cleanup
+	cleanup "$cg"
 	secs=$(secs_since "$start")
 	echo "# $((f1 - f0 - 1)) processes" >>"$logs/$name.log"
 	dmesg >"$logs/$name.dmesg"

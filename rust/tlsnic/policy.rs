@@ -10,7 +10,8 @@
 //! the socket, in the context of the process that calls `setsockopt(SOL_TLS, TLS_TX/TLS_RX)`,
 //! so it can look at addresses, ports, the process and its cgroup, and maps (see
 //! `Documentation/tls-policy.rst`). Replacing or detaching the program is safe while flows are
-//! being set up: readers run under RCU, and a replaced program is released after a grace period.
+//! being set up: readers run under RCU, and the kernel frees a replaced program only after a
+//! grace period.
 
 #![forbid(unsafe_code)]
 

@@ -6,17 +6,17 @@
 
 load
 loaded || fail "module not loaded"
-ip link show tlsnic0 >/dev/null || fail "tlsnic0 missing"
+out=$(ip -d link show tlsnic0) || fail "tlsnic0 missing"
 ip link show tlsnic1 >/dev/null || fail "tlsnic1 missing"
-[ "$(ls -d /sys/class/net/tlsnic* | wc -l)" = 2 ] || fail "expected exactly 2 devices"
-[ "$(cat /sys/module/tlsnic/parameters/pairs)" = 1 ] || fail "pairs parameter not 1"
+ndevs_is 2 || fail "expected exactly 2 devices"
+attr_is /sys/module/tlsnic/parameters/pairs 1 || fail "pairs parameter not 1"
 # The ends point at each other (iflink = peer's ifindex).
-[ "$(cat /sys/class/net/tlsnic0/iflink)" = "$(cat /sys/class/net/tlsnic1/ifindex)" ] || fail "tlsnic0 iflink"
-[ "$(cat /sys/class/net/tlsnic1/iflink)" = "$(cat /sys/class/net/tlsnic0/ifindex)" ] || fail "tlsnic1 iflink"
-ip -d link show tlsnic0 | grep -q 'tlsnic' || fail "link kind not shown"
-ip link show tlsnic0 | grep -q 'tlsnic0@tlsnic1' || fail "peer not shown by ip link"
+attrs_equal /sys/class/net/tlsnic0/iflink /sys/class/net/tlsnic1/ifindex || fail "tlsnic0 iflink"
+attrs_equal /sys/class/net/tlsnic1/iflink /sys/class/net/tlsnic0/ifindex || fail "tlsnic1 iflink"
+has "$out" 'link/ether' && has "$out" ' tlsnic ' || fail "link kind not shown"
+has "$out" 'tlsnic0@tlsnic1' || fail "peer not shown by ip link"
 # ethtool driver info
-ethtool -i tlsnic0 | grep -qx 'driver: tlsnic' || fail "ethtool -i driver"
+has_line "$(ethtool -i tlsnic0)" 'driver: tlsnic' || fail "ethtool -i driver"
 unload
 ! loaded || fail "module still loaded"
 ! ip link show tlsnic0 2>/dev/null || fail "tlsnic0 survived rmmod"

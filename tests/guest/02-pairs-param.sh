@@ -5,22 +5,22 @@
 . "${0%/*}/lib.sh"
 
 load pairs=4
-[ "$(ls -d /sys/class/net/tlsnic* | wc -l)" = 8 ] || fail "expected 8 devices"
+ndevs_is 8 || fail "expected 8 devices"
 for i in 0 2 4 6; do
 	j=$((i + 1))
-	[ "$(cat /sys/class/net/tlsnic$i/iflink)" = "$(cat /sys/class/net/tlsnic$j/ifindex)" ] ||
+	attrs_equal "/sys/class/net/tlsnic$i/iflink" "/sys/class/net/tlsnic$j/ifindex" ||
 		fail "tlsnic$i is not linked to tlsnic$j"
-	[ "$(cat /sys/class/net/tlsnic$j/iflink)" = "$(cat /sys/class/net/tlsnic$i/ifindex)" ] ||
+	attrs_equal "/sys/class/net/tlsnic$j/iflink" "/sys/class/net/tlsnic$i/ifindex" ||
 		fail "tlsnic$j is not linked to tlsnic$i"
 done
-[ "$(cat /sys/module/tlsnic/parameters/pairs)" = 4 ] || fail "pairs parameter"
+attr_is /sys/module/tlsnic/parameters/pairs 4 || fail "pairs parameter"
 unload
-[ "$(ls -d /sys/class/net/tlsnic* 2>/dev/null | wc -l)" = 0 ] || fail "devices left after rmmod"
+ndevs_is 0 || fail "devices left after rmmod"
 
 load pairs=0
-[ "$(ls -d /sys/class/net/tlsnic* 2>/dev/null | wc -l)" = 0 ] || fail "pairs=0 created devices"
+ndevs_is 0 || fail "pairs=0 created devices"
 unload
 
 load pairs=64
-[ "$(ls -d /sys/class/net/tlsnic* | wc -l)" = 128 ] || fail "pairs=64: expected 128 devices"
+ndevs_is 128 || fail "pairs=64: expected 128 devices"
 unload

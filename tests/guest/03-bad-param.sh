@@ -9,11 +9,12 @@ for bad in 65 1000 4294967295 -1 abc 1x ''; do
 		fail "pairs='$bad' was accepted"
 	fi
 	note "pairs='$bad': $out"
-	echo "$out" | grep -q 'Invalid argument\|Invalid parameters' || fail "pairs='$bad': unexpected error '$out'"
+	has "$out" 'Invalid argument' || has "$out" 'Invalid parameters' ||
+		fail "pairs='$bad': unexpected error '$out'"
 	! loaded || fail "module loaded after pairs='$bad'"
-	[ "$(ls -d /sys/class/net/tlsnic* 2>/dev/null | wc -l)" = 0 ] || fail "devices left after pairs='$bad'"
+	ndevs_is 0 || fail "devices left after pairs='$bad'"
 done
-dmesg | grep -q 'pairs=65 is out of range' || fail "no message for out-of-range pairs"
+has "$(dmesg)" 'pairs=65 is out of range' || fail "no message for out-of-range pairs"
 # The module still loads fine afterwards.
 load pairs=1
 unload

@@ -8,8 +8,8 @@ load pairs=0
 ip link add tn0 type tlsnic
 ip link show tn0 >/dev/null || fail "tn0 missing"
 ip link show tn0-p >/dev/null || fail "peer tn0-p missing"
-[ "$(cat /sys/class/net/tn0/iflink)" = "$(cat /sys/class/net/tn0-p/ifindex)" ] || fail "tn0 not linked"
-ip -d link show tn0-p | grep -q tlsnic || fail "peer kind"
+attrs_equal /sys/class/net/tn0/iflink /sys/class/net/tn0-p/ifindex || fail "tn0 not linked"
+has "$(ip -d link show tn0-p)" tlsnic || fail "peer kind"
 ip link del tn0-p
 ! ip link show tn0 2>/dev/null || fail "deleting the peer left tn0"
 
@@ -21,9 +21,9 @@ ip link del tlsnic0
 
 # Options of ip link add apply to the named end.
 ip link add tn1 mtu 9000 address 02:00:00:00:00:01 type tlsnic
-[ "$(cat /sys/class/net/tn1/mtu)" = 9000 ] || fail "mtu attribute"
-[ "$(cat /sys/class/net/tn1/address)" = 02:00:00:00:00:01 ] || fail "address attribute"
-[ "$(cat /sys/class/net/tn1-p/address)" != 02:00:00:00:00:01 ] || fail "peer shares the address"
+attr_is /sys/class/net/tn1/mtu 9000 || fail "mtu attribute"
+attr_is /sys/class/net/tn1/address 02:00:00:00:00:01 || fail "address attribute"
+! attr_is /sys/class/net/tn1-p/address 02:00:00:00:00:01 || fail "peer shares the address"
 
 # Errors: existing name, existing peer name, peer name too long, invalid MTU.
 ! ip link add tn1 type tlsnic 2>/dev/null || fail "duplicate name accepted"
@@ -32,7 +32,7 @@ ip link add tn2-p type veth peer name tn2-q
 ip link show tn2 2>/dev/null && fail "tn2 left after failed add"
 ip link del tn2-p
 out=$(ip link add abcdefghijklmn type tlsnic 2>&1) && fail "15-byte peer name accepted"
-echo "$out" | grep -q 'peer name' || fail "no extack message: $out"
+has "$out" 'peer name' || fail "no extack message: $out"
 ip link add abcdefghijklm type tlsnic || fail "13-byte name refused"
 ip link show abcdefghijklm-p >/dev/null || fail "longest peer name"
 ! ip link add tn3 mtu 67 type tlsnic 2>/dev/null || fail "mtu 67 accepted"

@@ -8,28 +8,28 @@ load
 k=$(ethtool -k tlsnic0)
 for f in tx-checksum-ip-generic rx-checksumming scatter-gather tcp-segmentation-offload \
 	tx-tcp6-segmentation generic-segmentation-offload tls-hw-tx-offload tls-hw-rx-offload; do
-	echo "$k" | grep -q "^$f: on" || echo "$k" | grep -q "^	$f: on" || fail "$f not on"
+	has "$k" $'\n'"$f: on" || has "$k" $'\n\t'"$f: on" || fail "$f not on"
 done
-ethtool -i tlsnic1 | grep -qx 'driver: tlsnic' || fail "driver name"
+has_line "$(ethtool -i tlsnic1)" 'driver: tlsnic' || fail "driver name"
 # Offloads are user-togglable.
 ethtool -K tlsnic0 tso off
-ethtool -k tlsnic0 | grep -q '^tcp-segmentation-offload: off' || fail "tso off"
+has "$(ethtool -k tlsnic0)" $'\ntcp-segmentation-offload: off' || fail "tso off"
 ethtool -K tlsnic0 tso on
 ethtool -K tlsnic0 tls-hw-rx-offload off
-ethtool -k tlsnic0 | grep -q '^tls-hw-rx-offload: off' || fail "tls-hw-rx-offload off"
+has "$(ethtool -k tlsnic0)" $'\ntls-hw-rx-offload: off' || fail "tls-hw-rx-offload off"
 ethtool -K tlsnic0 tls-hw-rx-offload on
 # The core requires receive checksum offload for TLS receive offload.
 ethtool -K tlsnic0 rx-checksumming off
-ethtool -k tlsnic0 | grep -q '^tls-hw-rx-offload: off' || fail "tls-hw-rx-offload on without rxcsum"
+has "$(ethtool -k tlsnic0)" $'\ntls-hw-rx-offload: off' || fail "tls-hw-rx-offload on without rxcsum"
 ethtool -K tlsnic0 rx-checksumming on tls-hw-rx-offload on
-ethtool -k tlsnic0 | grep -q '^tls-hw-rx-offload: on' || fail "tls-hw-rx-offload back on"
+has "$(ethtool -k tlsnic0)" $'\ntls-hw-rx-offload: on' || fail "tls-hw-rx-offload back on"
 # Every device has its fault-injection knobs in debugfs.
 for f in drop_ppm reorder_ppm duplicate_ppm corrupt_ppm seed; do
 	[ -f "/sys/kernel/debug/tlsnic/tlsnic0/$f" ] || fail "debugfs knob $f missing"
 done
-[ "$(cat /sys/kernel/debug/tlsnic/tlsnic1/drop_ppm)" = 0 ] || fail "faults on by default"
+attr_is /sys/kernel/debug/tlsnic/tlsnic1/drop_ppm 0 || fail "faults on by default"
 # MAC address can be changed while up.
 ip link set tlsnic0 up
 ip link set tlsnic0 address 02:11:22:33:44:55
-[ "$(cat /sys/class/net/tlsnic0/address)" = 02:11:22:33:44:55 ] || fail "mac change"
+attr_is /sys/class/net/tlsnic0/address 02:11:22:33:44:55 || fail "mac change"
 unload

@@ -10,7 +10,7 @@ in_a ping -c 3 -i 0.2 -W 2 "$B4" >/dev/null || fail "IPv4 ping"
 in_b ping -c 3 -i 0.2 -W 2 "$A4" >/dev/null || fail "IPv4 ping back"
 in_a ping -6 -c 3 -i 0.2 -W 2 "$B6" >/dev/null || fail "IPv6 ping"
 # Link-netns of each end is the other namespace.
-in_a ip -d link show tlsnic0 | grep -q 'link-netns' || fail "link-netns not shown"
+has "$(in_a ip -d link show tlsnic0)" link-netns || fail "link-netns not shown"
 # Counters move on both ends.
 rx=$(in_b cat /sys/class/net/tlsnic1/statistics/rx_packets)
 tx=$(in_a cat /sys/class/net/tlsnic0/statistics/tx_packets)

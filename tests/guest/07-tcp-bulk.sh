@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Bulk TCP across two namespaces, byte-exact (sha256), IPv4 and IPv6; every frame one end sent
+# Bulk TCP across two namespaces, byte-exact, IPv4 and IPv6; every frame one end sent
 # the other received (tx_bytes = peer rx_bytes). 16 MiB over IPv4 and 4 MiB over IPv6 (256 and
 # 32 at long scale): thousands of frames each way, which is what the byte count and the
 # checksum need (the debug kernel under TCG moves 2 to 3 MB/s).

@@ -7,7 +7,7 @@
 load
 ip link set tlsnic0 up
 [ "$(carrier tlsnic0)" = 0 ] || fail "carrier with peer down"
-ip link show tlsnic0 | grep -q NO-CARRIER || fail "NO-CARRIER not shown"
+has "$(ip link show tlsnic0)" NO-CARRIER || fail "NO-CARRIER not shown"
 ip link set tlsnic1 up
 [ "$(carrier tlsnic0)" = 1 ] && [ "$(carrier tlsnic1)" = 1 ] || fail "carrier with both up"
 ip link set tlsnic1 down

@@ -17,10 +17,10 @@ run() {
 	e0=$(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes)
 	tls_server "$NS_A" --bytes "$bytes" "$@"
 	tls_client "$NS_B" "$host" --bytes "$bytes"
-	grep -q 'ktls_tx=1' /tmp/tlsnic-server.log || fail "$name: kTLS TX not enabled"
+	file_has /tmp/tlsnic-server.log 'ktls_tx=1' || fail "$name: kTLS TX not enabled"
 	# Each record adds 29 bytes of framing to the payload.
 	expect_ge "$name encrypted bytes" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes) - e0 )) "$bytes"
-	note "$name: $bytes bytes ok ($(cat /tmp/tlsnic-client.log))"
+	note "$name: $bytes bytes ok ($(</tmp/tlsnic-client.log))"
 }
 
 KIB=1024

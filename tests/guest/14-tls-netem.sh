@@ -26,7 +26,7 @@ o0=$(ethstat "$NS_A" tlsnic0 tx_tls_ooo)
 mib=$(scaled 2 8)
 tls_server "$NS_A" --bytes $((mib * 1048576)) --wsize 1-16384 --seed 5
 tls_client "$NS_B" "$A4" --bytes $((mib * 1048576))
-grep -q 'ktls_tx=1' /tmp/tlsnic-server.log || fail "kTLS TX not enabled"
+file_has /tmp/tlsnic-server.log 'ktls_tx=1' || fail "kTLS TX not enabled"
 note "netem on tlsnic0: $(ethtool_all | head -n 1)"
 expect_ge "tx_tls_ooo delta (netem on the device)" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_ooo) - o0 )) 1
 in_a tc qdisc del dev tlsnic0 root
@@ -56,8 +56,8 @@ for mode in "--wsize 1-16384 --seed 21" "--sendfile --zerocopy --seed 23"; do
 	# shellcheck disable=SC2086
 	tls_server "$NS_A" --bytes $(( $(scaled 1 4) * 1048576)) $mode
 	tls_client "$NS_C" "$A4" --bytes $(( $(scaled 1 4) * 1048576))
-	grep -q 'ktls_tx=1' /tmp/tlsnic-server.log || fail "kTLS TX not enabled"
-	note "netem after the device ($mode): $(cat /tmp/tlsnic-client.log)"
+	file_has /tmp/tlsnic-server.log 'ktls_tx=1' || fail "kTLS TX not enabled"
+	note "netem after the device ($mode): $(</tmp/tlsnic-client.log)"
 done
 ooo=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_ooo) - o0 ))
 note "$(ethtool_all | head -n 1)"

@@ -8,8 +8,8 @@
 
 tls_pair
 k=$(in_a ethtool -k tlsnic0)
-echo "$k" | grep -q '^tls-hw-tx-offload: on' || fail "tls-hw-tx-offload not on"
-in_b ethtool -k tlsnic1 | grep -q '^tls-hw-rx-offload: on' || fail "tls-hw-rx-offload not on"
+has "$k" $'\ntls-hw-tx-offload: on' || fail "tls-hw-tx-offload not on"
+has "$(in_b ethtool -k tlsnic1)" $'\ntls-hw-rx-offload: on' || fail "tls-hw-rx-offload not on"
 
 # sw_flow NAME DIRS ARGS...: one verified flow that must use software kTLS, not the device, for
 # transmit (DIRS tx), receive (rx) or both (txrx).
@@ -21,8 +21,8 @@ sw_flow() {
 	rc0=$(ethstat "$NS_B" tlsnic1 rx_tls_ctx)
 	tls_server "$NS_A" --bytes 1048576 "$@"
 	tls_client "$NS_B" "$A4" --bytes 1048576 "$@"
-	grep -q 'ktls_tx=1' /tmp/tlsnic-server.log || fail "$name: kTLS TX not enabled"
-	[[ $dirs != *rx* ]] || grep -q 'ktls_rx=1' /tmp/tlsnic-client.log || fail "$name: kTLS RX not enabled"
+	file_has /tmp/tlsnic-server.log 'ktls_tx=1' || fail "$name: kTLS TX not enabled"
+	[[ $dirs != *rx* ]] || file_has /tmp/tlsnic-client.log 'ktls_rx=1' || fail "$name: kTLS RX not enabled"
 	if [[ $dirs == *tx* ]]; then
 		expect_eq "$name TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - d0 )) 0
 		expect_eq "$name TlsTxSw delta" $(( $(tls_stat "$NS_A" TlsTxSw) - s0 )) 1
@@ -40,9 +40,9 @@ sw_flow() {
 sw_flow "TLS 1.3" tx --tls13
 sw_flow "TLS 1.2 ChaCha20" txrx --cipher ECDHE-ECDSA-CHACHA20-POLY1305
 in_a ethtool -K tlsnic0 tls-hw-tx-offload off
-in_a ethtool -k tlsnic0 | grep -q '^tls-hw-tx-offload: off' || fail "cannot turn offload off"
+has "$(in_a ethtool -k tlsnic0)" $'\ntls-hw-tx-offload: off' || fail "cannot turn offload off"
 in_b ethtool -K tlsnic1 tls-hw-rx-offload off
-in_b ethtool -k tlsnic1 | grep -q '^tls-hw-rx-offload: off' || fail "cannot turn RX offload off"
+has "$(in_b ethtool -k tlsnic1)" $'\ntls-hw-rx-offload: off' || fail "cannot turn RX offload off"
 sw_flow "offload off" txrx --cipher ECDHE-ECDSA-AES128-GCM-SHA256
 in_a ethtool -K tlsnic0 tls-hw-tx-offload on
 in_b ethtool -K tlsnic1 tls-hw-rx-offload on
@@ -54,11 +54,11 @@ expect_eq "offload back on: TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevic
 expect_eq "offload back on: TlsRxDevice delta" $(( $(tls_stat "$NS_B" TlsRxDevice) - rd0 )) 1
 # Without checksum offload the core withdraws TLS offload.
 in_a ethtool -K tlsnic0 tx-checksum-ip-generic off >/dev/null
-in_a ethtool -k tlsnic0 | grep -q '^tls-hw-tx-offload: off' || fail "TLS offload without csum"
+has "$(in_a ethtool -k tlsnic0)" $'\ntls-hw-tx-offload: off' || fail "TLS offload without csum"
 in_a ethtool -K tlsnic0 tx-checksum-ip-generic on tls-hw-tx-offload on >/dev/null
 # ... and receive offload without receive checksum offload.
 in_b ethtool -K tlsnic1 rx-checksumming off >/dev/null
-in_b ethtool -k tlsnic1 | grep -q '^tls-hw-rx-offload: off' || fail "TLS RX offload without rxcsum"
+has "$(in_b ethtool -k tlsnic1)" $'\ntls-hw-rx-offload: off' || fail "TLS RX offload without rxcsum"
 sw_flow "no rx-checksumming" rx --cipher ECDHE-ECDSA-AES128-GCM-SHA256
 in_b ethtool -K tlsnic1 rx-checksumming on tls-hw-rx-offload on >/dev/null
 live_ctx_zero "$NS_A" tlsnic0

@@ -48,7 +48,7 @@ faulty() {
 	local after=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - d1 ))
 	wait "$cpid" || { cat /tmp/tlsnic-client.log >&2; ethtool_all >&2; fail "$name: flow failed"; }
 	wait "$SERVER_PID" || fail "$name: server failed"
-	grep -q "ok $BYTES ktls_rx=1" /tmp/tlsnic-client.log || fail "$name: stream not verified"
+	file_has /tmp/tlsnic-client.log "ok $BYTES ktls_rx=1" || fail "$name: stream not verified"
 	local ooo=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_ooo) - ooo0 ))
 	local req=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_req) - req0 ))
 	local ok=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok) - ok0 ))

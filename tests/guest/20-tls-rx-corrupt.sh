@@ -38,7 +38,7 @@ corrupted() {
 	wait "$SERVER_PID" 2>/dev/null || true
 	cat /tmp/tlsnic-client.log >&2
 	grep -q MISMATCH /tmp/tlsnic-client.log && fail "$name: altered plaintext delivered"
-	grep -q 'SSL_read error' /tmp/tlsnic-client.log || fail "$name: no TLS error reported"
+	file_has /tmp/tlsnic-client.log 'SSL_read error' || fail "$name: no TLS error reported"
 	expect_ge "$name wire_corrupt" "$(ethstat "$NS_A" tlsnic0 wire_corrupt)" 1
 	expect_ge "$name TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - t0 )) 1
 	ERR_DELTA=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_err) - e0 ))

@@ -27,7 +27,7 @@ wait_for -t 10 "$NS_B:tlsnic1:carrier=1" || fail "no carrier"
 wait "$cpid" || { cat /tmp/tlsnic-client.log >&2; fail "flow did not survive link down"; }
 wait "$SERVER_PID" || fail "server failed after link down"
 grep -q "ok $((mib * MIB)) ktls_rx=1" /tmp/tlsnic-client.log || fail "stream not verified"
-note "link down: flow finished in software ($(cat /tmp/tlsnic-client.log))"
+note "link down: flow finished in software ($(</tmp/tlsnic-client.log))"
 
 # RX offload toggled off/on under running flows: they keep their device context and finish.
 tls_server "$NS_A" --conns 4 --bytes $((4 * MIB))
@@ -50,7 +50,7 @@ in_b timeout 300 "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 4 --bytes $((256 
 dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
 wait_for -t 60 "$NS_B:tlsnic1:rx_tls_ctx_live>=2" "$NS_B:tlsnic1:rx_tls_decrypted_bytes>=$((dec0 + 4 * MIB))" ||
 	fail "RX flows did not start"
-ip netns pids "$NS_B" | xargs -r kill -9
+ns_kill "$NS_B"
 ip netns del "$NS_B"
 wait_for -t 20 "$NS_A:tlsnic0:exists=0" || fail "tlsnic0 survived its peer's namespace"
 flows_live_zero "after the namespace deletion"

@@ -34,10 +34,12 @@ WWW_OPENSSL=/tmp/ossl-offload get "comm ossl-offload" tlsnic.test 1
 get "comm openssl" tlsnic.test 0
 
 # cgroup v2: a server in (a child of) the listed cgroup is selected, one outside is not. The
-# hierarchy is mounted outside /sys, which `nsprobe exec` (like `ip netns exec`) replaces.
-CG=/tmp/tlsnic-cgroup
-mkdir -p "$CG"
-mountpoint -q "$CG" || mount -t cgroup2 none "$CG" || fail "cannot mount cgroup2"
+# hierarchy is mounted outside /sys, which `nsprobe exec` (like `ip netns exec`) replaces. The
+# cgroups are made inside the test's own (TLSNIC_TEST_CG), so the runner's cleanup reaches them.
+mnt=/tmp/tlsnic-cgroup
+mkdir -p "$mnt"
+mountpoint -q "$mnt" || mount -t cgroup2 none "$mnt" || fail "cannot mount cgroup2"
+CG=$mnt/${TLSNIC_TEST_CG##*/}
 mkdir -p "$CG/tlsnic-offload/web" "$CG/tlsnic-other"
 "$POLICY_MAP" cgroup "$BPFFS/proc/tlsnic_cgroups" "$CG/tlsnic-offload" || fail "cannot fill tlsnic_cgroups"
 cat >/tmp/tlsnic-cgexec <<'SH'
@@ -53,7 +55,7 @@ WWW_WRAP="/tmp/tlsnic-cgexec $CG/tlsnic-other" get "cgroup tlsnic-other" tlsnic.
 expect_eq "tx_tls_policy_offload" "$(ethstat "$NS_A" tlsnic0 tx_tls_policy_offload)" 2
 expect_eq "tx_tls_policy_reject" "$(ethstat "$NS_A" tlsnic0 tx_tls_policy_reject)" 2
 rmdir "$CG/tlsnic-offload/web" "$CG/tlsnic-offload" "$CG/tlsnic-other"
-umount "$CG"
+umount "$mnt"
 
 # --- policy_sni: server side (ingress ClientHello) and client side (egress) -------------------
 bpf_load sni

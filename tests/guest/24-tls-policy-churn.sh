@@ -68,7 +68,7 @@ for round in 1 2 3 4 5 6; do
 done
 touch /tmp/tlsnic-churn-stop
 wait "$churn" || fail "policy churn failed"
-swaps=$(cat /tmp/tlsnic-churn-count)
+swaps=$(</tmp/tlsnic-churn-count)
 dev=$(( $(tls_stat "$NS_A" TlsTxDevice) - s0[TlsTxDevice] ))
 sw=$(( $(tls_stat "$NS_A" TlsTxSw) - s0[TlsTxSw] ))
 off=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_policy_offload) - o0 ))

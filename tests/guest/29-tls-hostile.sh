@@ -34,7 +34,7 @@ WIRE_KNOBS=(drop_ppm reorder_ppm duplicate_ppm)
 
 # chaos LOGFILE: random control-plane changes until killed; one line per action in LOGFILE.
 chaos() {
-	local log=$1 ns dev act v
+	local log=$1 ns dev act v msg
 	local mtus=(576 1280 1500 1500 4000 9000 65535)
 	local policies=("$BPFFS/port/port_policy" none)
 	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))")
@@ -45,39 +45,40 @@ chaos() {
 		if [ $((RANDOM % 2)) = 0 ]; then ns=$NS_A dev=tlsnic0; else ns=$NS_B dev=tlsnic1; fi
 		act=$((RANDOM % 9))
 		case $act in
-		0|1) v=$([ "$act" = 0 ] && echo tx || echo rx)
+		0|1) if [ "$act" = 0 ]; then v=tx; else v=rx; fi
 		   "$NSPROBE" exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" off
 		   nap "0.$((1 + RANDOM % 9))"
 		   "$NSPROBE" exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" on
-		   echo "ethtool $dev $v off-on" ;;
+		   msg="ethtool $dev $v off-on" ;;
 		2) ip -n "$ns" link set "$dev" down
 		   nap "0.$((1 + RANDOM % 4))"
 		   ip -n "$ns" link set "$dev" up
-		   echo "link $dev down-up" ;;
+		   msg="link $dev down-up" ;;
 		3) # The link's MTU, at both ends: a device drops frames above its own MTU (as veth
 		   # does), so ends that differ are a black hole for the larger segments of flows
 		   # that started before.
 		   v=${mtus[$((RANDOM % 7))]}
 		   ip -n "$NS_A" link set tlsnic0 mtu "$v"
 		   ip -n "$NS_B" link set tlsnic1 mtu "$v"
-		   echo "mtu both $v" ;;
+		   msg="mtu both $v" ;;
 		4) # Either of the offloading choices, or the refusing program for a moment.
 		   policy_set "$ns" "$dev" "$BPFFS/reject/port_policy"
 		   nap "0.$((1 + RANDOM % 5))"
 		   v=${policies[$((RANDOM % 2))]}
 		   policy_set "$ns" "$dev" "$v"
-		   echo "policy $dev reject, then ${v#"$BPFFS/"}" ;;
+		   msg="policy $dev reject, then ${v#"$BPFFS/"}" ;;
 		5) v=${engines[$((RANDOM % 3))]}
-		   "$NSPROBE" exec "$ns" sh -c "echo '$v' >/sys/class/net/$dev/tlsnic/engine"
-		   echo "engine $dev $(sed 's/.*cryptd.*/cryptd/' <<<"$v")" ;;
+		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/engine" "$v"
+		   msg="engine $dev ${v/#*cryptd*/cryptd}" ;;
 		6|7) v=$((RANDOM % 5000))
 		   echo "$v" >"/sys/kernel/debug/tlsnic/$dev/engine_fault_ppm"
-		   echo "engine-fault $dev $v" ;;
+		   msg="engine-fault $dev $v" ;;
 		8) # Loss, reordering and duplicates on this end's wire (0 now and then).
 		   v=${WIRE_KNOBS[$((RANDOM % 3))]} ppm=$((RANDOM % 4 == 0 ? 0 : RANDOM % 5000))
 		   echo "$ppm" >"/sys/kernel/debug/tlsnic/$dev/$v"
-		   echo "wire $dev $v $ppm" ;;
-		esac | sed "s/^/$(date +%s.%N | cut -c1-14) /" >>"$log"
+		   msg="wire $dev $v $ppm" ;;
+		esac
+		printf '%s %s\n' "${EPOCHREALTIME:0:14}" "$msg" >>"$log"
 		nap "0.$((2 + RANDOM % 5))"
 	done
 }
@@ -161,7 +162,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	if [ $((epoch % 2)) = 0 ]; then
 		what="namespace $NS_B deleted"
 		# A namespace dies once nothing holds it: its processes (the servers) go first.
-		ip netns pids "$NS_B" | xargs -r kill -9
+		ns_kill "$NS_B"
 		wait "$spid" "$spid2" 2>/dev/null || true
 		ip netns del "$NS_B"
 		wait_for -t 20 "$NS_A:tlsnic0:exists=0" ||
@@ -177,7 +178,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	grep -m 20 MISMATCH /tmp/tlsnic-hostile.log >&2 || true
 	[ "$rc" = 0 ] || fail "epoch $epoch ($what under flows): ktls-hostile --tolerant exit status $rc"
 	note "epoch $epoch: $what under live flows; $(grep '^hostile ' /tmp/tlsnic-hostile.log); epoch took $((SECONDS - t0)) s (client $((t1 - t0)) s from load)"
-	pkill -9 -f "ktls-hostile server" || true
+	kill -9 "$spid" "$spid2" 2>/dev/null || true
 	wait 2>/dev/null || true
 	cleanup_netns
 	! loaded || unload

@@ -16,6 +16,10 @@
  *                                       polled every 50 ms.
  *   nsprobe write [-n NS] PATH TEXT     one write(2) of TEXT to PATH, with /sys as NS sees it;
  *                                       on failure print strerror(errno) and exit 1
+ *   nsprobe cmp FILE SKIP REF           exit 0 if FILE, from byte SKIP on, holds exactly REF's
+ *                                       bytes (same length); else print where they differ and
+ *                                       exit 1. What `tail -c +SKIP FILE | sha256sum` against
+ *                                       `sha256sum REF` checks, in one process.
  *   nsprobe exec NS CMD [ARG...]        run CMD in NS with /sys as NS sees it, as `ip netns exec
  *                                       NS` does (without its /etc/netns/NS bind mounts): one
  *                                       static process instead of iproute2's, which costs the
@@ -446,6 +450,65 @@ static int cmd_write(int argc, char **argv)
 	return 0;
 }
 
+/* Reads up to @len bytes (fewer only at the end of the file); dies on an error. */
+static size_t read_full(int fd, char *buf, size_t len, const char *name)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+
+		if (n < 0)
+			die("cmp: cannot read %s: %s", name, strerror(errno));
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static int cmd_cmp(int argc, char **argv)
+{
+	static char a[1 << 16], b[1 << 16];
+	unsigned long long skip, off = 0;
+	size_t na, nb, i;
+	char *end;
+	int fa, fb;
+
+	if (argc != 3)
+		die("usage: nsprobe cmp FILE SKIP REF");
+	skip = strtoull(argv[1], &end, 10);
+	if (*end || !*argv[1])
+		die("cmp: bad SKIP '%s'", argv[1]);
+	fa = open(argv[0], O_RDONLY | O_CLOEXEC);
+	fb = open(argv[2], O_RDONLY | O_CLOEXEC);
+	if (fa < 0 || fb < 0)
+		die("cmp: cannot open %s: %s", fa < 0 ? argv[0] : argv[2], strerror(errno));
+	if (lseek(fa, skip, SEEK_SET) < 0)
+		die("cmp: cannot seek %s: %s", argv[0], strerror(errno));
+	for (;;) {
+		nb = read_full(fb, b, sizeof(b), argv[2]);
+		/* At the end of REF, one byte more of FILE tells whether FILE is longer. */
+		na = read_full(fa, a, nb ? nb : 1, argv[0]);
+		if (!nb) {
+			if (!na)
+				return 0;
+			printf("%s is longer than %s: byte %llu is extra\n", argv[0], argv[2], off);
+			return 1;
+		}
+		for (i = 0; i < na && a[i] == b[i]; i++)
+			;
+		if (i < nb) {
+			if (i == na)
+				printf("%s ends after %llu bytes of %s\n", argv[0], off + i, argv[2]);
+			else
+				printf("%s differs from %s at byte %llu\n", argv[0], argv[2], off + i);
+			return 1;
+		}
+		off += nb;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -459,5 +522,7 @@ int main(int argc, char **argv)
 		return cmd_write(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "exec"))
 		return cmd_exec(argc - 2, argv + 2);
-	die("usage: nsprobe get KEY... | wait [-a] [-t SECS] [-p PID] COND... | write [-n NS] PATH TEXT | exec NS CMD [ARG...]");
+	if (argc >= 2 && !strcmp(argv[1], "cmp"))
+		return cmd_cmp(argc - 2, argv + 2);
+	die("usage: nsprobe get KEY... | wait [-a] [-t SECS] [-p PID] COND... | write [-n NS] PATH TEXT | cmp FILE SKIP REF | exec NS CMD [ARG...]");
 }

@@ -12,7 +12,7 @@
 
 use crate::base::bindings;
 use crate::base::net::sock::Socket;
-use crate::base::sync::{rcu, RcuGuard};
+use crate::base::sync::RcuGuard;
 use core::{
     mem::ManuallyDrop,
     ptr::{self, NonNull},
@@ -95,7 +95,9 @@ impl Drop for Prog {
 /// # Invariants
 ///
 /// `prog` is null or a pointer obtained from [`Prog::into_raw`]: the slot owns that reference.
-/// A pointer removed from the slot is released only after an RCU grace period.
+/// A program is freed only after an RCU grace period that follows the release of its last
+/// reference, so a reader inside an RCU read-side section may run a program it loaded from the
+/// slot even if the slot's reference is released meanwhile.
 #[pin_data(PinnedDrop)]
 pub(crate) struct ProgSlot {
     prog: AtomicPtr<bindings::bpf_prog>,
@@ -113,17 +115,17 @@ impl ProgSlot {
         })
     }
 
-    /// Puts `new` (or nothing) in the slot and returns the previous program once no reader can
-    /// be running it any more. Sleeps (an RCU grace period); process context only.
+    /// Puts `new` (or nothing) in the slot and returns the previous program. Readers that loaded
+    /// it before the swap may still be running it: dropping it is safe all the same, because the
+    /// kernel frees a program only after an RCU grace period that follows its last reference's
+    /// release (`bpf_prog_put`), as the XDP and tc attach paths rely on too.
     pub(crate) fn replace(&self, new: Option<Prog>) -> Option<Prog> {
         let _writer = self.writer.lock();
         let new = new.map_or(ptr::null_mut(), Prog::into_raw);
         let old = self.prog.swap(new, Ordering::AcqRel);
-        let old = NonNull::new(old)?;
-        // Readers that loaded `old` before the swap finish their RCU read-side sections.
-        rcu::synchronize();
-        // INVARIANT: the slot owned this reference; it left the slot and every reader is done.
-        Some(Prog(old))
+        // INVARIANT: the slot owned this reference; it leaves the slot, and its release is
+        // deferred past the readers' sections by the kernel (see above).
+        NonNull::new(old).map(Prog)
     }
 
     /// Calls `f` with the current program, if any, under the writers' lock (for reporting).
@@ -141,9 +143,10 @@ impl ProgSlot {
     pub(crate) fn run(&self, sock: &Socket) -> Option<u32> {
         let _rcu = RcuGuard::lock();
         let prog = NonNull::new(self.prog.load(Ordering::Acquire))?;
-        // SAFETY: `prog` was published in the slot and is released only after a grace period
-        // that the RCU read-side section above delays; `sock` is a live socket (the caller
-        // holds its lock while setting up offload), the context this program type expects.
+        // SAFETY: `prog` was published in the slot, and the kernel frees it only after a grace
+        // period following its last release, which the RCU read-side section above delays
+        // (type invariant); `sock` is a live socket (the caller holds its lock while setting up
+        // offload), the context this program type expects.
         Some(unsafe { run(prog.as_ptr(), sock) })
     }
 }
