@@ -108,10 +108,11 @@ for t in "${tests[@]}"; do
 		echo "$BASHPID" >"$cg/cgroup.procs"
 		export TLSNIC_TEST_CG=$cg
 		if [ -n "${TLSNIC_TRACE:-}" ]; then
+			exec 9>"$logs/$name.trace"
+			export BASH_XTRACEFD=9
 			# shellcheck disable=SC2016 # the trace prefix is expanded by the test's shell
-			BASH_XTRACEFD=9 exec timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" \
-				bash -c 'PS4="+ \${EPOCHREALTIME} "; set -x; . "$0"' "$t" \
-				>"$logs/$name.log" 2>&1 9>"$logs/$name.trace"
+			exec timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" \
+				bash -c 'PS4="+ \${EPOCHREALTIME} "; set -x; . "$0"' "$t" >"$logs/$name.log" 2>&1
 		else
 			exec timeout -k 5 "${TLSNIC_TEST_TIMEOUT:-600}" bash "$t" >"$logs/$name.log" 2>&1
 		fi

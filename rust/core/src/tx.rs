@@ -212,6 +212,17 @@ mod tests {
         inflight: Option<Result<(), SealError>>,
     }
 
+    impl Soft {
+        fn new(async_mode: bool) -> Self {
+            Soft {
+                gcm: Gcm::new(&KEY).unwrap(),
+                buf: Vec::new(),
+                async_mode,
+                inflight: None,
+            }
+        }
+    }
+
     impl Sealer for Soft {
         type Source = Vec<u8>;
 
@@ -262,32 +273,39 @@ mod tests {
         rec[..PREPEND_LEN].try_into().unwrap()
     }
 
+    /// Seals `rec`, laid out as on the wire, as record number `rcd_sn` at `span`.
+    fn seal(
+        t: &mut TxRecords,
+        soft: &mut Soft,
+        span: Span,
+        rcd_sn: u64,
+        rec: &[u8],
+        fault: bool,
+    ) -> Result<Sealing, SealFault> {
+        t.seal(
+            soft,
+            span,
+            rcd_sn,
+            rec.to_vec(),
+            &prepend(rec),
+            &SALT,
+            || fault,
+        )
+    }
+
     const KEY: [u8; 16] = [7; 16];
     const SALT: [u8; 4] = [1, 2, 3, 4];
 
     #[test]
     fn sealed_record_opens_with_the_flows_nonce_and_aad() {
-        let mut soft = Soft {
-            gcm: Gcm::new(&KEY).unwrap(),
-            buf: Vec::new(),
-            async_mode: false,
-            inflight: None,
-        };
+        let mut soft = Soft::new(false);
         let mut t = TxRecords::new(1000);
         let rec = record(5, b"hello, device");
         let span = Span {
             start: 1000,
             len: rec.len() as u32,
         };
-        let s = t.seal(
-            &mut soft,
-            span,
-            5,
-            rec.clone(),
-            &prepend(&rec),
-            &SALT,
-            || false,
-        );
+        let s = seal(&mut t, &mut soft, span, 5, &rec, false);
         assert_eq!(
             s,
             Ok(Sealing {
@@ -312,12 +330,7 @@ mod tests {
 
     #[test]
     fn bad_framing_is_never_sealed() {
-        let mut soft = Soft {
-            gcm: Gcm::new(&KEY).unwrap(),
-            buf: Vec::new(),
-            async_mode: false,
-            inflight: None,
-        };
+        let mut soft = Soft::new(false);
         let mut t = TxRecords::new(0);
         let mut rec = record(0, b"abc");
         rec[2] = 4; // TLS 1.3 in the header: not what the kernel lays out for TLS 1.2
@@ -326,15 +339,7 @@ mod tests {
             len: rec.len() as u32,
         };
         assert_eq!(
-            t.seal(
-                &mut soft,
-                span,
-                0,
-                rec.clone(),
-                &prepend(&rec),
-                &SALT,
-                || false
-            ),
+            seal(&mut t, &mut soft, span, 0, &rec, false),
             Err(SealFault::BadRecord)
         );
         assert!(soft.buf.is_empty());
@@ -345,15 +350,7 @@ mod tests {
             len: rec.len() as u32 - 1,
         };
         assert_eq!(
-            t.seal(
-                &mut soft,
-                short,
-                0,
-                rec.clone(),
-                &prepend(&rec),
-                &SALT,
-                || false
-            ),
+            seal(&mut t, &mut soft, short, 0, &rec, false),
             Err(SealFault::BadRecord)
         );
         assert_eq!(t.cached(0), None);
@@ -361,12 +358,7 @@ mod tests {
 
     #[test]
     fn injected_fault_fails_a_well_framed_record_only() {
-        let mut soft = Soft {
-            gcm: Gcm::new(&KEY).unwrap(),
-            buf: Vec::new(),
-            async_mode: false,
-            inflight: None,
-        };
+        let mut soft = Soft::new(false);
         let mut t = TxRecords::new(0);
         let rec = record(0, b"abc");
         let span = Span {
@@ -374,15 +366,7 @@ mod tests {
             len: rec.len() as u32,
         };
         assert_eq!(
-            t.seal(
-                &mut soft,
-                span,
-                0,
-                rec.clone(),
-                &prepend(&rec),
-                &SALT,
-                || true
-            ),
+            seal(&mut t, &mut soft, span, 0, &rec, true),
             Err(SealFault::Engine(SealError::Failed))
         );
         assert!(soft.buf.is_empty());
@@ -391,27 +375,14 @@ mod tests {
         let mut bad = rec.clone();
         bad[1] = 2;
         assert_eq!(
-            t.seal(
-                &mut soft,
-                span,
-                0,
-                bad.clone(),
-                &prepend(&bad),
-                &SALT,
-                || true
-            ),
+            seal(&mut t, &mut soft, span, 0, &bad, true),
             Err(SealFault::BadRecord)
         );
     }
 
     #[test]
     fn asynchronous_record_is_cached_once_reported() {
-        let mut soft = Soft {
-            gcm: Gcm::new(&KEY).unwrap(),
-            buf: Vec::new(),
-            async_mode: true,
-            inflight: None,
-        };
+        let mut soft = Soft::new(true);
         let mut t = TxRecords::new(0);
         let rec = record(0, &[9; 100]);
         let span = Span {
@@ -435,16 +406,7 @@ mod tests {
         assert_eq!(t.cached(10), Some(span));
         assert_eq!(t.poll(&mut soft, || false), Polled::Nothing);
         // A failed (here: injected) completion leaves nothing cached.
-        t.seal(
-            &mut soft,
-            span,
-            0,
-            rec.clone(),
-            &prepend(&rec),
-            &SALT,
-            || false,
-        )
-        .unwrap();
+        seal(&mut t, &mut soft, span, 0, &rec, false).unwrap();
         assert_eq!(t.poll(&mut soft, || true), Polled::Failed);
         assert_eq!(t.cached(10), None);
     }
