@@ -19,6 +19,11 @@ struct sk_buff *tlsnic_skb_get(struct sk_buff *skb)
 	return skb_get(skb);
 }
 
+bool tlsnic_skb_shared(const struct sk_buff *skb)
+{
+	return skb_shared(skb);
+}
+
 struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb, gfp_t gfp)
 {
 	return skb_clone(skb, gfp);

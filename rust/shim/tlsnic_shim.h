@@ -63,6 +63,7 @@ void tlsnic_memzero_explicit(void *p, size_t len);
 void tlsnic_kfree_skb(struct sk_buff *skb);
 void tlsnic_consume_skb(struct sk_buff *skb);
 struct sk_buff *tlsnic_skb_get(struct sk_buff *skb);
+bool tlsnic_skb_shared(const struct sk_buff *skb);
 struct sk_buff *tlsnic_skb_clone(struct sk_buff *skb, gfp_t gfp);
 struct sk_buff *tlsnic_skb_copy(const struct sk_buff *skb, gfp_t gfp);
 struct sk_buff *tlsnic_alloc_skb(unsigned int size, gfp_t gfp);

@@ -32,7 +32,7 @@
 #![forbid(unsafe_code)]
 
 use crate::base::net::device::{Device, NetDeviceOps};
-use crate::base::net::skb::{RewriteSkb, SkBuff};
+use crate::base::net::skb::{RewriteSkb, SkBuff, SkBuffRef};
 use crate::base::net::tls::{
     tx::{Lookup, TxSkb},
     Direction, TlsDevOps,
@@ -89,8 +89,9 @@ struct Partial {
 pub(crate) struct TxDeferred<T: NetDeviceOps> {
     /// Declared first: cancelled before the queue is freed.
     work: DeviceWork<T>,
+    /// Each packet's other reference: the transmit path consumed its own after queueing it.
     #[pin]
-    queue: SpinLockBh<Fifo<SkBuff, DEFERRED_MAX>>,
+    queue: SpinLockBh<Fifo<SkBuffRef, DEFERRED_MAX>>,
 }
 
 impl<T: NetDeviceOps> TxDeferred<T> {
@@ -334,10 +335,15 @@ pub(crate) fn drain<T: TlsDevOps<TxFlow = TxHandle>>(
         return;
     }
     for _ in 0..DEFERRED_MAX {
-        let Some(skb) = deferred.queue.lock().pop_front() else {
+        let Some(queued) = deferred.queue.lock().pop_front() else {
             return;
         };
         stats.dec(Stat::TxAsyncPending);
+        // The transmit path consumed its own reference when it queued the packet.
+        let Ok(skb) = queued.into_owned() else {
+            stats.inc(Stat::TxDropAsync);
+            continue;
+        };
         let Some(tx) = skb.tls_tx(rcu, dev) else {
             // The flow went away (socket closed, offload turned off): never send it in clear.
             stats.inc(Stat::TxDropAsync);

@@ -17,7 +17,8 @@ pub(crate) struct Dropped;
 ///
 /// # Invariants
 ///
-/// The pointer is a live skb on which this value owns one reference.
+/// The pointer is a live skb on which this value owns one reference, and no other `SkBuff`
+/// refers to it (other references, if any, are [`SkBuffRef`]s, which give no access).
 pub(crate) struct SkBuff(NonNull<bindings::sk_buff>);
 
 // SAFETY: an skb is not tied to the thread that created it.
@@ -48,13 +49,14 @@ impl SkBuff {
         unsafe { bindings::tlsnic_consume_skb(skb) }
     }
 
-    /// A second reference to this skb (`skb_get`): both handles own one reference, the data is
-    /// shared. The driver uses it only to hand an skb to a queue while its view of the skb is
-    /// still borrowed, and then consumes the first handle.
-    pub(crate) fn get(&self) -> SkBuff {
+    /// A second reference to this skb (`skb_get`), for a queue that keeps the packet while this
+    /// handle is still borrowed (the driver then consumes this handle). The reference gives no
+    /// access to the packet; it turns back into an [`SkBuff`] once it is the only one
+    /// ([`SkBuffRef::into_owned`]).
+    pub(crate) fn get(&self) -> SkBuffRef {
         // SAFETY: we own a reference to a valid skb; `skb_get` takes another one, owned by the
         // new handle.
-        SkBuff(unsafe { NonNull::new_unchecked(bindings::tlsnic_skb_get(self.as_raw())) })
+        SkBuffRef(unsafe { NonNull::new_unchecked(bindings::tlsnic_skb_get(self.as_raw())) })
     }
 
     /// Bytes in the packet (linear part and fragments).
@@ -207,6 +209,37 @@ impl SkBuff {
 impl Drop for SkBuff {
     fn drop(&mut self) {
         // SAFETY: we own the skb.
+        unsafe { bindings::tlsnic_kfree_skb(self.0.as_ptr()) }
+    }
+}
+
+/// A reference to an skb that an [`SkBuff`] may also own (from [`SkBuff::get`]): it keeps the
+/// packet alive and can be dropped, but gives no access to it until it is the only reference.
+///
+/// # Invariants
+///
+/// The pointer is a live skb on which this value owns one reference.
+pub(crate) struct SkBuffRef(NonNull<bindings::sk_buff>);
+
+// SAFETY: a reference to an skb may be held and released from any context.
+unsafe impl Send for SkBuffRef {}
+
+impl SkBuffRef {
+    /// The packet, if no other reference to it is left (`!skb_shared`): nobody else can then
+    /// use it. Otherwise the reference back.
+    pub(crate) fn into_owned(self) -> Result<SkBuff, SkBuffRef> {
+        // SAFETY: we hold a reference, so the skb is live; `skb_shared` reads its reference count.
+        if unsafe { bindings::tlsnic_skb_shared(self.0.as_ptr()) } {
+            return Err(self);
+        }
+        // INVARIANT: the only reference, so the `SkBuff` owns the packet alone.
+        Ok(SkBuff(ManuallyDrop::new(self).0))
+    }
+}
+
+impl Drop for SkBuffRef {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference; the packet is freed with the last one.
         unsafe { bindings::tlsnic_kfree_skb(self.0.as_ptr()) }
     }
 }
