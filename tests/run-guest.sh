@@ -72,21 +72,25 @@ forks() {
 secs_since() { local d=$(( $(usecs) - $1 )); printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000)); }
 
 pass=0 fail=0 n=0
-# Each test runs in a cgroup of its own (TLSNIC_TEST_CG; its processes' children inherit it),
-# so that whatever it left running ends with one write to cgroup.kill: searching /proc for
-# process names with pkill costs the emulated guest seconds.
-CG_ROOT=/sys/fs/cgroup
+# Each test runs in the runner's test cgroup (TLSNIC_TEST_CG; every process a test starts
+# inherits it, and test 23 makes child cgroups inside it), so that whatever it left running ends
+# with one write to cgroup.kill: searching /proc for process names with pkill costs the emulated
+# guest seconds. The tests run one after the other, so one cgroup serves them all.
+TEST_CG=/sys/fs/cgroup/tlsnic-test
+[ -d "$TEST_CG" ] || mkdir "$TEST_CG" || { echo "Bail out! cannot create $TEST_CG"; exit 1; }
 exec {NAP_FD}<> <(:)
 nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
-# cleanup CGROUP: whatever the test left running (killed with its cgroup) or configured.
+# cleanup: whatever the test left running (killed with its cgroup, child cgroups included) or
+# configured.
 cleanup() {
-	local cg=$1 i pids ns
-	echo 1 >"$cg/cgroup.kill" 2>/dev/null
+	local i k v ns
+	echo 1 >"$TEST_CG/cgroup.kill"
 	for ((i = 0; i < 100; i++)); do
-		pids=$(<"$cg/cgroup.procs")
-		[ -z "$pids" ] && break
+		while read -r k v; do [ "$k" = populated ] && break; done <"$TEST_CG/cgroup.events"
+		[ "$v" = 0 ] && break
 		nap 0.1
 	done
+	[ "$v" = 0 ] || echo "# processes of $name still alive 10 s after cgroup.kill"
 	shopt -s nullglob
 	ns=(/run/netns/*)
 	shopt -u nullglob
@@ -102,11 +106,9 @@ for t in "${tests[@]}"; do
 	dmesg -C
 	f0=$(forks)
 	start=$(usecs)
-	cg=$CG_ROOT/tlsnic-test-$n-$$
-	mkdir "$cg"
 	(
-		echo "$BASHPID" >"$cg/cgroup.procs"
-		export TLSNIC_TEST_CG=$cg
+		echo "$BASHPID" >"$TEST_CG/cgroup.procs" || exit 125
+		export TLSNIC_TEST_CG=$TEST_CG
 		if [ -n "${TLSNIC_TRACE:-}" ]; then
 			exec 9>"$logs/$name.trace"
 			export BASH_XTRACEFD=9
@@ -119,7 +121,7 @@ for t in "${tests[@]}"; do
 	)
 	rc=$?
 	f1=$(forks)
-	cleanup "$cg"
+	cleanup
 	secs=$(secs_since "$start")
 	echo "# $((f1 - f0 - 1)) processes" >>"$logs/$name.log"
 	dmesg >"$logs/$name.dmesg"

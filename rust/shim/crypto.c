@@ -135,3 +135,8 @@ int tlsnic_crypto_shash_init(struct shash_desc *desc)
 {
 	return crypto_shash_init(desc);
 }
+
+bool tlsnic_crypto_simd_usable(void)
+{
+	return crypto_simd_usable();
+}

@@ -7,6 +7,8 @@
  */
 #include <crypto/aead.h>
 #include <crypto/hash.h>
+#include <crypto/internal/simd.h>
+#include <asm/simd.h>
 #include <crypto/skcipher.h>
 #include <linux/bpf.h>
 #include <linux/etherdevice.h>

@@ -148,6 +148,7 @@ unsigned int tlsnic_crypto_shash_descsize(struct crypto_shash *tfm);
 unsigned int tlsnic_crypto_shash_statesize(struct crypto_shash *tfm);
 unsigned int tlsnic_crypto_shash_digestsize(struct crypto_shash *tfm);
 int tlsnic_crypto_shash_init(struct shash_desc *desc);
+bool tlsnic_crypto_simd_usable(void);
 
 /* bpf.c: running a BPF program. */
 void tlsnic_migrate_disable(void);

@@ -171,8 +171,12 @@ pub(crate) fn add_rx(
         Stat::RxEngineKcrypto
     };
     match engine.driver_names() {
-        (soft, "") => flow::report_engine(Direction::Rx, fmt!("{}", soft)),
-        (ctr, ghash) => flow::report_engine(Direction::Rx, fmt!("{} + {}", ctr, ghash)),
+        [soft, "", _] => flow::report_engine(Direction::Rx, fmt!("{}", soft)),
+        [ctr, ghash, ""] => flow::report_engine(Direction::Rx, fmt!("{} + {}", ctr, ghash)),
+        [ctr, ghash, whole] => flow::report_engine(
+            Direction::Rx,
+            fmt!("{} + {} (whole records: {})", ctr, ghash, whole),
+        ),
     }
     let flow = Arc::pin_init(
         pin_init!(RxFlow {

@@ -3,7 +3,7 @@
 # Bulk TCP across two namespaces, byte-exact, IPv4 and IPv6; every frame one end sent
 # the other received (tx_bytes = peer rx_bytes). 16 MiB over IPv4 and 4 MiB over IPv6 (256 and
 # 32 at long scale): thousands of frames each way, which is what the byte count and the
-# checksum need (the debug kernel under TCG moves 2 to 3 MB/s).
+# byte-exact comparison need (the debug kernel under TCG moves 2 to 3 MB/s).
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 

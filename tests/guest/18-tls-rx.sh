@@ -47,7 +47,8 @@ in_a ethtool -K tlsnic0 tls-hw-tx-offload on
 get ECDHE-ECDSA-AES256-GCM-SHA384 /dev/null
 
 # tlsnic-tls over IPv6 with random write sizes, 4 connections at once, each stream verified
-# (half of /data each: 4 MiB, 16 at long scale; 1 MiB in 26-tls-engines-soft's rerun).
+# (half of /data each at check scale: 4 MiB, 1 MiB in 26-tls-engines-soft's rerun; 16 MiB at
+# long scale). The receiver with RX offload off below gets as much.
 rxd0=$(tls_stat "$NS_B" TlsRxDevice)
 v6mib=$(scaled $((WWW_MIB / 2)) 16)
 tls_server "$NS_A" --bytes $((v6mib << 20)) --wsize 1-20000 --conns 4

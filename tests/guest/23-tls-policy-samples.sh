@@ -35,11 +35,13 @@ get "comm openssl" tlsnic.test 0
 
 # cgroup v2: a server in (a child of) the listed cgroup is selected, one outside is not. The
 # hierarchy is mounted outside /sys, which `nsprobe exec` (like `ip netns exec`) replaces. The
-# cgroups are made inside the test's own (TLSNIC_TEST_CG), so the runner's cleanup reaches them.
+# cgroups are made inside the test's own (the runner's TLSNIC_TEST_CG), so that its cleanup
+# reaches them.
 mnt=/tmp/tlsnic-cgroup
 mkdir -p "$mnt"
 mountpoint -q "$mnt" || mount -t cgroup2 none "$mnt" || fail "cannot mount cgroup2"
-CG=$mnt/${TLSNIC_TEST_CG##*/}
+read -r cgline </proc/self/cgroup
+CG=$mnt${cgline#0::}
 mkdir -p "$CG/tlsnic-offload/web" "$CG/tlsnic-other"
 "$POLICY_MAP" cgroup "$BPFFS/proc/tlsnic_cgroups" "$CG/tlsnic-offload" || fail "cannot fill tlsnic_cgroups"
 cat >/tmp/tlsnic-cgexec <<'SH'

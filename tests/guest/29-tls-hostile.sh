@@ -32,9 +32,11 @@ RANDOM=$seed
 # The wire faults chaos sets (debugfs knobs of each device).
 WIRE_KNOBS=(drop_ppm reorder_ppm duplicate_ppm)
 
-# chaos LOGFILE: random control-plane changes until killed; one line per action in LOGFILE.
+# chaos LOGFILE SEED: random control-plane changes until killed; one line per action in LOGFILE.
+# A background subshell gets a fresh $RANDOM: SEED makes its choices repeat with the seed.
 chaos() {
 	local log=$1 ns dev act v msg
+	RANDOM=$2
 	local mtus=(576 1280 1500 1500 4000 9000 65535)
 	local policies=("$BPFFS/port/port_policy" none)
 	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))")
@@ -116,10 +118,12 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	echo 2000 >/sys/kernel/debug/tlsnic/tlsnic1/reorder_ppm
 	txd0=$(tls_stat "$NS_A" TlsTxDevice)
 	rxd0=$(tls_stat "$NS_A" TlsRxDevice)
-	in_b "$HOSTILE" server -p "$TLSPORT" --seed "$s" 2>/tmp/tlsnic-hostile-server.log &
+	# Started as a command, not through the in_b function, so that $! is the server itself.
+	"$NSPROBE" exec "$NS_B" "$HOSTILE" server -p "$TLSPORT" --seed "$s" \
+		2>/tmp/tlsnic-hostile-server.log &
 	spid=$!
 	wait_listen "$NS_B" "$TLSPORT" || fail "hostile server did not start"
-	chaos /tmp/tlsnic-chaos.log &
+	chaos /tmp/tlsnic-chaos.log "$s" &
 	cpid=$!
 	rc=0
 	timeout $((secs + 300)) "$NSPROBE" exec "$NS_A" "$HOSTILE" client "$B4" -p "$TLSPORT" \
@@ -150,7 +154,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	total_ops=$((total_ops + ops)) total_flows=$((total_flows + flows))
 
 	# The epoch ends under live flows (--tolerant: the network may vanish under any call).
-	in_b "$HOSTILE" server -p $((TLSPORT + 1)) --seed "$s" 2>/dev/null &
+	"$NSPROBE" exec "$NS_B" "$HOSTILE" server -p $((TLSPORT + 1)) --seed "$s" 2>/dev/null &
 	spid2=$!
 	wait_listen "$NS_B" $((TLSPORT + 1)) || fail "hostile server did not start"
 	timeout 300 "$NSPROBE" exec "$NS_A" "$HOSTILE" client "$B4" -p $((TLSPORT + 1)) --seed "$s" \

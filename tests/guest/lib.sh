@@ -123,35 +123,43 @@ start_traffic() {
 }
 
 # stop_traffic: end every process the test started (load generators, kTLS tools, servers) and
-# wait for them. The runner gives each test a cgroup of its own (TLSNIC_TEST_CG), which every
-# process of the test inherits: all of them but the test's shell and the shells that ran it
+# wait until they are gone. The runner runs each test in a cgroup (TLSNIC_TEST_CG), which every
+# process of the test inherits: all of them but this shell and the shells that ran it
 # (26-tls-engines-soft runs other tests) are signalled, without searching /proc for names.
 stop_traffic() {
-	local keep=" $$ " pid=$$ ppid pids p
+	local keep=" $BASHPID " pid=$BASHPID ppid pids p i left
 	# /proc/PID/stat: "PID (COMM) STATE PPID ...": the shells' names have no spaces.
 	while read -r _ _ _ ppid _ <"/proc/$pid/stat" && [ "$ppid" -gt 1 ]; do
 		keep+="$ppid " pid=$ppid
 	done
-	mapfile -t pids <"${TLSNIC_TEST_CG:?the runner sets TLSNIC_TEST_CG}/cgroup.procs"
-	for p in "${pids[@]}"; do
-		[[ $keep == *" $p "* ]] || kill "$p" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		mapfile -t pids <"${TLSNIC_TEST_CG:?the runner sets TLSNIC_TEST_CG}/cgroup.procs"
+		left=0
+		for p in "${pids[@]}"; do
+			[[ $keep == *" $p "* ]] && continue
+			left=1
+			kill "$p" 2>/dev/null || true
+		done
+		[ "$left" = 0 ] && break
+		nap 0.1
 	done
 	wait 2>/dev/null || true
 }
 
 # ns_kill NS: end (SIGKILL) every process of the test that runs in network namespace NS, so that
-# NS can go, and wait until they have left it. A namespace file compares equal (`-ef`) to its
-# bind mount under /run/netns: no process is needed to find them.
+# NS can go, and wait until none is left in it (processes that come meanwhile are ended too). A
+# namespace file compares equal (`-ef`) to its bind mount under /run/netns: no process is needed
+# to find them.
 ns_kill() {
 	local pids p i left
-	mapfile -t pids <"$TLSNIC_TEST_CG/cgroup.procs"
-	for p in "${pids[@]}"; do
-		[ "/proc/$p/ns/net" -ef "/run/netns/$1" ] && kill -9 "$p" 2>/dev/null
-	done
 	for ((i = 0; i < 100; i++)); do
+		mapfile -t pids <"${TLSNIC_TEST_CG:?the runner sets TLSNIC_TEST_CG}/cgroup.procs"
 		left=0
 		for p in "${pids[@]}"; do
-			[ "/proc/$p/ns/net" -ef "/run/netns/$1" ] && left=1
+			if [ "/proc/$p/ns/net" -ef "/run/netns/$1" ]; then
+				left=1
+				kill -9 "$p" 2>/dev/null || true
+			fi
 		done
 		[ "$left" = 0 ] && return 0
 		nap 0.1
@@ -179,6 +187,7 @@ tcp_transfer() {
 	in_a socat -u "FILE:$file" "TCP:$dst:$PORT" || fail "sender failed"
 	wait "$rpid" || fail "receiver failed"
 	"$NSPROBE" cmp "$got" 0 "$file" >&2 || fail "received data differs from $file"
+	: >"$got"
 	note "$file received intact"
 }
 
@@ -257,6 +266,9 @@ www_check() {
 		ethtool_all >&2
 		fail "$3: the response does not carry $2 intact"
 	fi
+	# Emptied, not removed (that would take a process): the guest's /tmp is memory.
+	: >"$1"
+	: >"$1.log"
 }
 
 # www_get CIPHER SERVER_CONF CLIENT_CONF [S_SERVER_OPTION...]: one GET of /data ($WWW_MIB MiB)

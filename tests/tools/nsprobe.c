@@ -18,7 +18,8 @@
  *                                       on failure print strerror(errno) and exit 1
  *   nsprobe cmp FILE SKIP REF           exit 0 if FILE, from byte SKIP on, holds exactly REF's
  *                                       bytes (same length); else print where they differ and
- *                                       exit 1. What `tail -c +SKIP FILE | sha256sum` against
+ *                                       exit 1 (offsets counted from SKIP). What
+ *                                       `tail -c +$((SKIP + 1)) FILE | sha256sum` against
  *                                       `sha256sum REF` checks, in one process.
  *   nsprobe exec NS CMD [ARG...]        run CMD in NS with /sys as NS sees it, as `ip netns exec
  *                                       NS` does (without its /etc/netns/NS bind mounts): one

@@ -18,6 +18,11 @@
 //! re-encrypts the decrypted parts and checks the record in software, so the application sees the
 //! authentication error, never altered plaintext. [`RxStream::end`] reports the verdict.
 //!
+//! A record whose bytes all arrive in one packet (the common case when the wire carries
+//! segmentation-offload frames of up to 64 KiB) is handed to the engine whole
+//! ([`Opener::open`]), which an engine with a one-shot AEAD opens in one operation; a record split
+//! across packets goes through the engine in pieces.
+//!
 //! # Losing and regaining sync
 //!
 //! The device needs every byte in order. A packet that does not start where the previous one
@@ -69,6 +74,25 @@ pub trait Opener {
 
     /// Ends the record: whether `tag` authenticates everything passed to `decrypt`.
     fn verify(&mut self, state: Self::State, tag: &[u8; TAG_LEN]) -> bool;
+
+    /// Opens a record that arrived whole: `record` is its ciphertext followed by its tag, and the
+    /// ciphertext is decrypted in place. Returns whether the tag authenticates it (on a mismatch
+    /// the ciphertext's bytes may hold anything: they are not delivered). The default goes
+    /// through [`Opener::begin`], [`Opener::decrypt`] and [`Opener::verify`]; an engine with a
+    /// one-shot AEAD does it in one operation. `record` is at least [`TAG_LEN`] bytes long.
+    fn open(
+        &mut self,
+        nonce: &[u8; tls12::NONCE_LEN],
+        aad: &[u8; tls12::AAD_LEN],
+        record: &mut [u8],
+    ) -> bool {
+        let (ct, tag_bytes) = record.split_at_mut(record.len().saturating_sub(TAG_LEN));
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(tag_bytes);
+        let mut state = self.begin(nonce, aad);
+        self.decrypt(&mut state, ct);
+        self.verify(state, &tag)
+    }
 }
 
 impl Opener for Gcm {
@@ -447,14 +471,26 @@ impl<S> RxStream<S> {
                         aad[9..11].copy_from_slice(&TLS_1_2_VERSION.to_be_bytes());
                         // ct_len <= MAX_CIPHERTEXT fits in 16 bits.
                         aad[11..13].copy_from_slice(&(ct_len as u16).to_be_bytes());
-                        // Also on probation: the tag is what confirms the record.
-                        let state = engine.begin(&nonce, &aad);
-                        let alt = resumed.then(|| {
-                            aad[..8].copy_from_slice(&other_rcd_sn(self.rcd_sn).to_be_bytes());
-                            engine.begin(&nonce, &aad)
-                        });
                         self.rcd_sn = self.rcd_sn.wrapping_add(1);
-                        Self::body(ct_len, state, trusted, alt)
+                        if !resumed && data.len() >= ct_len + TAG_LEN {
+                            // The whole record is here: open it at once (also on probation: the
+                            // tag is what confirms the record).
+                            let (record, rest) =
+                                core::mem::take(&mut data).split_at_mut(ct_len + TAG_LEN);
+                            let ok = engine.open(&nonce, &aad, record);
+                            data = rest;
+                            self.checked(ok, trusted)
+                        } else {
+                            // Also on probation: the tag is what confirms the record.
+                            let state = engine.begin(&nonce, &aad);
+                            let alt = resumed.then(|| {
+                                aad[..8].copy_from_slice(
+                                    &other_rcd_sn(self.rcd_sn.wrapping_sub(1)).to_be_bytes(),
+                                );
+                                engine.begin(&nonce, &aad)
+                            });
+                            Self::body(ct_len, state, trusted, alt)
+                        }
                     }
                 }
                 Pos::Body {
@@ -508,17 +544,27 @@ impl<S> RxStream<S> {
                             self.rcd_sn = other_rcd_sn(self.rcd_sn);
                             ok = true;
                         }
-                        if ok {
-                            self.verdict.records_ok += 1;
-                        } else {
-                            self.verdict.auth_failed += 1;
-                            self.tainted = true;
-                        }
-                        Self::fresh_prepend(ok)
+                        self.checked(ok, trusted)
                     }
                 }
             };
         }
+    }
+
+    /// Counts a record whose tag was checked (`ok`: it matched) and returns the position of the
+    /// next record, whose boundary the match confirms. A record on probation (`!trusted`) went
+    /// up as received either way.
+    fn checked(&mut self, ok: bool, trusted: bool) -> Pos<S> {
+        if ok {
+            self.verdict.records_ok += 1;
+        } else {
+            self.verdict.auth_failed += 1;
+            self.tainted = true;
+        }
+        if !trusted {
+            self.tainted = true;
+        }
+        Self::fresh_prepend(ok)
     }
 
     /// The position inside a record's ciphertext with `left` bytes to go: the tag once none are.

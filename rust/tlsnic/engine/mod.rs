@@ -8,7 +8,9 @@
 //! the named transform (and the receive transforms) must resolve and accept a 16-byte key and a
 //! 12-byte IV, or the write fails (`ENOENT` for an unknown algorithm, `EINVAL` otherwise) and
 //! the device keeps its engine. Reading shows the choice and the implementations it resolves to
-//! now, e.g. `kcrypto gcm(aes) tx=generic-gcm-aesni rx=ctr(aes-aesni)+ghash-generic`.
+//! now, e.g. `kcrypto gcm(aes) tx=generic-gcm-aesni rx=ctr(aes-aesni)+ghash-generic
+//! rx-whole=__generic-gcm-aesni` (`rx-whole`: the synchronous `gcm(aes)` that opens records
+//! arriving whole, if the kernel has one).
 
 #![forbid(unsafe_code)]
 
@@ -127,14 +129,24 @@ fn describe(spec: Spec<'_>) -> Result<CString> {
             let key = [0u8; 16];
             let sealer = RecordSealer::kernel(&name, &key, None)?;
             let opener = open::KernelOpener::new(&key)?;
-            let (ctr, ghash) = opener.driver_names();
-            CString::try_from_fmt(fmt!(
-                "kcrypto {} tx={} rx={}+{}\n",
-                &*name,
-                sealer.driver_name(),
-                ctr,
-                ghash
-            ))
+            let (ctr, ghash, whole) = opener.driver_names();
+            match whole {
+                Some(whole) => CString::try_from_fmt(fmt!(
+                    "kcrypto {} tx={} rx={}+{} rx-whole={}\n",
+                    &*name,
+                    sealer.driver_name(),
+                    ctr,
+                    ghash,
+                    whole
+                )),
+                None => CString::try_from_fmt(fmt!(
+                    "kcrypto {} tx={} rx={}+{}\n",
+                    &*name,
+                    sealer.driver_name(),
+                    ctr,
+                    ghash
+                )),
+            }
         }
     }
 }

@@ -8,11 +8,15 @@
 //! kernel engine uses the synchronous `ctr(aes)` (keystream from any counter block) and `ghash`
 //! (its state exported between pieces), so it runs in the receive softirq; GCM's block layout
 //! (counter blocks, the lengths block, the masked tag) comes from `tlsnic_core::gcm::layout`,
-//! the same code the soft engine uses.
+//! the same code the soft engine uses. A record that arrives whole in one frame (most of them,
+//! with segmentation offload on the wire) the kernel engine opens in one synchronous `gcm(aes)`
+//! operation instead ([`AeadDecryptor`]: on x86 AES-NI and PCLMULQDQ, where the `ghash` a
+//! synchronous caller gets is the table-driven generic one), falling back to the pieces when
+//! that cannot run at the moment.
 
 #![forbid(unsafe_code)]
 
-use crate::base::crypto::{shash::Shash, skcipher::SyncSkcipher, wipe};
+use crate::base::crypto::{aead::AeadDecryptor, shash::Shash, skcipher::SyncSkcipher, wipe};
 use crate::tlsnic_core::{
     gcm::{layout, Gcm, GcmState},
     rx::Opener,
@@ -28,6 +32,8 @@ const GHASH_STATE_MAX: usize = 64;
 pub(crate) struct KernelOpener {
     ctr: SyncSkcipher,
     ghash: Shash,
+    /// Whole records at once, if a synchronous `gcm(aes)` could be had.
+    whole: Option<AeadDecryptor>,
     /// Operations that failed since [`KernelOpener::take_errors`] (each fails its record).
     errors: u32,
 }
@@ -65,16 +71,24 @@ impl KernelOpener {
         if ghash.statesize() > GHASH_STATE_MAX {
             return Err(EINVAL);
         }
+        // Optional: without it every record goes through the pieces.
+        let whole = AeadDecryptor::gcm_aes(key, TAG_LEN as u32).ok();
         Ok(Self {
             ctr,
             ghash,
+            whole,
             errors: 0,
         })
     }
 
-    /// The implementations the kernel resolved: (`ctr(aes)`, `ghash`).
-    pub(crate) fn driver_names(&self) -> (&CStr, &CStr) {
-        (self.ctr.driver_name(), self.ghash.driver_name())
+    /// The implementations the kernel resolved: (`ctr(aes)`, `ghash`, and the whole-record
+    /// `gcm(aes)` if any).
+    pub(crate) fn driver_names(&self) -> (&CStr, &CStr, Option<&CStr>) {
+        (
+            self.ctr.driver_name(),
+            self.ghash.driver_name(),
+            self.whole.as_ref().map(AeadDecryptor::driver_name),
+        )
     }
 
     /// Failed operations since the last call.
@@ -189,6 +203,23 @@ impl Opener for KernelOpener {
         rec.len = rec.len.wrapping_add(data.len() as u32);
     }
 
+    fn open(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN], record: &mut [u8]) -> bool {
+        if let Some(whole) = self.whole.as_mut() {
+            match whole.decrypt(nonce, aad, record) {
+                Ok(ok) => return ok,
+                // Not now (SIMD unusable in this context, say): the record goes through the
+                // pieces, untouched so far.
+                Err(_) => {}
+            }
+        }
+        let (ct, tag_bytes) = record.split_at_mut(record.len().saturating_sub(TAG_LEN));
+        let mut tag = [0u8; TAG_LEN];
+        tag.copy_from_slice(tag_bytes);
+        let mut rec = self.begin(nonce, aad);
+        self.decrypt(&mut rec, ct);
+        self.verify(rec, &tag)
+    }
+
     fn verify(&mut self, mut rec: KernelRecord, tag: &[u8; TAG_LEN]) -> bool {
         let pad = [0u8; 16];
         let fill = layout::pad_len(rec.len.into());
@@ -256,13 +287,17 @@ impl RxEngine {
         matches!(self.kind, RxKind::Soft(_))
     }
 
-    /// The implementations, for the log: the soft engine's name, or `ctr(aes)` and `ghash`'s.
-    pub(crate) fn driver_names(&self) -> (&str, &str) {
+    /// The implementations, for the log: the soft engine's name, or `ctr(aes)` and `ghash`'s and
+    /// the whole-record `gcm(aes)`'s (empty if none).
+    pub(crate) fn driver_names(&self) -> [&str; 3] {
+        fn name(n: &CStr) -> &str {
+            n.to_str().unwrap_or("?")
+        }
         match &self.kind {
-            RxKind::Soft(_) => (super::SOFT_DRIVER, ""),
+            RxKind::Soft(_) => [super::SOFT_DRIVER, "", ""],
             RxKind::Kernel(k) => {
-                let (ctr, ghash) = k.driver_names();
-                (ctr.to_str().unwrap_or("?"), ghash.to_str().unwrap_or("?"))
+                let (ctr, ghash, whole) = k.driver_names();
+                [name(ctr), name(ghash), whole.map_or("", name)]
             }
         }
     }
@@ -318,6 +353,19 @@ impl Opener for RxEngine {
             (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.authenticate(s, data),
             _ => state.failed = true,
         }
+    }
+
+    fn open(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN], record: &mut [u8]) -> bool {
+        let ok = match &mut self.kind {
+            RxKind::Soft(e) => e.open(nonce, aad, record),
+            RxKind::Kernel(e) => e.open(nonce, aad, record),
+        };
+        if core::mem::take(&mut self.inject) {
+            // As in `decrypt`: the record went through, its output is not trusted.
+            self.injected += 1;
+            return false;
+        }
+        ok
     }
 
     fn verify(&mut self, state: RxRecord, tag: &[u8; TAG_LEN]) -> bool {

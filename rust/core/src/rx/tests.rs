@@ -150,3 +150,63 @@ fn bad_header_loses_sync() {
     assert!(!v.decrypted && v.bad_header);
     assert!(!rx.synced());
 }
+
+/// The toy engine, counting how records are opened.
+#[derive(Default)]
+struct Counting {
+    whole: u32,
+    begun: u32,
+}
+
+impl Opener for Counting {
+    type State = u8;
+    fn begin(&mut self, n: &[u8; 12], a: &[u8; 13]) -> u8 {
+        self.begun += 1;
+        Toy.begin(n, a)
+    }
+    fn decrypt(&mut self, s: &mut u8, data: &mut [u8]) {
+        Toy.decrypt(s, data)
+    }
+    fn authenticate(&mut self, s: &mut u8, data: &[u8]) {
+        Toy.authenticate(s, data)
+    }
+    fn verify(&mut self, s: u8, tag: &[u8; 16]) -> bool {
+        Toy.verify(s, tag)
+    }
+    fn open(&mut self, n: &[u8; 12], a: &[u8; 13], record: &mut [u8]) -> bool {
+        self.whole += 1;
+        Toy.open(n, a, record)
+    }
+}
+
+#[test]
+fn whole_records_are_opened_at_once_and_split_ones_in_pieces() {
+    // Two records back to back; the first packet holds the first one whole and the second
+    // one's first 20 bytes, the second packet the rest.
+    let a = record(&[1, 2, 3, 4]);
+    let b = record(&[5, 6, 7, 8, 9]);
+    let mut stream = [0u8; 128];
+    stream[..a.len].copy_from_slice(&a.buf[..a.len]);
+    stream[a.len..a.len + b.len].copy_from_slice(&b.buf[..b.len]);
+    let total = a.len + b.len;
+    let cut = a.len + 20;
+    let mut rx = RxStream::new(0, 0);
+    let mut eng = Counting::default();
+    let mut v = [Verdict::default(); 2];
+    for (i, (seq, piece)) in [(0, 0..cut), (cut, cut..total)].into_iter().enumerate() {
+        assert_eq!(rx.begin(seq as u32, piece.len() as u32), Start::Process);
+        rx.feed(&mut eng, &[0; 4], &mut stream[piece]);
+        v[i] = rx.end();
+    }
+    assert_eq!((eng.whole, eng.begun), (1, 1));
+    assert!(v[0].decrypted && v[1].decrypted);
+    assert_eq!(v[0].records_ok + v[1].records_ok, 2);
+    assert_eq!(&stream[13..17], &[2, 3, 4, 5]);
+    assert_eq!(&stream[a.len + 13..a.len + 18], &[6, 7, 8, 9, 10]);
+    // A whole record whose tag fails: counted, the packet goes up as it came.
+    let mut bad = record(&[1, 2]);
+    bad.buf[13 + 2] ^= 0x80;
+    let v = run(&mut rx, total as u32, &mut bad.buf[..bad.len]).unwrap();
+    assert!(!v.decrypted);
+    assert_eq!(v.auth_failed, 1);
+}

@@ -342,3 +342,185 @@ impl Drop for AeadEncryptor {
         self.inner.block = None;
     }
 }
+
+/// AEAD decryption in place, synchronously, for the receive path (softirq): a transform that
+/// never completes asynchronously and one request.
+///
+/// The transform is the kernel's internal `__gcm(aes)` where the architecture has one (on x86 the
+/// AES-NI/VAES and PCLMULQDQ implementation that `gcm(aes)` wraps: synchronous, but usable only
+/// where SIMD is, which [`AeadDecryptor::decrypt`] checks first, as the wrapper does), else the
+/// synchronous `gcm(aes)` the crypto API builds. It is never the wrapper itself, which may hand a
+/// request to `cryptd` and complete later: a receive softirq cannot wait for that.
+///
+/// # Invariants
+///
+/// `tfm` is a live keyed synchronous transform with 12-byte IVs and `req` a request allocated
+/// for it, with no flags and no callback, used only through `&mut self`.
+pub(crate) struct AeadDecryptor {
+    tfm: NonNull<bindings::crypto_aead>,
+    req: NonNull<bindings::aead_request>,
+    /// The transform is an internal SIMD implementation: usable only where SIMD is.
+    needs_simd: bool,
+    tag_len: u32,
+    /// Additional data and IV, in kmalloc'ed memory a scatterlist can point at.
+    scratch: KBox<DecryptScratch>,
+}
+
+struct DecryptScratch {
+    aad: [u8; MAX_AAD],
+    iv: [u8; 16],
+    sg: Opaque<[bindings::scatterlist; 2]>,
+}
+
+// SAFETY: the transform and request are used by one thread at a time (`&mut self`); synchronous
+// transforms may be used in any context.
+unsafe impl Send for AeadDecryptor {}
+// SAFETY: `&self` methods only read the driver name.
+unsafe impl Sync for AeadDecryptor {}
+
+impl AeadDecryptor {
+    /// A decryptor for `gcm(aes)` keyed with `key`, with tags of `tag_len` bytes. Process
+    /// context.
+    pub(crate) fn gcm_aes(key: &[u8], tag_len: u32) -> Result<Self> {
+        let internal = bindings::TLSNIC_CRYPTO_ALG_INTERNAL;
+        let sync_only = bindings::TLSNIC_CRYPTO_ALG_ASYNC;
+        // SAFETY: the names are NUL-terminated strings; the type and mask ask for an internal
+        // synchronous implementation, then for any synchronous one.
+        let (tfm, needs_simd) = unsafe {
+            match from_err_ptr(bindings::crypto_alloc_aead(
+                kernel::c_str!("__gcm(aes)").as_char_ptr(),
+                internal,
+                internal | sync_only,
+            )) {
+                Ok(tfm) => (tfm, true),
+                Err(_) => (
+                    from_err_ptr(bindings::crypto_alloc_aead(
+                        kernel::c_str!("gcm(aes)").as_char_ptr(),
+                        0,
+                        sync_only,
+                    ))?,
+                    false,
+                ),
+            }
+        };
+        let tfm = NonNull::new(tfm).ok_or(ENOMEM)?;
+        let free_tfm = |e: Error| {
+            // SAFETY: allocated above and not used by anyone else.
+            unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
+            e
+        };
+        let scratch = KBox::new(
+            DecryptScratch {
+                aad: [0; MAX_AAD],
+                iv: [0; 16],
+                sg: Opaque::uninit(),
+            },
+            GFP_KERNEL,
+        )
+        .map_err(|e| free_tfm(e.into()))?;
+        // SAFETY: `tfm` is a live transform.
+        if unsafe { bindings::tlsnic_crypto_aead_ivsize(tfm.as_ptr()) } as usize != IV_LEN {
+            return Err(free_tfm(EINVAL));
+        }
+        // SAFETY: `tfm` is a live transform; `key` is a valid slice of the given length.
+        to_result(unsafe {
+            bindings::crypto_aead_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+        })
+        .and_then(|()| {
+            // SAFETY: as above.
+            to_result(unsafe { bindings::crypto_aead_setauthsize(tfm.as_ptr(), tag_len) })
+        })
+        .map_err(free_tfm)?;
+        // SAFETY: `tfm` is a live transform.
+        let req = unsafe {
+            bindings::tlsnic_aead_request_alloc(tfm.as_ptr(), bindings::TLSNIC_GFP_KERNEL)
+        };
+        let req = NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)?;
+        // SAFETY: the request was just allocated for `tfm`; no flags, no callback: the
+        // transform is synchronous.
+        unsafe {
+            bindings::tlsnic_aead_request_set_callback(req.as_ptr(), None, core::ptr::null_mut())
+        };
+        // INVARIANT: a live keyed synchronous transform and its request.
+        Ok(Self {
+            tfm,
+            req,
+            needs_simd,
+            tag_len,
+            scratch,
+        })
+    }
+
+    /// The implementation the kernel resolved (e.g. `__generic-gcm-aesni`).
+    pub(crate) fn driver_name(&self) -> &CStr {
+        // SAFETY: the transform is live and its algorithm's name is a static NUL-terminated
+        // string that outlives it.
+        unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(self.tfm.as_ptr())) }
+    }
+
+    /// Decrypts `data`, ciphertext followed by the tag, in place and checks the tag over `aad`
+    /// and the ciphertext, with `iv`: `Ok(true)` if it matches. `Err` if it could not run now
+    /// (SIMD unusable here, `data` outside the direct map, additional data too long, a failure
+    /// of the transform), leaving `data` as it was: the caller takes another way.
+    pub(crate) fn decrypt(
+        &mut self,
+        iv: &[u8; IV_LEN],
+        aad: &[u8],
+        data: &mut [u8],
+    ) -> Result<bool, AeadError> {
+        let len = data.len();
+        if aad.len() > MAX_AAD || len < self.tag_len as usize {
+            return Err(AeadError::Failed);
+        }
+        // SAFETY: both addresses are inside `data` (non-empty: it holds the tag at least); the
+        // SIMD check has no preconditions.
+        let usable = unsafe {
+            bindings::tlsnic_virt_addr_valid(data.as_ptr().cast())
+                && bindings::tlsnic_virt_addr_valid(data.as_ptr().add(len - 1).cast())
+                && (!self.needs_simd || bindings::tlsnic_crypto_simd_usable())
+        };
+        if !usable {
+            return Err(AeadError::Busy);
+        }
+        let scratch = &mut *self.scratch;
+        scratch.aad[..aad.len()].copy_from_slice(aad);
+        scratch.iv[..IV_LEN].copy_from_slice(iv);
+        let sg: *mut bindings::scatterlist = scratch.sg.get().cast();
+        let req = self.req.as_ptr();
+        // SAFETY: the table is ours (two entries): the additional data (kmalloc'ed), then
+        // `data`, directly mapped (checked above) hence physically contiguous; the request is
+        // ours and synchronous (type invariant), so nothing uses the buffers after the call.
+        let rc = unsafe {
+            bindings::sg_init_table(sg, 2);
+            bindings::tlsnic_sg_set_buf(sg, scratch.aad.as_ptr().cast(), aad.len() as u32);
+            bindings::tlsnic_sg_set_buf(sg.add(1), data.as_ptr().cast(), len as u32);
+            bindings::tlsnic_aead_request_set_crypt(
+                req,
+                sg,
+                sg,
+                len as u32,
+                scratch.iv.as_mut_ptr(),
+            );
+            bindings::tlsnic_aead_request_set_ad(req, aad.len() as u32);
+            bindings::crypto_aead_decrypt(req)
+        };
+        wipe(&mut scratch.iv);
+        match rc {
+            0 => Ok(true),
+            rc if rc == -(bindings::EBADMSG as c_int) => Ok(false),
+            _ => Err(AeadError::Failed),
+        }
+    }
+}
+
+impl Drop for AeadDecryptor {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `gcm_aes`, freed once; the transform is synchronous, so nothing
+        // is in flight (`&mut self`).
+        unsafe {
+            bindings::tlsnic_aead_request_free(self.req.as_ptr());
+            bindings::tlsnic_crypto_free_aead(self.tfm.as_ptr());
+        }
+        wipe(&mut self.scratch.aad);
+    }
+}
