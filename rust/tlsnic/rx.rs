@@ -297,7 +297,11 @@ pub(crate) fn receive<T: NetDeviceOps>(
     // Short of memory, the rest of the frame was not fed: the tracker loses sync.
     let verdict = stream.end();
     let engine_errors = engine.take_errors();
+    let whole = engine.take_whole();
     drop(guard);
+    if whole != 0 {
+        stats.add(Stat::RxRecordsWhole, whole.into());
+    }
     if engine_errors != 0 {
         stats.add(Stat::RxEngineErr, engine_errors.into());
     }

@@ -34,6 +34,8 @@ pub(crate) struct KernelOpener {
     ghash: Shash,
     /// Whole records at once, if a synchronous `gcm(aes)` could be had.
     whole: Option<AeadDecryptor>,
+    /// Records opened with `whole` since [`KernelOpener::take_whole`].
+    opened_whole: u32,
     /// Operations that failed since [`KernelOpener::take_errors`] (each fails its record).
     errors: u32,
 }
@@ -77,6 +79,7 @@ impl KernelOpener {
             ctr,
             ghash,
             whole,
+            opened_whole: 0,
             errors: 0,
         })
     }
@@ -94,6 +97,11 @@ impl KernelOpener {
     /// Failed operations since the last call.
     pub(crate) fn take_errors(&mut self) -> u32 {
         core::mem::take(&mut self.errors)
+    }
+
+    /// Records opened in one operation since the last call.
+    pub(crate) fn take_whole(&mut self) -> u32 {
+        core::mem::take(&mut self.opened_whole)
     }
 
     fn fail(&mut self, rec: &mut KernelRecord) {
@@ -206,7 +214,10 @@ impl Opener for KernelOpener {
     fn open(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN], record: &mut [u8]) -> bool {
         if let Some(whole) = self.whole.as_mut() {
             match whole.decrypt(nonce, aad, record) {
-                Ok(ok) => return ok,
+                Ok(ok) => {
+                    self.opened_whole += 1;
+                    return ok;
+                }
                 // Not now (SIMD unusable in this context, say): the record goes through the
                 // pieces, untouched so far.
                 Err(_) => {}
@@ -305,6 +316,14 @@ impl RxEngine {
     /// Makes the next piece fail (engine fault injection), or not.
     pub(crate) fn inject(&mut self, fail: bool) {
         self.inject = fail;
+    }
+
+    /// Records opened in one operation since the last call (kernel engine only).
+    pub(crate) fn take_whole(&mut self) -> u32 {
+        match &mut self.kind {
+            RxKind::Soft(_) => 0,
+            RxKind::Kernel(e) => e.take_whole(),
+        }
     }
 
     /// Engine operations that failed since the last call (the kernel engine's own failures and
