@@ -9,8 +9,8 @@
 # - Mixed peers: an RX-offloaded receiver fed by a software-kTLS sender (TX offload off on
 #   tlsnic0) and by a plain userspace-OpenSSL sender.
 # - IPv6, and a receiver with tls-hw-rx-offload off stays on software kTLS RX.
-# - On kcrypto, records that arrive whole in a frame are opened in one operation (hundreds of
-#   them: rx_tls_records_whole); on soft, none is.
+# - On kcrypto, records that arrive whole in one piece of a frame are opened in one operation
+#   (hundreds of them: rx_tls_records_whole); on soft, none is.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
@@ -74,8 +74,8 @@ expect_eq "TlsDecryptError" "$(tls_stat "$NS_B" TlsDecryptError)" 0
 # 2 TX flows on the sender, 4 GETs and 4 IPv6 flows received.
 engine_used "$NS_A" tlsnic0 tx 2
 engine_used "$NS_B" tlsnic1 rx 8
-# Records that arrived whole in one frame were opened in one operation on kcrypto; the soft
-# engine always goes through the pieces.
+# Records that arrived whole in one piece of a frame were opened in one operation on kcrypto;
+# the soft engine always goes through the pieces.
 whole=$(ethstat "$NS_B" tlsnic1 rx_tls_records_whole)
 if [ "${TLSNIC_ENGINE:-kcrypto}" = soft ]; then
 	expect_eq "rx_tls_records_whole on soft" "$whole" 0

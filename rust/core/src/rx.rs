@@ -18,7 +18,7 @@
 //! re-encrypts the decrypted parts and checks the record in software, so the application sees the
 //! authentication error, never altered plaintext. [`RxStream::end`] reports the verdict.
 //!
-//! A record whose bytes all arrive in one packet (the common case when the wire carries
+//! A record whose bytes all arrive in one piece of a packet (common when the wire carries
 //! segmentation-offload frames of up to 64 KiB) is handed to the engine whole
 //! ([`Opener::open`]), which an engine with a one-shot AEAD opens in one operation; a record split
 //! across packets goes through the engine in pieces.

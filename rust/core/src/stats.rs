@@ -68,7 +68,8 @@ stats! {
     RxCtxLive = "rx_tls_ctx_live",
     /// RX records authenticated by the device.
     RxRecords = "rx_tls_records",
-    /// RX records the engine opened in one operation (whole in one frame; kcrypto engine).
+    /// RX records the engine opened in one operation, whole in one piece of a frame, whether
+    /// their tag matched or not (kcrypto engine).
     RxRecordsWhole = "rx_tls_records_whole",
     /// RX records whose tag did not match: passed up as received, for the core to reject.
     RxErr = "rx_tls_err",

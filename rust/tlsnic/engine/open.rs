@@ -16,7 +16,12 @@
 
 #![forbid(unsafe_code)]
 
-use crate::base::crypto::{aead::AeadDecryptor, shash::Shash, skcipher::SyncSkcipher, wipe};
+use crate::base::crypto::{
+    aead::{AeadDecryptor, AeadError},
+    shash::Shash,
+    skcipher::SyncSkcipher,
+    wipe,
+};
 use crate::tlsnic_core::{
     gcm::{layout, Gcm, GcmState},
     rx::Opener,
@@ -220,7 +225,13 @@ impl Opener for KernelOpener {
                 }
                 // Not now (SIMD unusable in this context, say): the record goes through the
                 // pieces, untouched so far.
-                Err(_) => {}
+                Err(AeadError::Busy) => {}
+                // The transform failed, maybe after writing part of the record: it cannot be
+                // opened any more; the frame goes up as it arrived.
+                Err(_) => {
+                    self.errors += 1;
+                    return false;
+                }
             }
         }
         let (ct, tag_bytes) = record.split_at_mut(record.len().saturating_sub(TAG_LEN));
@@ -256,7 +267,7 @@ enum RxKind {
 /// A receive flow's engine, with fault injection.
 pub(crate) struct RxEngine {
     kind: RxKind,
-    /// Fail the next piece (`engine_fault_ppm`).
+    /// Fail the next operation, a piece or a whole record (`engine_fault_ppm`).
     inject: bool,
     /// Injected failures since [`RxEngine::take_errors`].
     injected: u32,

@@ -39,11 +39,14 @@ pub(crate) const IV_LEN: usize = 12;
 /// Why an encryption did not produce its output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AeadError {
-    /// An earlier request is still running asynchronously.
+    /// The transform cannot take the request now: an earlier one still runs asynchronously
+    /// ([`AeadEncryptor`]), or SIMD is not usable in this context ([`AeadDecryptor`]). Nothing
+    /// was done.
     Busy,
     /// This request went asynchronous; its result comes later.
     Pending,
-    /// The transform failed, or the request does not fit.
+    /// The transform failed, or the request does not fit. An [`AeadDecryptor`] may have
+    /// written part of the buffer.
     Failed,
     /// No memory for the output block.
     NoMem,
@@ -382,25 +385,38 @@ impl AeadDecryptor {
     /// A decryptor for `gcm(aes)` keyed with `key`, with tags of `tag_len` bytes. Process
     /// context.
     pub(crate) fn gcm_aes(key: &[u8], tag_len: u32) -> Result<Self> {
+        // Whether the internal implementation was found missing: asking again would try to
+        // load modules for it on every flow.
+        static NO_INTERNAL: AtomicBool = AtomicBool::new(false);
         let internal = bindings::TLSNIC_CRYPTO_ALG_INTERNAL;
         let sync_only = bindings::TLSNIC_CRYPTO_ALG_ASYNC;
-        // SAFETY: the names are NUL-terminated strings; the type and mask ask for an internal
-        // synchronous implementation, then for any synchronous one.
-        let (tfm, needs_simd) = unsafe {
-            match from_err_ptr(bindings::crypto_alloc_aead(
-                kernel::c_str!("__gcm(aes)").as_char_ptr(),
-                internal,
-                internal | sync_only,
-            )) {
-                Ok(tfm) => (tfm, true),
-                Err(_) => (
-                    from_err_ptr(bindings::crypto_alloc_aead(
+        let mut found = None;
+        if !NO_INTERNAL.load(Ordering::Relaxed) {
+            // SAFETY: the name is a NUL-terminated string; the type and mask ask for an internal
+            // synchronous implementation.
+            match from_err_ptr(unsafe {
+                bindings::crypto_alloc_aead(
+                    kernel::c_str!("__gcm(aes)").as_char_ptr(),
+                    internal,
+                    internal | sync_only,
+                )
+            }) {
+                Ok(tfm) => found = Some((tfm, true)),
+                Err(_) => NO_INTERNAL.store(true, Ordering::Relaxed),
+            }
+        }
+        let (tfm, needs_simd) = match found {
+            Some(found) => found,
+            None => {
+                // SAFETY: as above; any synchronous implementation.
+                let tfm = unsafe {
+                    bindings::crypto_alloc_aead(
                         kernel::c_str!("gcm(aes)").as_char_ptr(),
                         0,
                         sync_only,
-                    ))?,
-                    false,
-                ),
+                    )
+                };
+                (from_err_ptr(tfm)?, false)
             }
         };
         let tfm = NonNull::new(tfm).ok_or(ENOMEM)?;
@@ -459,9 +475,11 @@ impl AeadDecryptor {
     }
 
     /// Decrypts `data`, ciphertext followed by the tag, in place and checks the tag over `aad`
-    /// and the ciphertext, with `iv`: `Ok(true)` if it matches. `Err` if it could not run now
-    /// (SIMD unusable here, `data` outside the direct map, additional data too long, a failure
-    /// of the transform), leaving `data` as it was: the caller takes another way.
+    /// and the ciphertext, with `iv`: `Ok(true)` if it matches (`Ok(false)`: it does not, and
+    /// `data` holds what the transform made of it). `Err(Busy)` if it cannot run here now (SIMD
+    /// unusable in this context, `data` outside the direct map, additional data too long):
+    /// `data` is untouched and the caller may take another way. `Err(Failed)` if the transform
+    /// failed (out of memory in its walk, say), possibly after writing part of `data`.
     pub(crate) fn decrypt(
         &mut self,
         iv: &[u8; IV_LEN],
@@ -470,7 +488,7 @@ impl AeadDecryptor {
     ) -> Result<bool, AeadError> {
         let len = data.len();
         if aad.len() > MAX_AAD || len < self.tag_len as usize {
-            return Err(AeadError::Failed);
+            return Err(AeadError::Busy);
         }
         // SAFETY: both addresses are inside `data` (non-empty: it holds the tag at least); the
         // SIMD check has no preconditions.
@@ -493,7 +511,7 @@ impl AeadDecryptor {
         let rc = unsafe {
             bindings::sg_init_table(sg, 2);
             bindings::tlsnic_sg_set_buf(sg, scratch.aad.as_ptr().cast(), aad.len() as u32);
-            bindings::tlsnic_sg_set_buf(sg.add(1), data.as_ptr().cast(), len as u32);
+            bindings::tlsnic_sg_set_buf(sg.add(1), data.as_mut_ptr().cast(), len as u32);
             bindings::tlsnic_aead_request_set_crypt(
                 req,
                 sg,
