@@ -91,9 +91,7 @@ void tlsnic_skb_set_decrypted(struct sk_buff *skb)
 
 void tlsnic_skb_clear_decrypted(struct sk_buff *skb)
 {
-#ifdef CONFIG_SKB_DECRYPTED
 	skb->decrypted = 0;
-#endif
 }
 
 bool tlsnic_skb_transport_header_was_set(const struct sk_buff *skb)

@@ -10,6 +10,8 @@
  * caller. All logic is in Rust, under rust/tlsnic/kernel/. Two helpers need
  * a little more C than one line: the socket's IPv6 addresses exist only with
  * CONFIG_IPV6, and spin_lock_irqsave() needs a variable for its flags.
+ * (skb->decrypted exists with CONFIG_SKB_DECRYPTED, which CONFIG_TLS_DEVICE,
+ * without which there is no tlsdev_ops, selects.)
  */
 #ifndef TLSNIC_SHIM_H
 #define TLSNIC_SHIM_H
