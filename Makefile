@@ -8,13 +8,14 @@
 #   make check-quick  developer tool: host unit tests, module build, a guest smoke test
 #   make check-long   the suite with its scale tests at full size
 #   make bench      benchmarks (release kernel), not tests
+#   make profile    where the guest's CPU time goes, one TLS path at a time (perf)
 #   make samples    userspace kTLS tools and BPF policy programs (build/samples/)
 #   make FLAVOUR=release      build against the release kernel instead
 #   make KDIR=/path/to/linux  build against your own configured 6.12 tree
 
 FLAVOUR ?= test
 
-.PHONY: all module setup kernel demo check check-quick check-long bench host-test samples clean
+.PHONY: all module setup kernel demo check check-quick check-long bench profile host-test samples clean
 
 all: module
 
@@ -48,6 +49,9 @@ check-long:
 
 bench:
 	scripts/bench.sh
+
+profile:
+	scripts/profile.sh
 
 clean:
 	rm -rf build rust/core/target

@@ -18,6 +18,8 @@
 # the end. Several guests may run at once, each with its own console file. KVM is used when
 # the CPU exposes VMX/SVM and /dev/kvm is usable (TLSNIC_KVM=1 forces it, TLSNIC_KVM=0
 # forbids it); otherwise QEMU emulates the CPU (TCG, CPU model TLSNIC_QEMU_CPU, default max).
+# TLSNIC_QEMU_PIDFILE, if set, is where QEMU writes its process id (the benchmark watches
+# which CPU time on the host was not the guest's).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
 	--timeout) tmo=$2; shift 2 ;;
 	--console) console=$2; shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) break ;;
 	esac
 done
@@ -89,6 +91,7 @@ mkfifo "$run/out.in" "$run/out.out"
 cat "$run/out.out" &
 cat_pid=$!
 rc=0
+[ -z "${TLSNIC_QEMU_PIDFILE:-}" ] || args+=(-pidfile "$TLSNIC_QEMU_PIDFILE")
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 "${args[@]}" \
 	-serial "file:$console" \
 	-device virtio-serial-pci -chardev "pipe,id=out,path=$run/out" \

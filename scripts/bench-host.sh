@@ -3,7 +3,7 @@
 #
 # Host microbenchmark of the core crate's soft AES-GCM engine (rust/core/src/gcm) against
 # RustCrypto aes-gcm, sealing 16 KiB records (rust/core/examples/gcm_bench.rs, release build).
-# Prints key=value lines, as in build/bench.txt:
+# Prints key=value lines, as in build/bench/bench.txt:
 #
 #   host_soft_gcm128_MBps               soft engine, AES-128-GCM (256: AES-256-GCM)
 #   host_rustcrypto_soft_gcm128_MBps    RustCrypto on its portable software backends

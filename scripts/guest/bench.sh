@@ -13,6 +13,12 @@
 #   5. Crypto engines: TX offload (software kTLS receiver) and RX offload (software kTLS
 #      sender) on each engine, soft and kcrypto; and the asynchronous path (cryptd around the
 #      generic gcm) against the same generic gcm called synchronously.
+# Every TLS transfer runs its sender (the server, namespace A) on CPU 0 and its receiver (the
+# client, namespace B) on CPU 1; each mode reports its throughput (MB/s at the receiver) and
+# the CPU time spent on each of the two CPUs per MiB moved (user, system, irq and softirq, from
+# /proc/stat), medians of the rounds. The in-guest limit is `openssl speed -evp aes-128-gcm`
+# on one CPU, and each mode also reads as a fraction of it. A mode whose rounds spread by more
+# than 15% of their median gets a WARNING line: its ratios do not mean much.
 set -euo pipefail
 ko=${1:?usage: bench.sh path/to/tlsnic.ko}
 secs=${TLSNIC_BENCH_SECS:-8}
@@ -32,6 +38,13 @@ throughput() {
 
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 ratio() { echo "scale=3; $1 / $2" | bc; }
+# spread: (max - min) / median of the numbers on stdin.
+spread() { sort -n | awk '{v[NR] = $1} END {m = v[int((NR + 1) / 2)]; printf "%.3f\n", m ? (v[NR] - v[1]) / m : 0}'; }
+
+# The emulated CPU's own AES-GCM speed, one CPU, 16 KiB buffers (MB/s).
+limit=$(taskset -c 1 openssl speed -mr -evp aes-128-gcm -seconds 3 -bytes 16384 2>/dev/null |
+	awk -F: '/^\+F:/ {printf "%.1f\n", $4 / 1000000}')
+echo "cpu_limit_aes128gcm_MBps=$limit"
 
 res_t=() res_v=()
 for r in $(seq "$rounds"); do
@@ -53,18 +66,35 @@ echo "tcp_tlsnic_mbps=$mt"
 echo "tcp_veth_mbps=$mv"
 echo "tcp_tlsnic_vs_veth=$(ratio "$mt" "$mv")"
 
-# TLS: one transfer of $mib MiB, prints the receiver's MB/s. TX offload on the sender as asked,
-# RX offload on the receiver as $rx_offload says, client options in $client_opts.
+# cpus_busy: busy jiffies of CPU 0 and CPU 1 (user, nice, system, irq, softirq).
+cpus_busy() {
+	local name u n s _idle _iow irq sirq _rest out=()
+	while read -r name u n s _idle _iow irq sirq _rest; do
+		case $name in cpu0|cpu1) out+=($((u + n + s + irq + sirq))) ;; esac
+	done </proc/stat
+	echo "${out[@]}"
+}
+hz=$(getconf CLK_TCK)
+SERVER_CPU=0 CLIENT_CPU=1
+
+# tls_run MODE OFFLOAD [SERVER_ARG...]: one transfer of $mib MiB; its MB/s into res[MODE], the
+# CPU seconds per MiB of the sender's and the receiver's CPU into cpu_s[MODE] and cpu_r[MODE].
+# TX offload on the sender as asked, RX offload on the receiver as $rx_offload says, client
+# options in $client_opts.
 rx_offload=off
 client_opts=
 tls_run() {
-	local offload=$1; shift
+	local mode=$1 offload=$2 s0 r0 s1 r1; shift 2
 	in_a ethtool -K tlsnic0 tls-hw-tx-offload "$offload"
 	in_b ethtool -K tlsnic1 tls-hw-rx-offload "$rx_offload"
 	tls_server "$NS_A" --bytes $((mib * 1048576)) --cipher ECDHE-ECDSA-AES128-GCM-SHA256 "$@"
+	read -r s0 r0 < <(cpus_busy)
 	# shellcheck disable=SC2086
 	tls_client "$NS_B" "$A4" --bytes $((mib * 1048576)) $client_opts
-	awk '/ ok / {print $(NF - 1)}' /tmp/tlsnic-client.log
+	read -r s1 r1 < <(cpus_busy)
+	res[$mode]+="$(awk '/ ok / {print $(NF - 1)}' /tmp/tlsnic-client.log) "
+	cpu_s[$mode]+="$(echo "scale=4; ($s1 - $s0) / $hz / $mib" | bc) "
+	cpu_r[$mode]+="$(echo "scale=4; ($r1 - $r0) / $hz / $mib" | bc) "
 }
 
 # round_line R MODES...: the latest result of each mode, for the log.
@@ -73,27 +103,37 @@ round_line() {
 	echo "# round $r (MB/s): $(for m in "$@"; do printf '%s=%s ' "$m" "$(echo ${res[$m]} | awk '{print $NF}')"; done)" >&2
 }
 
-# medians MODES...: each mode's median into med[], printed.
+# medians MODES...: each mode's median throughput into med[], printed with its CPU time per MiB
+# on each end, its fraction of the in-guest AES-GCM limit and a warning if its rounds spread.
 medians() {
-	local m
+	local m sp
 	for m in "$@"; do
 		med[$m]=$(printf '%s\n' ${res[$m]} | median)
 		echo "tls_${m}_MBps=${med[$m]}"
+		echo "tls_${m}_sender_cpu_s_per_MiB=$(printf '%s\n' ${cpu_s[$m]} | median)"
+		echo "tls_${m}_receiver_cpu_s_per_MiB=$(printf '%s\n' ${cpu_r[$m]} | median)"
+		echo "tls_${m}_of_limit=$(ratio "${med[$m]}" "$limit")"
+		sp=$(printf '%s\n' ${res[$m]} | spread)
+		echo "tls_${m}_spread=$sp"
+		if [ "$(echo "$sp > 0.15" | bc)" = 1 ]; then
+			echo "# WARNING: $m spread $sp over its rounds (${res[$m]}MB/s): a busy host?" >&2
+			echo "warning_spread_${m}=$sp"
+		fi
 	done
 }
 
 insmod "$ko"
 netns_pair tlsnic0 tlsnic1
 mkcert
-declare -A res med
+declare -A res med cpu_s cpu_r
 modes=(user sw_write sw_sendfile hw_write hw_sendfile hw_sendfile_zc)
 for r in $(seq "$rounds"); do
-	res[user]+="$(tls_run off --no-ktls) "
-	res[sw_write]+="$(tls_run off) "
-	res[sw_sendfile]+="$(tls_run off --sendfile) "
-	res[hw_write]+="$(tls_run on) "
-	res[hw_sendfile]+="$(tls_run on --sendfile) "
-	res[hw_sendfile_zc]+="$(tls_run on --sendfile --zerocopy) "
+	tls_run user off --no-ktls
+	tls_run sw_write off
+	tls_run sw_sendfile off --sendfile
+	tls_run hw_write on
+	tls_run hw_sendfile on --sendfile
+	tls_run hw_sendfile_zc on --sendfile --zerocopy
 	round_line "$r" "${modes[@]}"
 done
 medians "${modes[@]}"
@@ -112,12 +152,12 @@ rmodes=(rx_user rx_sw rx_hw txrx_hw)
 dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
 for r in $(seq "$rounds"); do
 	rx_offload=off client_opts=--no-ktls
-	res[rx_user]+="$(tls_run off) "
+	tls_run rx_user off
 	rx_offload=off client_opts=
-	res[rx_sw]+="$(tls_run off) "
+	tls_run rx_sw off
 	rx_offload=on
-	res[rx_hw]+="$(tls_run off) "
-	res[txrx_hw]+="$(tls_run on) "
+	tls_run rx_hw off
+	tls_run txrx_hw on
 	round_line "$r" "${rmodes[@]}"
 done
 medians "${rmodes[@]}"
@@ -160,15 +200,15 @@ for r in $(seq "$rounds"); do
 	for e in soft kcrypto; do
 		engines_set "$e"
 		rx_offload=off client_opts=
-		res[tx_$e]+="$(tls_run on) "
+		tls_run "tx_$e" on
 		rx_offload=on
-		res[rx_$e]+="$(tls_run off) "
+		tls_run "rx_$e" off
 	done
 	rx_offload=off
 	engines_set "kcrypto $generic"
-	res[tx_sync_generic]+="$(tls_run on) "
+	tls_run tx_sync_generic on
 	engines_set "kcrypto cryptd($generic)"
-	res[tx_async_generic]+="$(tls_run on) "
+	tls_run tx_async_generic on
 	round_line "$r" "${emodes[@]}"
 done
 medians "${emodes[@]}"

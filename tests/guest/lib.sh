@@ -291,9 +291,11 @@ tls_pair() {
 
 # tls_server NS ARGS...: start tlsnic-tls server in NS in the background (its log in
 # /tmp/tlsnic-server.log) and wait until it listens.
+# SERVER_CPU and CLIENT_CPU, when set, pin tls_server and tls_client to that CPU (the benchmark
+# measures each end's CPU time on its own CPU).
 tls_server() {
 	local ns=$1; shift
-	"$NSPROBE" exec "$ns" "$TLSTOOL" server -p "$TLSPORT" --cert "$CERT" --key "$KEY" "$@" \
+	${SERVER_CPU:+taskset -c "$SERVER_CPU"} "$NSPROBE" exec "$ns" "$TLSTOOL" server -p "$TLSPORT" --cert "$CERT" --key "$KEY" "$@" \
 		>/tmp/tlsnic-server.log 2>&1 &
 	SERVER_PID=$!
 	wait_listen "$ns" "$TLSPORT" || fail "tls server did not start"
@@ -302,7 +304,7 @@ tls_server() {
 # tls_client NS HOST ARGS...: run tlsnic-tls client; fails the test on any error.
 tls_client() {
 	local ns=$1 host=$2; shift 2
-	timeout 300 "$NSPROBE" exec "$ns" "$TLSTOOL" client "$host" -p "$TLSPORT" "$@" \
+	timeout 300 ${CLIENT_CPU:+taskset -c "$CLIENT_CPU"} "$NSPROBE" exec "$ns" "$TLSTOOL" client "$host" -p "$TLSPORT" "$@" \
 		>/tmp/tlsnic-client.log 2>&1 ||
 		{ cat /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; ethtool_all >&2; fail "tls client failed"; }
 	wait "$SERVER_PID" || { cat /tmp/tlsnic-server.log >&2; fail "tls server failed"; }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Where the guest's CPU time goes, one TLS path at a time (make profile):
+#
+#   scripts/profile.sh [PATH...]
+#
+# Boots the release kernel and, for each PATH (default: all of them), moves one bulk TLS
+# transfer over a tlsnic pair while perf samples every CPU of the guest (cpu-clock, the
+# software clock event: TCG has no hardware counters). Paths:
+#
+#   sw_tx    sender in software kTLS (write)        hw_tx       sender on tlsnic TX offload, kcrypto
+#   hw_tx_soft  TX offload on the soft engine
+#   sw_rx    receiver in software kTLS              hw_rx       receiver on tlsnic RX offload, kcrypto
+#   hw_rx_soft  RX offload on the soft engine
+#
+# Writes build/profile/PATH.txt (perf report: self time per symbol, every CPU) and
+# build/profile/summary.txt (per path: MB/s, the guest's CPU seconds per MiB split into user,
+# system and softirq, and the top symbols side by side). Absolute figures are TCG figures; only
+# the comparison between paths inside one run means anything. TLSNIC_PROFILE_MIB (default 64)
+# sets the transfer size; TLSNIC_PROFILE_CPU=N runs both ends on guest CPU N (same-core
+# figures; by default the scheduler places them).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+ko=$(prepare release)
+out="$TLSNIC_ROOT/build/profile"
+rm -rf "$out"
+mkdir -p "$out"
+# The guest does not inherit our environment: the knobs go in the command.
+knobs=()
+for v in TLSNIC_PROFILE_MIB TLSNIC_PROFILE_CPU; do
+	[ -z "${!v:-}" ] || knobs+=("$v=${!v}")
+done
+"$TLSNIC_ROOT/qemu/run.sh" --release -- env "${knobs[@]}" scripts/guest/profile.sh "$ko" "$out" "$@"
+log "profiles in $out (summary.txt, one PATH.txt per path)"
