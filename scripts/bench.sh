@@ -14,9 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 ko=$(prepare release)
-out="$TLSNIC_ROOT/build/bench"
-rm -rf "$out"
-mkdir -p "$out"
+out=$(out_dir bench)
 
 # host_busy: the host's busy jiffies (user, nice, system, irq, softirq, steal).
 host_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
@@ -35,11 +33,7 @@ watch_host() {
 export TLSNIC_QEMU_PIDFILE="$out/qemu.pid"
 watch_host "$TLSNIC_QEMU_PIDFILE" >"$out/host-watch.txt" &
 watcher=$!
-# The guest does not inherit our environment: the length knobs go in the command.
-knobs=()
-for v in TLSNIC_BENCH_SECS TLSNIC_BENCH_ROUNDS TLSNIC_BENCH_MIB; do
-	[ -z "${!v:-}" ] || knobs+=("$v=${!v}")
-done
+mapfile -t knobs < <(set_vars TLSNIC_BENCH_SECS TLSNIC_BENCH_ROUNDS TLSNIC_BENCH_MIB)
 "$TLSNIC_ROOT/qemu/run.sh" --release -- env "${knobs[@]}" scripts/guest/bench.sh "$ko" |
 	tee "$out/bench.txt"
 kill "$watcher" 2>/dev/null || true

@@ -22,3 +22,14 @@ prepare() {
 	"$TLSNIC_ROOT/scripts/build-samples.sh" >/dev/null
 	"$TLSNIC_ROOT/scripts/build-module.sh" "$1"
 }
+
+# out_dir NAME: build/NAME, emptied; prints its path.
+out_dir() {
+	rm -rf "${TLSNIC_ROOT:?}/build/$1"
+	mkdir -p "$TLSNIC_ROOT/build/$1"
+	echo "$TLSNIC_ROOT/build/$1"
+}
+
+# set_vars NAME...: NAME=VALUE for each NAME set here, a line each. The guest does not inherit
+# the host's environment, so a command passes what it needs through env.
+set_vars() { local v; for v in "$@"; do [ -z "${!v:-}" ] || printf '%s=%s\n' "$v" "${!v}"; done; }

@@ -25,13 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
 . "$here/lib.sh"
 ko=$(prepare release)
-out="$TLSNIC_ROOT/build/profile"
-rm -rf "$out"
-mkdir -p "$out"
-# The guest does not inherit our environment: the knobs go in the command.
-knobs=()
-for v in TLSNIC_PROFILE_MIB TLSNIC_PROFILE_CPU; do
-	[ -z "${!v:-}" ] || knobs+=("$v=${!v}")
-done
+out=$(out_dir profile)
+mapfile -t knobs < <(set_vars TLSNIC_PROFILE_MIB TLSNIC_PROFILE_CPU)
 "$TLSNIC_ROOT/qemu/run.sh" --release -- env "${knobs[@]}" scripts/guest/profile.sh "$ko" "$out" "$@"
 log "profiles in $out (summary.txt, one PATH.txt per path)"
