@@ -34,8 +34,7 @@ mkcert
 hz=$(getconf CLK_TCK)
 summary="$out/summary.txt"
 {
-	echo "# tlsnic profile, $mib MiB per path, $(nproc) vCPUs, kernel $(uname -r) (TCG figures)" \
-		"${SERVER_CPU:+, both ends on CPU $SERVER_CPU}"
+	echo "# tlsnic profile, $mib MiB per path, $(nproc) vCPUs, kernel $(uname -r) (TCG figures)${SERVER_CPU:+, both ends on CPU $SERVER_CPU}"
 	echo "# cpu: guest CPU seconds per MiB over the transfer, every CPU (user, system, softirq)"
 } >"$summary"
 
