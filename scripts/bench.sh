@@ -16,8 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 ko=$(prepare release)
 out=$(out_dir bench)
 
-# host_busy: the host's busy jiffies (user, nice, system, irq, softirq, steal).
-host_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+# host_busy: the host's busy jiffies (user, nice, system, irq, softirq).
+host_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8; exit}' /proc/stat; }
 # watch PIDFILE: every 5 s while QEMU lives, "uptime host_busy qemu_jiffies load1".
 watch_host() {
 	local pid
@@ -33,6 +33,7 @@ watch_host() {
 export TLSNIC_QEMU_PIDFILE="$out/qemu.pid"
 watch_host "$TLSNIC_QEMU_PIDFILE" >"$out/host-watch.txt" &
 watcher=$!
+trap 'kill "$watcher" 2>/dev/null || true' EXIT
 mapfile -t knobs < <(set_vars TLSNIC_BENCH_SECS TLSNIC_BENCH_ROUNDS TLSNIC_BENCH_MIB)
 "$TLSNIC_ROOT/qemu/run.sh" --release -- env "${knobs[@]}" scripts/guest/bench.sh "$ko" |
 	tee "$out/bench.txt"

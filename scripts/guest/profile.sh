@@ -7,6 +7,8 @@ set -euo pipefail
 ko=${1:?usage: profile.sh path/to/tlsnic.ko OUTDIR [PATH...]}
 out=${2:?usage: profile.sh path/to/tlsnic.ko OUTDIR [PATH...]}
 shift 2
+# sw_tx and sw_rx are the same configuration (software kTLS at both ends), profiled beside each
+# offloaded direction: their difference is the run-to-run noise.
 all=(sw_tx hw_tx hw_tx_soft sw_rx hw_rx hw_rx_soft)
 paths=("$@")
 [ ${#paths[@]} -gt 0 ] || paths=("${all[@]}")
@@ -39,7 +41,7 @@ summary="$out/summary.txt"
 } >"$summary"
 
 for p in "${paths[@]}"; do
-	tx=off rx=off engine=kcrypto client=()
+	tx=off rx=off engine=kcrypto
 	case "$p" in
 	sw_tx) ;;
 	hw_tx) tx=on ;;
@@ -58,7 +60,7 @@ for p in "${paths[@]}"; do
 	read -r u0 s0 q0 < <(cpu_jiffies)
 	perf record -q -N -a -g -e cpu-clock -F 499 -o "/tmp/$p.data" -- \
 		${CLIENT_CPU:+taskset -c "$CLIENT_CPU"} "$NSPROBE" exec "$NS_B" "$TLSTOOL" client "$A4" -p "$TLSPORT" \
-		--bytes $((mib * 1048576)) "${client[@]}" >/tmp/tlsnic-client.log 2>/tmp/perf.log ||
+		--bytes $((mib * 1048576)) >/tmp/tlsnic-client.log 2>/tmp/perf.log ||
 		{ cat /tmp/perf.log /tmp/tlsnic-client.log /tmp/tlsnic-server.log >&2; fail "$p: transfer failed"; }
 	read -r u1 s1 q1 < <(cpu_jiffies)
 	wait "$SERVER_PID" || { cat /tmp/tlsnic-server.log >&2; fail "$p: server failed"; }
@@ -88,12 +90,12 @@ for p in "${paths[@]}"; do
 			--percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$'
 		echo "## callers of the top symbols"
 		perf report -i "/tmp/$p.data" --stdio --no-children -g graph,2,callee --sort sym \
-			--percent-limit 5 2>&1 | grep -v '^#' | grep -v '^$' | head -300
+			--percent-limit 5 2>&1 | grep -v '^#' | grep -v '^$' | sed -n 1,300p
 	} >"$out/$p.txt"
 	rm -f "/tmp/$p.data"
 	{
 		echo "$p: $mbps MB/s, cpu $ct s/MiB (user $cu, system $cs, softirq $cq)"
-		sed -n '/^## self time/,/^## per command/p' "$out/$p.txt" | sed '1d;$d' | head -15
+		sed -n '/^## self time/,/^## per command/p' "$out/$p.txt" | sed '1d;$d' | sed -n 1,15p
 	} >>"$summary"
 	note "$p: $mbps MB/s, cpu $ct s/MiB"
 done
