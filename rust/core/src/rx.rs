@@ -86,13 +86,24 @@ pub trait Opener {
         aad: &[u8; tls12::AAD_LEN],
         record: &mut [u8],
     ) -> bool {
-        let (ct, tag_bytes) = record.split_at_mut(record.len().saturating_sub(TAG_LEN));
-        let mut tag = [0u8; TAG_LEN];
-        tag.copy_from_slice(tag_bytes);
-        let mut state = self.begin(nonce, aad);
-        self.decrypt(&mut state, ct);
-        self.verify(state, &tag)
+        open_in_pieces(self, nonce, aad, record)
     }
+}
+
+/// [`Opener::open`] through [`Opener::begin`], [`Opener::decrypt`] and [`Opener::verify`]: the
+/// default, and the fallback of an engine whose one-shot AEAD cannot run now.
+pub fn open_in_pieces<O: Opener + ?Sized>(
+    opener: &mut O,
+    nonce: &[u8; tls12::NONCE_LEN],
+    aad: &[u8; tls12::AAD_LEN],
+    record: &mut [u8],
+) -> bool {
+    let (ct, tag_bytes) = record.split_at_mut(record.len().saturating_sub(TAG_LEN));
+    let mut tag = [0u8; TAG_LEN];
+    tag.copy_from_slice(tag_bytes);
+    let mut state = opener.begin(nonce, aad);
+    opener.decrypt(&mut state, ct);
+    opener.verify(state, &tag)
 }
 
 impl Opener for Gcm {

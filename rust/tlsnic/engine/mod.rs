@@ -130,23 +130,17 @@ fn describe(spec: Spec<'_>) -> Result<CString> {
             let sealer = RecordSealer::kernel(&name, &key, None)?;
             let opener = open::KernelOpener::new(&key)?;
             let (ctr, ghash, whole) = opener.driver_names();
-            match whole {
-                Some(whole) => CString::try_from_fmt(fmt!(
-                    "kcrypto {} tx={} rx={}+{} rx-whole={}\n",
-                    &*name,
-                    sealer.driver_name(),
-                    ctr,
-                    ghash,
-                    whole
-                )),
-                None => CString::try_from_fmt(fmt!(
-                    "kcrypto {} tx={} rx={}+{}\n",
-                    &*name,
-                    sealer.driver_name(),
-                    ctr,
-                    ghash
-                )),
-            }
+            let (label, whole) =
+                whole.map_or((c_str!(""), c_str!("")), |w| (c_str!(" rx-whole="), w));
+            CString::try_from_fmt(fmt!(
+                "kcrypto {} tx={} rx={}+{}{}{}\n",
+                &*name,
+                sealer.driver_name(),
+                ctr,
+                ghash,
+                label,
+                whole
+            ))
         }
     }
 }

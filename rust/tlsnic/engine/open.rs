@@ -24,7 +24,7 @@ use crate::base::crypto::{
 };
 use crate::tlsnic_core::{
     gcm::{layout, Gcm, GcmState},
-    rx::Opener,
+    rx::{self, Opener},
     tls12::{AAD_LEN, NONCE_LEN, TAG_LEN},
 };
 use kernel::{c_str, prelude::*, str::CStr};
@@ -234,12 +234,7 @@ impl Opener for KernelOpener {
                 }
             }
         }
-        let (ct, tag_bytes) = record.split_at_mut(record.len().saturating_sub(TAG_LEN));
-        let mut tag = [0u8; TAG_LEN];
-        tag.copy_from_slice(tag_bytes);
-        let mut rec = self.begin(nonce, aad);
-        self.decrypt(&mut rec, ct);
-        self.verify(rec, &tag)
+        rx::open_in_pieces(self, nonce, aad, record)
     }
 
     fn verify(&mut self, mut rec: KernelRecord, tag: &[u8; TAG_LEN]) -> bool {

@@ -77,6 +77,42 @@ struct Inner {
     kick: Option<Kick>,
 }
 
+/// Checks that transform `tfm` takes [`IV_LEN`]-byte IVs, keys it with `key`, sets a tag of
+/// `tag_len` bytes and allocates its request. On failure `tfm` is freed. Process context.
+///
+/// # Safety
+///
+/// `tfm` is a live transform owned by the caller and used by nobody else; on error the caller
+/// no longer owns it.
+unsafe fn key_and_request(
+    tfm: NonNull<bindings::crypto_aead>,
+    key: &[u8],
+    tag_len: u32,
+) -> Result<NonNull<bindings::aead_request>> {
+    let free_tfm = |e: Error| {
+        // SAFETY: the caller's transform, used by nobody else, which it gives up on error.
+        unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
+        e
+    };
+    // SAFETY: `tfm` is a live transform.
+    if unsafe { bindings::tlsnic_crypto_aead_ivsize(tfm.as_ptr()) } as usize != IV_LEN {
+        return Err(free_tfm(EINVAL));
+    }
+    // SAFETY: `tfm` is a live transform; `key` is a valid slice of the given length.
+    to_result(unsafe {
+        bindings::crypto_aead_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+    })
+    .and_then(|()| {
+        // SAFETY: as above.
+        to_result(unsafe { bindings::crypto_aead_setauthsize(tfm.as_ptr(), tag_len) })
+    })
+    .map_err(free_tfm)?;
+    // SAFETY: `tfm` is a live transform.
+    let req =
+        unsafe { bindings::tlsnic_aead_request_alloc(tfm.as_ptr(), bindings::TLSNIC_GFP_KERNEL) };
+    NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)
+}
+
 /// An AEAD transform, its request and its output block. See the module documentation.
 ///
 /// # Invariants
@@ -121,29 +157,8 @@ impl AeadEncryptor {
         // asynchronous implementations.
         let tfm = from_err_ptr(unsafe { bindings::crypto_alloc_aead(alg.as_char_ptr(), 0, 0) })?;
         let tfm = NonNull::new(tfm).ok_or(ENOMEM)?;
-        let free_tfm = |e: Error| {
-            // SAFETY: allocated above and not used by anyone else.
-            unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
-            e
-        };
-        // SAFETY: `tfm` is a live transform.
-        if unsafe { bindings::tlsnic_crypto_aead_ivsize(tfm.as_ptr()) } as usize != IV_LEN {
-            return Err(free_tfm(EINVAL));
-        }
-        // SAFETY: `tfm` is a live transform; `key` is a valid slice of the given length.
-        to_result(unsafe {
-            bindings::crypto_aead_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
-        })
-        .and_then(|()| {
-            // SAFETY: as above.
-            to_result(unsafe { bindings::crypto_aead_setauthsize(tfm.as_ptr(), tag_len) })
-        })
-        .map_err(free_tfm)?;
-        // SAFETY: `tfm` is a live transform.
-        let req = unsafe {
-            bindings::tlsnic_aead_request_alloc(tfm.as_ptr(), bindings::TLSNIC_GFP_KERNEL)
-        };
-        let req = NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)?;
+        // SAFETY: `tfm` was just allocated and is ours.
+        let req = unsafe { key_and_request(tfm, key, tag_len) }?;
         // INVARIANT: a live transform and its request.
         Ok(Self {
             tfm,
@@ -232,10 +247,10 @@ impl AeadEncryptor {
         inner.iv[..IV_LEN].copy_from_slice(iv);
         let ssg: *mut bindings::scatterlist = inner.src_sg.get().cast();
         let dsg: *mut bindings::scatterlist = inner.dst_sg.get().cast();
-        // SAFETY: both tables are ours and idle (nothing in flight). `src_sg` has
-        // `MAX_SPANS + 1` entries: the additional data, then at most `MAX_SPANS` page spans
-        // (`src` has no more), skipping `skip` bytes and stopping after `len`; `dst_sg` has two:
-        // the additional data, then the block's `[dst_off, end)`, within the block.
+        // `src_sg` has `MAX_SPANS + 1` entries: the additional data, then at most `MAX_SPANS`
+        // page spans (`src` has no more), skipping `skip` bytes and stopping after `len`;
+        // `dst_sg` has two: the additional data, then the block's `[dst_off, end)`.
+        // SAFETY: both tables are ours, idle (nothing in flight) and filled within their sizes.
         unsafe {
             bindings::sg_init_table(ssg, (MAX_SPANS + 1) as u32);
             bindings::tlsnic_sg_set_buf(ssg, inner.aad.as_ptr().cast(), aad.len() as u32);
@@ -388,6 +403,14 @@ impl AeadDecryptor {
         // Whether the internal implementation was found missing: asking again would try to
         // load modules for it on every flow.
         static NO_INTERNAL: AtomicBool = AtomicBool::new(false);
+        let scratch = KBox::new(
+            DecryptScratch {
+                aad: [0; MAX_AAD],
+                iv: [0; 16],
+                sg: Opaque::uninit(),
+            },
+            GFP_KERNEL,
+        )?;
         let internal = bindings::TLSNIC_CRYPTO_ALG_INTERNAL;
         let sync_only = bindings::TLSNIC_CRYPTO_ALG_ASYNC;
         let mut found = None;
@@ -420,38 +443,8 @@ impl AeadDecryptor {
             }
         };
         let tfm = NonNull::new(tfm).ok_or(ENOMEM)?;
-        let free_tfm = |e: Error| {
-            // SAFETY: allocated above and not used by anyone else.
-            unsafe { bindings::tlsnic_crypto_free_aead(tfm.as_ptr()) };
-            e
-        };
-        let scratch = KBox::new(
-            DecryptScratch {
-                aad: [0; MAX_AAD],
-                iv: [0; 16],
-                sg: Opaque::uninit(),
-            },
-            GFP_KERNEL,
-        )
-        .map_err(|e| free_tfm(e.into()))?;
-        // SAFETY: `tfm` is a live transform.
-        if unsafe { bindings::tlsnic_crypto_aead_ivsize(tfm.as_ptr()) } as usize != IV_LEN {
-            return Err(free_tfm(EINVAL));
-        }
-        // SAFETY: `tfm` is a live transform; `key` is a valid slice of the given length.
-        to_result(unsafe {
-            bindings::crypto_aead_setkey(tfm.as_ptr(), key.as_ptr(), key.len() as u32)
-        })
-        .and_then(|()| {
-            // SAFETY: as above.
-            to_result(unsafe { bindings::crypto_aead_setauthsize(tfm.as_ptr(), tag_len) })
-        })
-        .map_err(free_tfm)?;
-        // SAFETY: `tfm` is a live transform.
-        let req = unsafe {
-            bindings::tlsnic_aead_request_alloc(tfm.as_ptr(), bindings::TLSNIC_GFP_KERNEL)
-        };
-        let req = NonNull::new(req).ok_or(ENOMEM).map_err(free_tfm)?;
+        // SAFETY: `tfm` was just allocated and is ours.
+        let req = unsafe { key_and_request(tfm, key, tag_len) }?;
         // SAFETY: the request was just allocated for `tfm`; no flags, no callback: the
         // transform is synchronous.
         unsafe {
