@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tlsnic C shim: net devices, RCU, RTNL, bottom-half spinlocks, work items.
+ * tlsnic C shim: net devices, RCU, RTNL, bottom-half spinlocks, work items, CPUs.
  * Included by tlsnic_shim.c.
  */
 
@@ -77,6 +77,21 @@ void tlsnic_init_work(struct work_struct *work, void (*fn)(struct work_struct *w
 bool tlsnic_queue_work(struct work_struct *work)
 {
 	return queue_work(system_wq, work);
+}
+
+bool tlsnic_queue_work_on(unsigned int cpu, struct work_struct *work)
+{
+	return queue_work_on(cpu, system_highpri_wq, work);
+}
+
+unsigned int tlsnic_this_cpu(void)
+{
+	return raw_smp_processor_id();
+}
+
+bool tlsnic_cpu_online(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && cpu_online(cpu);
 }
 
 void tlsnic_memzero_explicit(void *p, size_t len)

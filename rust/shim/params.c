@@ -10,4 +10,4 @@ MODULE_PARM_DESC(pairs, "Number of linked tlsnic pairs created at load (0-64, de
 
 char *tlsnic_param_engine = "kcrypto";
 module_param_named(engine, tlsnic_param_engine, charp, 0444);
-MODULE_PARM_DESC(engine, "Crypto engine of new devices: soft, kcrypto or \"kcrypto ALG\" (default kcrypto)");
+MODULE_PARM_DESC(engine, "Crypto engine of new devices: soft, kcrypto or \"kcrypto ALG\", then optionally cpus=LIST for the crypto block (default kcrypto)");

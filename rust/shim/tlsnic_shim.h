@@ -43,7 +43,7 @@ struct work_struct;
 extern unsigned int tlsnic_param_pairs;
 extern char *tlsnic_param_engine;
 
-/* netdev.c: net devices, RCU, RTNL, bottom-half spinlocks, work items. */
+/* netdev.c: net devices, RCU, RTNL, bottom-half spinlocks, work items, CPUs. */
 void *tlsnic_netdev_priv(const struct net_device *dev);
 bool tlsnic_netif_running(const struct net_device *dev);
 struct net *tlsnic_dev_net(const struct net_device *dev);
@@ -59,6 +59,9 @@ void tlsnic_spin_lock_bh(struct spinlock *lock);
 void tlsnic_spin_unlock_bh(struct spinlock *lock);
 void tlsnic_init_work(struct work_struct *work, void (*fn)(struct work_struct *work));
 bool tlsnic_queue_work(struct work_struct *work);
+bool tlsnic_queue_work_on(unsigned int cpu, struct work_struct *work);
+unsigned int tlsnic_this_cpu(void);
+bool tlsnic_cpu_online(unsigned int cpu);
 void tlsnic_memzero_explicit(void *p, size_t len);
 
 /* skb.c: socket buffers, their fragments, pages. */

@@ -20,7 +20,8 @@ use crate::base::net::skb::SkBuff;
 use crate::base::net::tls::{Direction, RxResync, TlsDevOps, TlsSocket};
 use crate::base::sync::{Rcu, RcuGuard};
 use crate::base::sysfs::AttributeGroup;
-use crate::engine::{Engine, EngineFaults};
+use crate::block::{Block, Way};
+use crate::engine::{self, Engine, EngineFaults};
 use crate::policy::Policy;
 use crate::rx::{self, RxFlow, RxTable};
 use crate::tlsnic_core::{
@@ -62,13 +63,16 @@ pub(crate) static LINK_OPS: LinkOps<Pair> = LinkOps::new();
 /// The pair driver.
 pub(crate) struct Pair;
 
-/// Private data of each end. Fields are dropped in order: the deferred transmit work first, so
-/// that it is cancelled before anything it uses goes.
+/// Private data of each end. Fields are dropped in order: the deferred transmit work and the
+/// crypto block's work first, so that they are cancelled before anything they use goes.
 #[pin_data]
 pub(crate) struct PairPriv {
     /// Packets waiting for an asynchronous engine, and the work that sends them.
     #[pin]
     deferred: TxDeferred<Pair>,
+    /// The crypto block's queue and work, when it runs on a CPU set (`cpus=`).
+    #[pin]
+    block: Block<Pair>,
     /// The fault knobs and this device's debugfs directory showing them.
     #[pin]
     knobs: Knobs<Faults>,
@@ -143,6 +147,7 @@ impl NetDeviceOps for Pair {
     fn priv_init() -> impl PinInit<PairPriv> {
         pin_init!(PairPriv {
             deferred <- TxDeferred::new(),
+            block <- Block::new(engine::param_cpus()),
             knobs <- Knobs::new(pin_init!(Faults {
                 wire <- Wire::new(),
                 engine: EngineFaults::new(),
@@ -156,6 +161,7 @@ impl NetDeviceOps for Pair {
     }
 
     fn open(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
+        dev.data().block.prepare(dev, run_block)?;
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             if peer.is_running() {
                 dev.carrier_on();
@@ -169,6 +175,11 @@ impl NetDeviceOps for Pair {
         dev.carrier_off();
         dev.data().knobs.wire.flush();
         dev.data().deferred.purge(&dev.data().stats);
+        dev.data().block.purge(&dev.data().stats, |way| {
+            if way == Way::Tx {
+                dev.count_tx_dropped();
+            }
+        });
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             peer.carrier_off();
         }
@@ -176,19 +187,15 @@ impl NetDeviceOps for Pair {
     }
 
     fn start_xmit(rcu: &Rcu, dev: &Device<Self>, skb: SkBuff) {
-        let Some(peer) = dev.data().peer.get(rcu) else {
-            dev.count_tx_dropped();
-            return;
-        };
-        // Inline TLS: plaintext records of offloaded sockets are encrypted here; a segment that
-        // cannot be encrypted is dropped, never sent in clear, or waits for an asynchronous
-        // engine.
         let data = dev.data();
-        match tx::xmit(rcu, dev, &data.deferred, &data.tx_env(), skb) {
-            Xmit::Send(skb) => put_on_wire(dev, peer, skb),
-            Xmit::Deferred => {}
-            Xmit::Dropped => dev.count_tx_dropped(),
+        if data.block.engaged() {
+            // The crypto block runs on its CPUs: the frame waits in its queue.
+            if data.block.queue(rcu, &data.stats, Way::Tx, skb).is_err() {
+                dev.count_tx_dropped();
+            }
+            return;
         }
+        transmit(rcu, dev, skb);
     }
 
     fn get_iflink(dev: &Device<Self>) -> i32 {
@@ -330,11 +337,45 @@ impl AttributeGroup for Pair {
     }
 
     fn store(dev: &Device<Self>, attr: usize, input: &[u8]) -> Result {
+        let data = dev.data();
         match Attr::ALL.get(attr).ok_or(EINVAL)? {
-            Attr::Policy => dev.data().policy.store(input),
-            Attr::Engine => dev.data().engine.store(input),
+            Attr::Policy => data.policy.store(input),
+            Attr::Engine => {
+                let cpus = data.engine.store(input)?;
+                data.block.place(cpus);
+                Ok(())
+            }
         }
     }
+}
+
+/// Transmits a frame on `dev` here and now. Inline TLS: plaintext records of offloaded sockets
+/// are encrypted here; a segment that cannot be encrypted is dropped, never sent in clear, or
+/// waits for an asynchronous engine.
+fn transmit(rcu: &Rcu, dev: &Device<Pair>, skb: SkBuff) {
+    let data = dev.data();
+    let Some(peer) = data.peer.get(rcu) else {
+        dev.count_tx_dropped();
+        return;
+    };
+    match tx::xmit(rcu, dev, &data.deferred, &data.tx_env(), skb) {
+        Xmit::Send(skb) => put_on_wire(rcu, dev, peer, skb),
+        Xmit::Deferred => {}
+        Xmit::Dropped => dev.count_tx_dropped(),
+    }
+}
+
+/// The device's crypto block work ran (on a CPU of its set): process the queued frames in
+/// order. Process context, inside `rcu_read_lock_bh`.
+fn run_block(rcu: &Rcu, dev: &Device<Pair>) {
+    dev.data().block.run(rcu, |way, skb| match way {
+        Way::Tx => transmit(rcu, dev, skb),
+        // A frame from the wire: its sender is the peer (gone: the pair is being deleted).
+        Way::Rx => match dev.data().peer.get(rcu) {
+            Some(peer) => receive(peer, dev, skb),
+            None => drop(skb),
+        },
+    });
 }
 
 /// The device's deferred transmit work ran: send what waited for an asynchronous engine.
@@ -346,13 +387,13 @@ fn deferred_xmit(rcu: &Rcu, dev: &Device<Pair>) {
         return;
     };
     tx::drain(rcu, dev, &data.deferred, &data.tx_env(), |skb| {
-        put_on_wire(dev, peer, skb)
+        put_on_wire(rcu, dev, peer, skb)
     });
 }
 
 /// Puts a frame `dev` transmits (encrypted if it belongs to an offloaded flow) on the wire to
 /// `peer`.
-fn put_on_wire(dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBuff) {
+fn put_on_wire(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBuff) {
     if !skb.may_pull(ETH_HLEN) {
         dev.count_tx_dropped();
         return;
@@ -365,11 +406,24 @@ fn put_on_wire(dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBuff) {
     let data = dev.data();
     data.knobs
         .wire
-        .transmit(&data.stats, skb, |frame| deliver(dev, peer, frame));
+        .transmit(&data.stats, skb, |frame| deliver(rcu, dev, peer, frame));
 }
 
-/// One frame arriving at `peer` from `dev`'s wire: the peer's receive offload sees it first.
-fn deliver(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
+/// One frame arriving at `peer` from `dev`'s wire: into the peer's crypto block if it runs on
+/// a CPU set, else received here.
+fn deliver(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
+    let data = peer.data();
+    if data.block.engaged() {
+        if data.block.queue(rcu, &data.stats, Way::Rx, skb).is_err() {
+            dev.count_tx_dropped();
+        }
+        return;
+    }
+    receive(dev, peer, skb);
+}
+
+/// `peer` receives a frame from `dev`'s wire: its receive offload sees it first.
+fn receive(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
     let data = peer.data();
     let skb = rx::receive(peer, &data.stats, &data.rx, &data.knobs.engine, skb);
     let len = skb.len();

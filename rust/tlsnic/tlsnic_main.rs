@@ -28,6 +28,7 @@ use kernel::prelude::*;
 #[allow(unsafe_code)]
 #[path = "kernel/mod.rs"]
 mod base;
+mod block;
 mod engine;
 mod flow;
 mod pair;

@@ -3,16 +3,24 @@
 # Benchmarks inside one guest run (only ratios between paths are meaningful under TCG):
 #   1. TCP throughput over a tlsnic pair vs a veth pair.
 #   2. TLS bulk send over the pair: userspace OpenSSL, software kTLS (write, sendfile), tlsnic
-#      TX offload (write, sendfile). The receiver is the same in every case (OpenSSL with
-#      software kTLS RX); the sender path is what changes.
+#      TX offload (write, sendfile, sendfile with TLS_TX_ZEROCOPY_RO, and write with the
+#      sender's crypto block on the receiver's CPU, cpus=1). The receiver is the same in every
+#      case (OpenSSL with software kTLS RX); the sender path is what changes.
 #   3. TLS bulk receive: the sender is the same in every case (OpenSSL, software kTLS write);
 #      the receiver decrypts in userspace OpenSSL, in software kTLS, or tlsnic RX offload
-#      decrypts. Plus both ends offloaded (TX on the sender, RX on the receiver).
+#      decrypts (inline, or with the receiver's crypto block on the sender's CPU, cpus=0).
+#      Plus both ends offloaded (TX on the sender, RX on the receiver), inline and with each
+#      device's block on the other end's CPU.
 #   4. BPF flow policy: the cost of one decision (kernel.bpf_stats_enabled accounting) for the
 #      port and SNI samples over 64 flows each.
 #   5. Crypto engines: TX offload (software kTLS receiver) and RX offload (software kTLS
 #      sender) on each engine, soft and kcrypto; and the asynchronous path (cryptd around the
 #      generic gcm) against the same generic gcm called synchronously.
+#   6. Small transfers: many short flows (tests/ktls/ktls-soak: connect, kTLS set up both ways
+#      with raw setsockopt, no handshake, a 1 KiB message up and a 10 KiB reply down, 20 flows
+#      open at a time), offloaded both ways on both devices against software kTLS: flows per
+#      second and the flow setup time (connect until kTLS is set up both ways; with offload on
+#      that includes tls_dev_add for TX and RX on the client's device).
 # Every TLS transfer runs its sender (the server, namespace A) on CPU 0 and its receiver (the
 # client, namespace B) on CPU 1; each mode reports its throughput (MB/s at the receiver) and
 # the CPU time spent on each of the two CPUs per MiB moved (user, nice, system, irq, softirq, from
@@ -24,6 +32,7 @@ ko=${1:?usage: bench.sh path/to/tlsnic.ko}
 secs=${TLSNIC_BENCH_SECS:-8}
 rounds=${TLSNIC_BENCH_ROUNDS:-3}
 mib=${TLSNIC_BENCH_MIB:-128}
+small_flows=${TLSNIC_BENCH_SMALL_FLOWS:-1000}
 export TLSNIC_KO=$ko
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../../tests/guest/lib.sh"
@@ -126,11 +135,20 @@ medians() {
 	done
 }
 
+# place A B: tlsnic0's crypto block on CPU A, tlsnic1's on CPU B ("-": inline); kcrypto.
+place() {
+	local e0=kcrypto e1=kcrypto
+	[ "$1" = - ] || e0="kcrypto cpus=$1"
+	[ "$2" = - ] || e1="kcrypto cpus=$2"
+	sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/engine "$e0" >&2
+	sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/engine "$e1" >&2
+}
+
 insmod "$ko"
 netns_pair tlsnic0 tlsnic1
 mkcert
 declare -A res med cpu_s cpu_r
-modes=(user sw_write sw_sendfile hw_write hw_sendfile hw_sendfile_zc)
+modes=(user sw_write sw_sendfile hw_write hw_sendfile hw_sendfile_zc hw_write_block)
 for r in $(seq "$rounds"); do
 	tls_run user off --no-ktls
 	tls_run sw_write off
@@ -138,12 +156,17 @@ for r in $(seq "$rounds"); do
 	tls_run hw_write on
 	tls_run hw_sendfile on --sendfile
 	tls_run hw_sendfile_zc on --sendfile --zerocopy
+	place 1 -
+	tls_run hw_write_block on
+	place - -
 	round_line "$r" "${modes[@]}"
 done
 medians "${modes[@]}"
 echo "tls_hw_write_vs_sw_write=$(ratio "${med[hw_write]}" "${med[sw_write]}")"
 echo "tls_hw_sendfile_vs_sw_sendfile=$(ratio "${med[hw_sendfile]}" "${med[sw_sendfile]}")"
 echo "tls_hw_sendfile_zc_vs_sw_sendfile=$(ratio "${med[hw_sendfile_zc]}" "${med[sw_sendfile]}")"
+echo "tls_hw_write_block_vs_sw_write=$(ratio "${med[hw_write_block]}" "${med[sw_write]}")"
+echo "tls_hw_write_block_sender_cpu_vs_sw=$(ratio "$(printf '%s\n' ${cpu_s[hw_write_block]} | median)" "$(printf '%s\n' ${cpu_s[sw_write]} | median)")"
 echo "tls_hw_write_vs_userspace=$(ratio "${med[hw_write]}" "${med[user]}")"
 echo "tls_sw_write_vs_userspace=$(ratio "${med[sw_write]}" "${med[user]}")"
 # Only the offloaded runs touch the device's counters.
@@ -152,7 +175,7 @@ cip=$(ethstat "$NS_A" tlsnic0 tx_tls_cipher_bytes)
 echo "tls_cipher_bytes_per_payload_byte=$(echo "scale=4; $cip / $enc" | bc)"
 
 # Receive side: same sender (software kTLS write), three receivers; then both ends offloaded.
-rmodes=(rx_user rx_sw rx_hw txrx_hw)
+rmodes=(rx_user rx_sw rx_hw txrx_hw rx_hw_block txrx_hw_block)
 dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
 for r in $(seq "$rounds"); do
 	rx_offload=off client_opts=--no-ktls
@@ -162,6 +185,11 @@ for r in $(seq "$rounds"); do
 	rx_offload=on
 	tls_run rx_hw off
 	tls_run txrx_hw on
+	place - 0
+	tls_run rx_hw_block off
+	place 1 0
+	tls_run txrx_hw_block on
+	place - -
 	round_line "$r" "${rmodes[@]}"
 done
 medians "${rmodes[@]}"
@@ -169,8 +197,12 @@ echo "tls_rx_hw_vs_rx_sw=$(ratio "${med[rx_hw]}" "${med[rx_sw]}")"
 echo "tls_rx_hw_vs_userspace=$(ratio "${med[rx_hw]}" "${med[rx_user]}")"
 echo "tls_rx_sw_vs_userspace=$(ratio "${med[rx_sw]}" "${med[rx_user]}")"
 echo "tls_txrx_hw_vs_sw=$(ratio "${med[txrx_hw]}" "${med[rx_sw]}")"
+echo "tls_rx_hw_block_vs_rx_sw=$(ratio "${med[rx_hw_block]}" "${med[rx_sw]}")"
+echo "tls_rx_hw_block_receiver_cpu_vs_sw=$(ratio "$(printf '%s\n' ${cpu_r[rx_hw_block]} | median)" "$(printf '%s\n' ${cpu_r[rx_sw]} | median)")"
+echo "tls_txrx_hw_block_vs_sw=$(ratio "${med[txrx_hw_block]}" "${med[rx_sw]}")"
 dec=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - dec0 ))
-echo "tls_rx_decrypted_share=$(echo "scale=4; $dec / (2 * $rounds * $mib * 1048576)" | bc)"
+echo "tls_rx_decrypted_share=$(echo "scale=4; $dec / (4 * $rounds * $mib * 1048576)" | bc)"
+echo "block_drop=$(( $(ethstat "$NS_A" tlsnic0 block_drop) + $(ethstat "$NS_B" tlsnic1 block_drop) ))"
 echo "tls_rx_resync_ok=$(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok)"
 
 # Policy decisions: 64 flows with each sample program attached to the server's device.
@@ -225,6 +257,57 @@ echo "engine_rx_kcrypto_vs_rx_sw=$(ratio "${med[rx_kcrypto]}" "${med[rx_sw]}")"
 echo "engine_tx_async_vs_sync_generic=$(ratio "${med[tx_async_generic]}" "${med[tx_sync_generic]}")"
 echo "engine_tx_async_records=$(ethstat "$NS_A" tlsnic0 tx_tls_async_records)"
 echo "engine_tx_drop_engine=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)"
+engines_set kcrypto
+
+# Small transfers. The client (NS_A, CPU 0) opens the flows and reads the replies; the server
+# (NS_B, CPU 1) sends them. small_run MODE OFFLOAD: one run; flows per second into res[MODE],
+# setup time percentiles into p50[MODE] and p99[MODE], CPU seconds per flow into cpu_s/cpu_r.
+SOAK=$SAMPLES/tests/ktls-soak
+small_run() {
+	local mode=$1 offload=$2 log=/tmp/tlsnic-bench-soak.log s0 r0 s1 r1 line
+	in_a ethtool -K tlsnic0 tls-hw-tx-offload "$offload" tls-hw-rx-offload "$offload"
+	in_b ethtool -K tlsnic1 tls-hw-tx-offload "$offload" tls-hw-rx-offload "$offload"
+	"$NSPROBE" exec "$NS_B" taskset -c 1 "$SOAK" server -p "$PORT" --flows "$small_flows" \
+		--reply 10240 >/dev/null 2>&1 &
+	wait_listen "$NS_B" "$PORT"
+	read -r s0 r0 < <(cpus_busy)
+	"$NSPROBE" exec "$NS_A" taskset -c 0 "$SOAK" client "$B4" -p "$PORT" \
+		--flows "$small_flows" --batch 20 --reply 10240 >"$log" 2>&1 ||
+		{ cat "$log" >&2; echo "# FAIL: small transfers ($mode)" >&2; exit 1; }
+	wait
+	read -r s1 r1 < <(cpus_busy)
+	line=$(grep '^soak flows=' "$log")
+	[[ $line =~ rate=([0-9]+) ]] && res[$mode]+="${BASH_REMATCH[1]} "
+	[[ $line =~ p50=([0-9]+) ]] && p50[$mode]+="${BASH_REMATCH[1]} "
+	[[ $line =~ p99=([0-9]+) ]] && p99[$mode]+="${BASH_REMATCH[1]} "
+	cpu_s[$mode]+="$(echo "scale=6; ($s1 - $s0) / $hz / $small_flows" | bc) "
+	cpu_r[$mode]+="$(echo "scale=6; ($r1 - $r0) / $hz / $small_flows" | bc) "
+}
+declare -A p50 p99
+smodes=(small_sw small_hw)
+ctx0=$(ethstat "$NS_A" tlsnic0 tx_tls_ctx)
+for r in $(seq "$rounds"); do
+	small_run small_sw off
+	small_run small_hw on
+	echo "# round $r (flows/s): small_sw=$(echo ${res[small_sw]} | awk '{print $NF}') small_hw=$(echo ${res[small_hw]} | awk '{print $NF}')" >&2
+done
+for m in "${smodes[@]}"; do
+	med[$m]=$(printf '%s\n' ${res[$m]} | median)
+	echo "tls_${m}_flows_per_s=${med[$m]}"
+	echo "tls_${m}_setup_us_p50=$(printf '%s\n' ${p50[$m]} | median)"
+	echo "tls_${m}_setup_us_p99=$(printf '%s\n' ${p99[$m]} | median)"
+	echo "tls_${m}_client_cpu_s_per_flow=$(printf '%s\n' ${cpu_s[$m]} | median)"
+	echo "tls_${m}_server_cpu_s_per_flow=$(printf '%s\n' ${cpu_r[$m]} | median)"
+	sp=$(printf '%s\n' ${res[$m]} | spread)
+	echo "tls_${m}_spread=$sp"
+	if [ "$(echo "$sp > 0.15" | bc)" = 1 ]; then
+		echo "# WARNING: $m spread $sp over its rounds (${res[$m]}flows/s): a busy host?" >&2
+		echo "warning_spread_${m}=$sp"
+	fi
+done
+echo "tls_small_hw_vs_sw=$(ratio "${med[small_hw]}" "${med[small_sw]}")"
+# Every offloaded flow had its TX context on the client's device.
+echo "tls_small_hw_tx_ctx=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - ctx0 ))"
 cleanup_netns
 rmmod tlsnic
 rm -rf "${BPFFS:?}/port" "${BPFFS:?}/sni"

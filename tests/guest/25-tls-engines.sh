@@ -33,6 +33,14 @@ if [ -z "${TLSNIC_ENGINE:-}" ]; then
 	esac
 fi
 note "kcrypto resolves to: $(set_engine "$NS_A" tlsnic0 kcrypto; engine "$NS_A" tlsnic0)"
+# On a CPU with AES-NI and PCLMULQDQ, records opened in pieces go through the kernel's internal
+# SIMD counter mode and GHASH, with the generic pair named for where SIMD is not usable.
+if [[ $(</proc/cpuinfo) == *" aes "*" pclmulqdq"* || $(</proc/cpuinfo) == *" pclmulqdq "*" aes "* ]]; then
+	case $(engine "$NS_A" tlsnic0) in
+	*" rx=__ctr-aes-aesni+__ghash-pclmulqdqni rx-nosimd=ctr("*"+ghash-generic"*) ;;
+	*) fail "kcrypto on AES-NI/PCLMULQDQ does not open pieces with them: '$(engine "$NS_A" tlsnic0)'" ;;
+	esac
+fi
 
 # Bad writes: each refused with its errno; the device keeps its engine.
 set_engine "$NS_A" tlsnic0 soft

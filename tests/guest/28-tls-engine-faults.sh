@@ -6,7 +6,8 @@
 # engine failed on goes up as it arrived and software kTLS decrypts it. OpenSSL with TX and RX
 # offloaded (8 MiB per engine at every scale: the share the device decrypts around the faults
 # is a statistical floor measured at that size) gets every byte intact and sees no
-# decryption error.
+# decryption error. The last round runs with each device's crypto block on a CPU set (cpus=),
+# the two devices' on different CPUs.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
@@ -15,8 +16,10 @@ SMALL_MIB=8
 www_setup
 wire_fault "$NS_A" tlsnic0 engine_fault_ppm 20000
 wire_fault "$NS_B" tlsnic1 engine_fault_ppm 20000
-for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"; do
+for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))" "kcrypto cpus=1"; do
 	engines_set "$e"
+	[[ $e != *cpus=* ]] || sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/engine "kcrypto cpus=0"
+	blk0=$(ethstat "$NS_A" tlsnic0 block_tx_frames)
 	drop0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)
 	err0=$(ethstat "$NS_B" tlsnic1 rx_tls_engine_err)
 	dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
@@ -40,6 +43,7 @@ for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 	# timing: 2.0 to 7.2 MiB of 8 in the runs so far. 1 MiB shows offload resumed after faults.
 	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" 1048576
 	expect_eq "$e: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
+	[[ $e != *cpus=* ]] || expect_ge "$e: block_tx_frames delta" $(( $(ethstat "$NS_A" tlsnic0 block_tx_frames) - blk0 )) 100
 	note "$e: 8 MiB intact with 2% engine faults; $drops TX packets dropped and retransmitted, $errs RX frames left to software, $dec bytes decrypted by the device"
 done
 expect_eq "tx_tls_async_pending" "$(ethstat "$NS_A" tlsnic0 tx_tls_async_pending)" 0

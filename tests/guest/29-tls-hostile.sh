@@ -6,7 +6,8 @@
 # MSG_MORE, three threads sending on one socket, garbage records to offloaded receivers, record
 # types and flags) and checks every errno against a model of the kernel's kTLS code, while this
 # script flips TLS offload features with ethtool, takes links down and up, changes the MTU,
-# attaches and detaches BPF policies, switches engines (soft, kcrypto, asynchronous cryptd), sets
+# attaches and detaches BPF policies, switches engines (soft, kcrypto, asynchronous cryptd, and
+# kcrypto and soft with the crypto block on a CPU set, inline again at the next switch), sets
 # engine faults and wire drop, reorder and duplication at random. Each epoch ends destructively
 # under live flows: the receiver's namespace is deleted, or the module is removed. No mismatch,
 # no data loss on verified flows, no live context left, no key bytes in the log, debugfs, sysfs
@@ -39,7 +40,8 @@ chaos() {
 	RANDOM=$2
 	local mtus=(576 1280 1500 1500 4000 9000 65535)
 	local policies=("$BPFFS/port/port_policy" none)
-	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))")
+	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
+		"kcrypto cpus=1" "soft cpus=0-1")
 	local ppm
 	set +e
 	: >"$log"
@@ -69,7 +71,7 @@ chaos() {
 		   v=${policies[$((RANDOM % 2))]}
 		   policy_set "$ns" "$dev" "$v"
 		   msg="policy $dev reject, then ${v#"$BPFFS/"}" ;;
-		5) v=${engines[$((RANDOM % 3))]}
+		5) v=${engines[$((RANDOM % ${#engines[@]}))]}
 		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/engine" "$v"
 		   msg="engine $dev ${v/#*cryptd*/cryptd}" ;;
 		6|7) v=$((RANDOM % 5000))

@@ -4,8 +4,8 @@
  * offloaded both ways, carrying a verified message each way and closed; a batch of them alive
  * at once.
  *
- *   ktls-soak server -p PORT --seed S --flows N
- *   ktls-soak client HOST -p PORT --seed S --flows N --batch B [--peak-cmd CMD]
+ *   ktls-soak server -p PORT --seed S --flows N [--reply BYTES]
+ *   ktls-soak client HOST -p PORT --seed S --flows N --batch B [--reply BYTES] [--peak-cmd CMD]
  *
  * One flow, id 0..N-1 (the client numbers them; AES-256-GCM for an odd id, AES-128-GCM for an
  * even one; keys from kt_key(S, id, dir), dir 0 client to server, dir 1 server to client):
@@ -14,7 +14,7 @@
  *           (dir 0), TLS_RX (dir 1) -- the flow's setup time is measured from before the connect
  *           to here -- then send MSG_LEN bytes of stream (S, id, 0) through kTLS.
  *   server: read the 8-byte id in plaintext, TCP_ULP "tls", TLS_RX (dir 0), TLS_TX (dir 1), read
- *           and verify the MSG_LEN bytes, send REPLY_LEN bytes of stream (S, id, 1), wait for
+ *           and verify the MSG_LEN bytes, send BYTES of stream (S, id, 1), wait for
  *           the client's close (end of stream) and close.
  *   client: (once its whole batch is open) read and verify the reply; close.
  *
@@ -34,8 +34,9 @@
  *
  * and exits non-zero if any flow failed (connect or setsockopt error, short read, mismatch).
  *
- * Defaults: -p 4433 --seed 1 --flows 10000 --batch 1000. The client raises its open-file limit
- * to B + 64, the server to N + 64 (at most 65536).
+ * Defaults: -p 4433 --seed 1 --flows 10000 --batch 1000 --reply 4096 (one record; both ends
+ * must be given the same BYTES, at most 16 MiB). The client raises its open-file limit to B + 64,
+ * the server to N + 64 (at most 65536).
  */
 #include "ktls-test.h"
 
@@ -45,7 +46,8 @@
 #include <sys/resource.h>
 
 #define MSG_LEN		1024	/* client to server, one record */
-#define REPLY_LEN	4096	/* server to client, one record */
+#define CHUNK		16384	/* reply bytes sent or checked at a time */
+#define MAX_REPLY	(16u << 20)
 #define IO_TIMEOUT	60	/* client: seconds a blocking send or receive may take */
 #define IDLE_TIMEOUT	120	/* server: seconds without any event before giving up */
 #define MAX_REPORTS	10	/* client: flow failures described on stderr */
@@ -58,6 +60,7 @@ static const char *peak_cmd;
 static uint64_t seed = 1;
 static uint64_t flows = 10000;
 static uint64_t batch = 1000;
+static size_t reply_len = 4096;	/* server to client */
 
 /* The stream of flow @id's bytes in direction @dir. */
 static uint64_t flow_stream(uint64_t id, int dir)
@@ -83,8 +86,9 @@ static int raise_nofile(rlim_t want)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ktls-soak server -p PORT --seed S --flows N\n"
-		"       ktls-soak client HOST -p PORT --seed S --flows N --batch B [--peak-cmd CMD]\n");
+		"usage: ktls-soak server -p PORT --seed S --flows N [--reply BYTES]\n"
+		"       ktls-soak client HOST -p PORT --seed S --flows N --batch B [--reply BYTES]\n"
+		"                        [--peak-cmd CMD]\n");
 	exit(2);
 }
 
@@ -146,7 +150,7 @@ static size_t srecv(struct sconn *c, void *buf, size_t len, const char *what)
 /* Advances a connection as far as its socket allows. Returns 1 once it is closed. */
 static int sstep(struct sconn *c)
 {
-	unsigned char buf[REPLY_LEN];
+	unsigned char buf[CHUNK > MSG_LEN ? CHUNK : MSG_LEN];
 	int aes256;
 	ssize_t n;
 
@@ -189,9 +193,11 @@ static int sstep(struct sconn *c)
 		c->have = 0;
 		/* fall through */
 	case S_REPLY:
-		while (c->have < REPLY_LEN) {
-			kt_stream(flow_stream(c->id, 1), c->have, buf, REPLY_LEN - c->have);
-			n = send(c->fd, buf, REPLY_LEN - c->have, MSG_NOSIGNAL);
+		while (c->have < reply_len) {
+			size_t len = reply_len - c->have < CHUNK ? reply_len - c->have : CHUNK;
+
+			kt_stream(flow_stream(c->id, 1), c->have, buf, len);
+			n = send(c->fd, buf, len, MSG_NOSIGNAL);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && errno == EAGAIN) {
@@ -355,18 +361,22 @@ static int cmsg(int fd, uint64_t id)
 /* Reads and verifies flow @id's reply; 0 or -1 (the flow failed). */
 static int creply(int fd, uint64_t id)
 {
-	unsigned char got[REPLY_LEN], want[REPLY_LEN];
+	unsigned char got[CHUNK], want[CHUNK];
 
-	errno = 0;
-	if (kt_recv_all(fd, got, REPLY_LEN)) {
-		cfail(id, errno ? "reading the reply" : "reading the reply: early end of stream",
-		      errno);
-		return -1;
-	}
-	kt_stream(flow_stream(id, 1), 0, want, REPLY_LEN);
-	if (memcmp(got, want, REPLY_LEN)) {
-		cfail(id, "reply mismatch", 0);
-		return -1;
+	for (size_t off = 0; off < reply_len; off += CHUNK) {
+		size_t len = reply_len - off < CHUNK ? reply_len - off : CHUNK;
+
+		errno = 0;
+		if (kt_recv_all(fd, got, len)) {
+			cfail(id, errno ? "reading the reply" :
+				  "reading the reply: early end of stream", errno);
+			return -1;
+		}
+		kt_stream(flow_stream(id, 1), off, want, len);
+		if (memcmp(got, want, len)) {
+			cfail(id, "reply mismatch", 0);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -455,6 +465,7 @@ int main(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "peak-cmd", required_argument, NULL, 'c' },
+		{ "reply", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int is_server, o;
@@ -486,11 +497,14 @@ int main(int argc, char **argv)
 		case 'c':
 			peak_cmd = optarg;
 			break;
+		case 'r':
+			reply_len = strtoull(optarg, NULL, 0);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!flows || !batch)
+	if (!flows || !batch || !reply_len || reply_len > MAX_REPLY)
 		usage();
 	if (is_server) {
 		if (optind != argc)

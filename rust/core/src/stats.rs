@@ -122,6 +122,16 @@ stats! {
     WireDuplicate = "wire_duplicate",
     /// Frames with one payload byte flipped by fault injection (debugfs `corrupt_ppm`).
     WireCorrupt = "wire_corrupt",
+    /// Frames this device transmitted through its crypto block on a CPU set (`cpus=`).
+    BlockTxFrames = "block_tx_frames",
+    /// Frames this device received through its crypto block on a CPU set.
+    BlockRxFrames = "block_rx_frames",
+    /// Frames dropped because the crypto block's queue was full or the device went down while
+    /// they waited (TCP retransmits them).
+    BlockDrop = "block_drop",
+    /// Frames for which the crypto block's work was queued on the CPU that queued the frame (no
+    /// other CPU of the set online).
+    BlockSameCpu = "block_same_cpu",
 }
 
 /// Number of counters.

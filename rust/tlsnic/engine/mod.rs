@@ -8,9 +8,15 @@
 //! the named transform (and the receive transforms) must resolve and accept a 16-byte key and a
 //! 12-byte IV, or the write fails (`ENOENT` for an unknown algorithm, `EINVAL` otherwise) and
 //! the device keeps its engine. Reading shows the choice and the implementations it resolves to
-//! now, e.g. `kcrypto gcm(aes) tx=generic-gcm-aesni rx=ctr(aes-aesni)+ghash-generic
-//! rx-whole=__generic-gcm-aesni` (`rx-whole`: the synchronous `gcm(aes)` that opens records
-//! arriving whole, if the kernel has one).
+//! now, e.g. `kcrypto gcm(aes) tx=generic-gcm-aesni rx=__ctr-aes-aesni+__ghash-pclmulqdqni
+//! rx-nosimd=ctr(aes-aesni)+ghash-generic rx-whole=__generic-gcm-aesni` (`rx`: counter mode and
+//! GHASH for records opened in pieces; `rx-nosimd`: the pair used instead where SIMD is not
+//! usable, if the kernel has internal SIMD ones; `rx-whole`: the synchronous `gcm(aes)` that
+//! opens records arriving whole, if the kernel has one).
+//!
+//! A choice may end in a placement, `cpus=LIST` (`kcrypto cpus=1`): the device's crypto block
+//! ([`crate::block`]) then runs on those CPUs, from the write on. A placement none of whose CPUs
+//! is online is refused (`EINVAL`). Reading shows it at the end (` cpus=1`).
 
 #![forbid(unsafe_code)]
 
@@ -20,10 +26,14 @@ mod seal;
 pub(crate) use open::{RxEngine, RxRecord};
 pub(crate) use seal::RecordSealer;
 
+use crate::base::cpu;
 use crate::base::debugfs::Files;
 use crate::base::error::enametoolong;
 use crate::base::params;
-use crate::tlsnic_core::engine::{BadSpec, Spec};
+use crate::tlsnic_core::{
+    engine::{BadSpec, Choice, CpuSet, Spec},
+    policy::attr_line,
+};
 use crate::wire::Dice;
 use core::sync::atomic::AtomicU32;
 use kernel::{
@@ -34,13 +44,31 @@ use kernel::{
 };
 
 /// The module parameter's engine, checked at module load: `EINVAL` (and a message) if it does
-/// not parse or resolve.
+/// not parse or resolve, or if none of its CPUs is online.
 pub(crate) fn check_param() -> Result {
     let param = params::engine();
-    let spec = Spec::parse(param.as_bytes()).map_err(|_| EINVAL)?;
-    describe(spec).map(drop).inspect_err(|e| {
-        pr_err!("engine={}: does not resolve ({:?})\n", param, e);
-    })
+    let choice = Choice::parse(param.as_bytes()).map_err(|_| EINVAL)?;
+    check_cpus(choice.cpus)
+        .and_then(|()| describe(choice))
+        .map(drop)
+        .inspect_err(|e| {
+            pr_err!("engine={}: refused ({:?})\n", param, e);
+        })
+}
+
+/// The placement of new devices: the module parameter's (checked at module load).
+pub(crate) fn param_cpus() -> Option<CpuSet> {
+    Choice::parse(params::engine().as_bytes())
+        .ok()
+        .and_then(|c| c.cpus)
+}
+
+/// `EINVAL` unless a placement has a CPU online now.
+fn check_cpus(cpus: Option<CpuSet>) -> Result {
+    match cpus {
+        Some(set) if !set.iter().any(cpu::online) => Err(EINVAL),
+        _ => Ok(()),
+    }
 }
 
 /// The driver name reported for the soft engine.
@@ -49,7 +77,8 @@ pub(crate) const SOFT_DRIVER: &str = "tlsnic-soft-gcm";
 /// A device's engine choice.
 #[pin_data]
 pub(crate) struct Engine {
-    /// The validated spec as written (without newline), or `None` for the module parameter's.
+    /// The validated choice as written (without newline), or `None` for the module
+    /// parameter's.
     #[pin]
     choice: Mutex<Option<KVec<u8>>>,
 }
@@ -70,19 +99,19 @@ impl Engine {
         })
     }
 
-    /// Calls `f` with the current spec.
-    fn with_spec<R>(&self, f: impl FnOnce(Spec<'_>) -> Result<R>) -> Result<R> {
+    /// Calls `f` with the current choice.
+    fn with_choice<R>(&self, f: impl FnOnce(Choice<'_>) -> Result<R>) -> Result<R> {
         let choice = self.choice.lock();
         let bytes = match choice.as_ref() {
             Some(v) => v.as_slice(),
             None => params::engine().as_bytes(),
         };
-        f(Spec::parse(bytes).map_err(|_| EINVAL)?)
+        f(Choice::parse(bytes).map_err(|_| EINVAL)?)
     }
 
     /// The engine for a flow being set up now (process context).
     pub(crate) fn for_flow(&self) -> Result<FlowEngine> {
-        self.with_spec(|spec| match spec {
+        self.with_choice(|choice| match choice.engine {
             Spec::Soft => Ok(FlowEngine::Soft),
             Spec::Kcrypto(alg) => Ok(FlowEngine::Kcrypto(alg_name(alg)?)),
         })
@@ -90,28 +119,26 @@ impl Engine {
 
     /// The attribute's text.
     pub(crate) fn show(&self) -> Result<CString> {
-        self.with_spec(describe)
+        self.with_choice(describe)
     }
 
-    /// Applies a write to the attribute. On any error the device keeps its engine.
-    pub(crate) fn store(&self, input: &[u8]) -> Result {
-        let spec = Spec::parse(input).map_err(|e| match e {
+    /// Applies a write to the attribute and returns its placement, for the device's crypto
+    /// block. On any error the device keeps its engine and placement.
+    pub(crate) fn store(&self, input: &[u8]) -> Result<Option<CpuSet>> {
+        let choice = Choice::parse(input).map_err(|e| match e {
             BadSpec::TooLong => enametoolong(),
-            BadSpec::UnknownEngine | BadSpec::Arguments | BadSpec::BadByte => EINVAL,
+            BadSpec::UnknownEngine | BadSpec::Arguments | BadSpec::BadByte | BadSpec::CpuList => {
+                EINVAL
+            }
         })?;
+        check_cpus(choice.cpus)?;
         // Resolve now, so that a bad algorithm name fails the write, not later flows.
-        describe(spec)?;
-        let canonical = match spec {
-            Spec::Soft => &b"soft"[..],
-            Spec::Kcrypto(_) => input
-                .split(|&b| b == b'\n' || b == 0)
-                .next()
-                .unwrap_or_default(),
-        };
-        let mut v = KVec::with_capacity(canonical.len(), GFP_KERNEL)?;
-        v.extend_from_slice(canonical, GFP_KERNEL)?;
+        describe(choice)?;
+        let line = attr_line(input);
+        let mut v = KVec::with_capacity(line.len(), GFP_KERNEL)?;
+        v.extend_from_slice(line, GFP_KERNEL)?;
         *self.choice.lock() = Some(v);
-        Ok(())
+        Ok(choice.cpus)
     }
 }
 
@@ -120,27 +147,57 @@ fn alg_name(alg: &[u8]) -> Result<CString> {
     CString::try_from_fmt(fmt!("{}", BStr::from_bytes(alg)))
 }
 
-/// Resolves `spec` with a throwaway key and describes what it resolves to.
-fn describe(spec: Spec<'_>) -> Result<CString> {
-    match spec {
-        Spec::Soft => CString::try_from_fmt(fmt!("soft tx={} rx={}\n", SOFT_DRIVER, SOFT_DRIVER)),
+/// Resolves `choice` with a throwaway key and describes what it resolves to, and where.
+fn describe(choice: Choice<'_>) -> Result<CString> {
+    let cpus = Placement(choice.cpus);
+    match choice.engine {
+        Spec::Soft => {
+            CString::try_from_fmt(fmt!("soft tx={} rx={}{}\n", SOFT_DRIVER, SOFT_DRIVER, cpus))
+        }
         Spec::Kcrypto(alg) => {
             let name = alg_name(alg)?;
             let key = [0u8; 16];
             let sealer = RecordSealer::kernel(&name, &key, None)?;
             let opener = open::KernelOpener::new(&key)?;
-            let (ctr, ghash, whole) = opener.driver_names();
-            let (label, whole) =
-                whole.map_or((c_str!(""), c_str!("")), |w| (c_str!(" rx-whole="), w));
+            let n = opener.driver_names();
             CString::try_from_fmt(fmt!(
-                "kcrypto {} tx={} rx={}+{}{}{}\n",
+                "kcrypto {} tx={} rx={}+{}{}{}{}\n",
                 &*name,
                 sealer.driver_name(),
-                ctr,
-                ghash,
-                label,
-                whole
+                n.pieces[0],
+                n.pieces[1],
+                Part(
+                    " rx-nosimd=",
+                    n.pieces_nosimd.as_ref().map(|p| (p[0], Some(p[1])))
+                ),
+                Part(" rx-whole=", n.whole.map(|w| (w, None))),
+                cpus,
             ))
+        }
+    }
+}
+
+/// The placement part of the attribute's text: ` cpus=LIST`, or nothing.
+struct Placement(Option<CpuSet>);
+
+impl core::fmt::Display for Placement {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(set) => write!(f, " cpus={}", set),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An optional part of the attribute's text: `LABEL` and one name, or two joined by `+`.
+struct Part<'a>(&'static str, Option<(&'a CStr, Option<&'a CStr>)>);
+
+impl core::fmt::Display for Part<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.1 {
+            None => Ok(()),
+            Some((a, None)) => write!(f, "{}{}", self.0, a),
+            Some((a, Some(b))) => write!(f, "{}{}+{}", self.0, a, b),
         }
     }
 }

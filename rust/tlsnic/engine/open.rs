@@ -5,20 +5,25 @@
 //!
 //! Both open a record piecewise in counter mode, as a NIC does: a record's pieces are decrypted
 //! and authenticated as its frames arrive, and its tag is checked when its last byte has. The
-//! kernel engine uses the synchronous `ctr(aes)` (keystream from any counter block) and `ghash`
-//! (its state exported between pieces), so it runs in the receive softirq; GCM's block layout
-//! (counter blocks, the lengths block, the masked tag) comes from `tlsnic_core::gcm::layout`,
-//! the same code the soft engine uses. A record that arrives whole in one frame (most of them,
-//! with segmentation offload on the wire) the kernel engine opens in one synchronous `gcm(aes)`
-//! operation instead ([`AeadDecryptor`]: on x86 AES-NI and PCLMULQDQ, where the `ghash` a
-//! synchronous caller gets is the table-driven generic one), falling back to the pieces when
-//! that cannot run at the moment.
+//! kernel engine uses counter mode (keystream from any counter block) and GHASH (its state
+//! exported between pieces) through the synchronous interfaces, so it runs in the receive
+//! softirq; GCM's block layout (counter blocks, the lengths block, the masked tag) comes from
+//! `tlsnic_core::gcm::layout`, the same code the soft engine uses. Where the kernel has internal
+//! SIMD implementations of the two (on x86 `__ctr(aes)` and `__ghash`: AES-NI and PCLMULQDQ), a
+//! record begun where SIMD is usable goes through them; otherwise through `ctr(aes)` and `ghash`,
+//! which on x86 are a per-block AES-NI call in the `ctr` template and the table-driven
+//! `ghash-generic` (the fast public ones may complete asynchronously, through `cryptd`, which a
+//! softirq cannot wait for). A record that arrives whole in one frame (most of them, with
+//! segmentation offload on the wire) the kernel engine opens in one synchronous `gcm(aes)`
+//! operation instead ([`AeadDecryptor`]), falling back to the pieces when that cannot run at the
+//! moment.
 
 #![forbid(unsafe_code)]
 
 use crate::base::crypto::{
     aead::{AeadDecryptor, AeadError},
     shash::Shash,
+    simd_usable,
     skcipher::SyncSkcipher,
     wipe,
 };
@@ -27,22 +32,70 @@ use crate::tlsnic_core::{
     rx::{self, Opener},
     tls12::{AAD_LEN, NONCE_LEN, TAG_LEN},
 };
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{c_str, prelude::*, str::CStr};
 
 /// Largest exported GHASH state accepted (`ghash-generic` exports 20 bytes).
 const GHASH_STATE_MAX: usize = 64;
 
-/// The receive engine on the kernel crypto API: `ctr(aes)` and `ghash`. See the module
-/// documentation.
-pub(crate) struct KernelOpener {
+/// Counter mode and GHASH, for records opened in pieces.
+struct Pieces {
     ctr: SyncSkcipher,
     ghash: Shash,
+}
+
+impl Pieces {
+    /// The pair, if `ghash`'s state fits a [`KernelRecord`].
+    fn new(ctr: SyncSkcipher, ghash: Result<Shash>) -> Result<Self> {
+        let ghash = ghash?;
+        if ghash.statesize() > GHASH_STATE_MAX {
+            return Err(EINVAL);
+        }
+        Ok(Self { ctr, ghash })
+    }
+
+    /// The internal SIMD pair keyed with `key` and `h`, if the kernel has one.
+    fn simd(key: &[u8], h: &[u8; 16]) -> Option<Self> {
+        // Whether the kernel was found to have none: asking again would try to load modules for
+        // it on every flow.
+        static MISSING: AtomicBool = AtomicBool::new(false);
+        if MISSING.load(Ordering::Relaxed) {
+            return None;
+        }
+        let found = SyncSkcipher::new_simd(c_str!("__ctr(aes)"), key)
+            .and_then(|ctr| Self::new(ctr, Shash::new_simd(c_str!("__ghash"), h)));
+        if let Err(e) = &found {
+            if *e == ENOENT {
+                MISSING.store(true, Ordering::Relaxed);
+            }
+        }
+        found.ok()
+    }
+}
+
+/// The receive engine on the kernel crypto API: counter mode and GHASH, and `gcm(aes)` for
+/// whole records. See the module documentation.
+pub(crate) struct KernelOpener {
+    /// Usable in any context.
+    pieces: Pieces,
+    /// The internal SIMD pair, for records begun where SIMD is usable.
+    simd: Option<Pieces>,
     /// Whole records at once, if a synchronous `gcm(aes)` could be had.
     whole: Option<AeadDecryptor>,
     /// Records opened with `whole` since [`KernelOpener::take_whole`].
     opened_whole: u32,
     /// Operations that failed since [`KernelOpener::take_errors`] (each fails its record).
     errors: u32,
+}
+
+/// The implementations a [`KernelOpener`] resolved.
+pub(crate) struct DriverNames<'a> {
+    /// Counter mode and GHASH (for records begun where SIMD is usable, if that differs).
+    pub(crate) pieces: [&'a CStr; 2],
+    /// The pair used where SIMD is not usable, if it differs from `pieces`.
+    pub(crate) pieces_nosimd: Option<[&'a CStr; 2]>,
+    /// The whole-record `gcm(aes)`, if any.
+    pub(crate) whole: Option<&'a CStr>,
 }
 
 /// One record being opened by a [`KernelOpener`].
@@ -54,6 +107,8 @@ pub(crate) struct KernelRecord {
     ghash: [u8; GHASH_STATE_MAX],
     /// Ciphertext bytes so far.
     len: u32,
+    /// The record goes through the internal SIMD pair (its GHASH state is that pair's).
+    simd: bool,
     /// An engine operation failed: the record cannot authenticate.
     failed: bool,
 }
@@ -71,32 +126,44 @@ impl KernelOpener {
         let mut ctr = SyncSkcipher::new(c_str!("ctr(aes)"), key)?;
         // H = E(K, 0^128): the keystream of the all-zero counter block.
         let mut h = [0u8; 16];
-        ctr.encrypt(&mut [0u8; 16], &mut h)?;
-        let ghash = Shash::new(c_str!("ghash"), &h);
+        let pieces = ctr
+            .encrypt(&mut [0u8; 16], &mut h)
+            .and_then(|()| Pieces::new(ctr, Shash::new(c_str!("ghash"), &h)));
+        // Optional: without them every record goes through `pieces`.
+        let simd = pieces.as_ref().ok().and_then(|_| Pieces::simd(key, &h));
         wipe(&mut h);
-        let ghash = ghash?;
-        if ghash.statesize() > GHASH_STATE_MAX {
-            return Err(EINVAL);
-        }
-        // Optional: without it every record goes through the pieces.
+        let pieces = pieces?;
         let whole = AeadDecryptor::gcm_aes(key, TAG_LEN as u32).ok();
         Ok(Self {
-            ctr,
-            ghash,
+            pieces,
+            simd,
             whole,
             opened_whole: 0,
             errors: 0,
         })
     }
 
-    /// The implementations the kernel resolved: (`ctr(aes)`, `ghash`, and the whole-record
-    /// `gcm(aes)` if any).
-    pub(crate) fn driver_names(&self) -> (&CStr, &CStr, Option<&CStr>) {
-        (
-            self.ctr.driver_name(),
-            self.ghash.driver_name(),
-            self.whole.as_ref().map(AeadDecryptor::driver_name),
-        )
+    /// The implementations the kernel resolved: counter mode and GHASH for records begun where
+    /// SIMD is usable, the same where it is not, and the whole-record `gcm(aes)` if any.
+    pub(crate) fn driver_names(&self) -> DriverNames<'_> {
+        fn names(p: &Pieces) -> [&CStr; 2] {
+            [p.ctr.driver_name(), p.ghash.driver_name()]
+        }
+        let any = names(&self.pieces);
+        DriverNames {
+            pieces: self.simd.as_ref().map_or(any, names),
+            pieces_nosimd: self.simd.as_ref().map(|_| any),
+            whole: self.whole.as_ref().map(AeadDecryptor::driver_name),
+        }
+    }
+
+    /// The pair a record goes through.
+    fn pieces(&mut self, rec: &KernelRecord) -> Option<&mut Pieces> {
+        if rec.simd {
+            self.simd.as_mut()
+        } else {
+            Some(&mut self.pieces)
+        }
     }
 
     /// Failed operations since the last call.
@@ -128,7 +195,10 @@ impl KernelOpener {
         if rec.failed {
             return;
         }
-        let g = &mut self.ghash;
+        let Some(pieces) = self.pieces(rec) else {
+            return self.fail(rec);
+        };
+        let g = &mut pieces.ghash;
         let step = if init { g.init() } else { g.import(&rec.ghash) }
             .and_then(|()| {
                 if data.is_empty() {
@@ -151,7 +221,7 @@ impl KernelOpener {
     fn keystream_block(&mut self, rec: &KernelRecord, ctr: u32) -> Option<[u8; 16]> {
         let mut iv = layout::counter_block(&rec.nonce, ctr);
         let mut block = [0u8; 16];
-        self.ctr.encrypt(&mut iv, &mut block).ok()?;
+        self.pieces(rec)?.ctr.encrypt(&mut iv, &mut block).ok()?;
         Some(block)
     }
 
@@ -177,7 +247,10 @@ impl KernelOpener {
             return;
         }
         let mut iv = layout::counter_block(&rec.nonce, layout::payload_counter(off.into()));
-        if self.ctr.encrypt(&mut iv, data).is_err() {
+        let done = self
+            .pieces(rec)
+            .is_some_and(|p| p.ctr.encrypt(&mut iv, data).is_ok());
+        if !done {
             self.fail(rec);
         }
     }
@@ -192,6 +265,11 @@ impl Opener for KernelOpener {
             mask: [0; 16],
             ghash: [0; GHASH_STATE_MAX],
             len: 0,
+            // Chosen for the whole record: the two pairs' GHASH states are not interchangeable.
+            // Should SIMD be unusable for a later piece (it is usable in the receive softirq and
+            // in the transmit path that delivers to the peer), that piece fails the record, whose
+            // frames then go up as they arrived, for software kTLS.
+            simd: self.simd.is_some() && simd_usable(),
             failed: false,
         };
         match self.keystream_block(&rec, layout::TAG_MASK_COUNTER) {
@@ -313,8 +391,12 @@ impl RxEngine {
         match &self.kind {
             RxKind::Soft(_) => [super::SOFT_DRIVER, "", ""],
             RxKind::Kernel(k) => {
-                let (ctr, ghash, whole) = k.driver_names();
-                [name(ctr), name(ghash), whole.map_or("", name)]
+                let n = k.driver_names();
+                [
+                    name(n.pieces[0]),
+                    name(n.pieces[1]),
+                    n.whole.map_or("", name),
+                ]
             }
         }
     }

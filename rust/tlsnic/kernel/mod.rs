@@ -16,7 +16,7 @@
 //! - [`sysfs`]: a device's attribute group ([`sysfs::AttributeGroup`]).
 //! - [`page`]: page blocks and page references, the memory the data path fills and shares.
 //! - [`crypto`]: AEAD, skcipher and shash transforms of the kernel crypto API.
-//! - [`workqueue`]: a device's work item.
+//! - [`workqueue`]: a device's work item, queued on any CPU or on a chosen one ([`cpu`]).
 //! - [`bpf`]: BPF programs attached by path.
 //! - [`sync`]: RCU and bottom-half spinlocks.
 //! - [`debugfs`]: directories of integer knobs whose lifetimes the type system checks.
@@ -24,6 +24,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod bpf;
+pub(crate) mod cpu;
 pub(crate) mod crypto;
 pub(crate) mod debugfs;
 pub(crate) mod error;

@@ -3,7 +3,9 @@
 //! A net device's work item ([`DeviceWork`]) and the handle that schedules it ([`Kick`]).
 //!
 //! The work runs a driver function on the device in process context, inside `rcu_read_lock_bh`
-//! (the context of the transmit path), on the system workqueue. It is allocated on first use,
+//! (the context of the transmit path): on the system workqueue ([`Kick::kick`],
+//! [`DeviceWork::kick`]), or on the high-priority system workqueue of a chosen CPU
+//! ([`DeviceWork::kick_on`]). A work item never runs twice at once, wherever it was queued. It is allocated on first use,
 //! from process context, in a reference-counted allocation that every [`Kick`] shares. A
 //! `DeviceWork` lives in the device's private data (checked when it is first used); dropping it
 //! stops all kicks, waits for kicks in progress and cancels (or waits for) the work, so the
@@ -64,6 +66,18 @@ impl<T: NetDeviceOps> Kickable for Inner<T> {
             // SAFETY: the work item was initialised with the allocation and lives as long as
             // it; queueing an initialised work item is allowed from any context.
             unsafe { bindings::tlsnic_queue_work(self.work.get()) };
+        }
+    }
+}
+
+impl<T: NetDeviceOps> Inner<T> {
+    /// As [`Kickable::kick`], on CPU `cpu`'s high-priority system workqueue.
+    fn kick_on(&self, _rcu: &Rcu, cpu: u32) {
+        // As in `kick`.
+        if !self.dead.load(Ordering::Acquire) {
+            // SAFETY: as in `kick`; `queue_work_on` takes any CPU number (an offline CPU's work
+            // runs on another, which callers avoid by checking first).
+            unsafe { bindings::tlsnic_queue_work_on(cpu, self.work.get()) };
         }
     }
 }
@@ -146,6 +160,14 @@ impl<T: NetDeviceOps> DeviceWork<T> {
     pub(crate) fn kick(&self, rcu: &Rcu) {
         if let Some(inner) = self.get() {
             inner.kick(rcu);
+        }
+    }
+
+    /// Schedules the work on CPU `cpu` (which should be online, see [`crate::base::cpu`]), if
+    /// allocated. Any context of the device's data path: the device is live while it runs.
+    pub(crate) fn kick_on(&self, rcu: &Rcu, cpu: u32) {
+        if let Some(inner) = self.get() {
+            inner.kick_on(rcu, cpu);
         }
     }
 }

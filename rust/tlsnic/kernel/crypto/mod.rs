@@ -14,6 +14,14 @@ pub(crate) mod skcipher;
 
 use crate::base::bindings;
 
+/// Whether SIMD may be used here now (`crypto_simd_usable`). The kernel's internal SIMD
+/// implementations (`CRYPTO_ALG_INTERNAL`, such as x86's `__ctr(aes)` and `__ghash`) may run only
+/// where it is: their public wrappers hand the request to `cryptd` otherwise.
+pub(crate) fn simd_usable() -> bool {
+    // SAFETY: no preconditions; callable in any context.
+    unsafe { bindings::tlsnic_crypto_simd_usable() }
+}
+
 /// Zeroes `buf` in a way the compiler may not elide (`memzero_explicit`).
 pub(crate) fn wipe(buf: &mut [u8]) {
     // SAFETY: `buf` is valid for writes of its length.

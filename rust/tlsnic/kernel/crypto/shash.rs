@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Synchronous hashes with exportable state ([`Shash`]): a keyed transform and one descriptor,
-//! so that a hash can be computed in pieces, its state exported between them.
+//! so that a hash can be computed in pieces, its state exported between them. The transform may
+//! be the kernel's internal SIMD implementation of the hash ([`Shash::new_simd`]), usable only
+//! where SIMD is.
 
 use crate::base::bindings;
+use crate::base::crypto::simd_usable;
 use core::{mem, ptr::NonNull};
 use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr};
 
@@ -13,11 +16,13 @@ use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr};
 ///
 /// `tfm` is a live keyed transform; `desc` holds a `struct shash_desc` for it followed by its
 /// `descsize` bytes of state, in kmalloc'ed memory (so aligned to `ARCH_KMALLOC_MINALIGN`, which
-/// the descriptor's `__ctx` asks for), used only through `&mut self`.
+/// the descriptor's `__ctx` asks for), used only through `&mut self`. If `needs_simd`, the
+/// transform is an internal SIMD implementation, run only where [`simd_usable`] says SIMD is.
 pub(crate) struct Shash {
     tfm: NonNull<bindings::crypto_shash>,
     desc: KVec<u64>,
     statesize: usize,
+    needs_simd: bool,
 }
 
 // SAFETY: the descriptor is used by one thread at a time (`&mut self`); shash transforms may be
@@ -29,8 +34,26 @@ unsafe impl Sync for Shash {}
 impl Shash {
     /// Allocates transform `alg` (e.g. `ghash`) and keys it with `key`. Process context.
     pub(crate) fn new(alg: &CStr, key: &[u8]) -> Result<Self> {
-        // SAFETY: `alg` is a NUL-terminated string.
-        let tfm = unsafe { bindings::crypto_alloc_shash(alg.as_char_ptr(), 0, 0) };
+        Self::alloc(alg, key, false)
+    }
+
+    /// Allocates the kernel's internal SIMD implementation of `alg` (e.g. `__ghash`, x86's
+    /// PCLMULQDQ GHASH) and keys it with `key`; `ENOENT` if the kernel has none. Its operations
+    /// fail with `EBUSY` where SIMD is not usable at the moment, touching neither the state nor
+    /// the output. Process context.
+    pub(crate) fn new_simd(alg: &CStr, key: &[u8]) -> Result<Self> {
+        Self::alloc(alg, key, true)
+    }
+
+    fn alloc(alg: &CStr, key: &[u8], simd: bool) -> Result<Self> {
+        let internal = if simd {
+            bindings::TLSNIC_CRYPTO_ALG_INTERNAL
+        } else {
+            0
+        };
+        // SAFETY: `alg` is a NUL-terminated string; the type and mask ask for an internal
+        // implementation or for any but an internal one.
+        let tfm = unsafe { bindings::crypto_alloc_shash(alg.as_char_ptr(), internal, internal) };
         let tfm = NonNull::new(from_err_ptr(tfm)?).ok_or(ENOMEM)?;
         let free = |e: Error| {
             // SAFETY: allocated above and not used by anyone else.
@@ -57,10 +80,11 @@ impl Shash {
             tfm,
             desc,
             statesize,
+            needs_simd: simd,
         };
         // SAFETY: `desc` is kmalloc'ed and large enough for a `shash_desc` and its state.
         unsafe { (*this.desc_ptr()).tfm = tfm.as_ptr() };
-        // INVARIANT: a live keyed transform and its descriptor.
+        // INVARIANT: a live keyed transform and its descriptor; an internal one only if `simd`.
         Ok(this)
     }
 
@@ -80,8 +104,17 @@ impl Shash {
         self.statesize
     }
 
+    /// `EBUSY` if the transform needs SIMD and SIMD is not usable here now.
+    fn usable(&self) -> Result {
+        if self.needs_simd && !simd_usable() {
+            return Err(EBUSY);
+        }
+        Ok(())
+    }
+
     /// Starts a new hash.
     pub(crate) fn init(&mut self) -> Result {
+        self.usable()?;
         // SAFETY: the descriptor belongs to the live transform (type invariant).
         to_result(unsafe { bindings::tlsnic_crypto_shash_init(self.desc_ptr()) })
     }
@@ -91,6 +124,7 @@ impl Shash {
         if state.len() < self.statesize {
             return Err(EINVAL);
         }
+        self.usable()?;
         // SAFETY: as in `init`; `state` holds `statesize` bytes.
         to_result(unsafe { bindings::crypto_shash_import(self.desc_ptr(), state.as_ptr().cast()) })
     }
@@ -100,6 +134,7 @@ impl Shash {
         if state.len() < self.statesize {
             return Err(EINVAL);
         }
+        self.usable()?;
         // SAFETY: as in `init`; `state` has room for `statesize` bytes.
         to_result(unsafe {
             bindings::crypto_shash_export(self.desc_ptr(), state.as_mut_ptr().cast())
@@ -108,6 +143,7 @@ impl Shash {
 
     /// Hashes `data`.
     pub(crate) fn update(&mut self, data: &[u8]) -> Result {
+        self.usable()?;
         // SAFETY: as in `init`; `data` is valid for its length.
         to_result(unsafe {
             bindings::crypto_shash_update(self.desc_ptr(), data.as_ptr(), data.len() as u32)
@@ -120,6 +156,7 @@ impl Shash {
         if unsafe { bindings::tlsnic_crypto_shash_digestsize(self.tfm.as_ptr()) } as usize > 16 {
             return Err(EINVAL);
         }
+        self.usable()?;
         // SAFETY: as in `init`; `out` has room for the digest (checked above).
         to_result(unsafe { bindings::crypto_shash_final(self.desc_ptr(), out.as_mut_ptr()) })
     }

@@ -2,10 +2,11 @@
 
 //! Synchronous symmetric ciphers ([`SyncSkcipher`]): a transform that never completes
 //! asynchronously (`crypto_alloc_sync_skcipher`), so it can run in any context, such as the
-//! receive softirq.
+//! receive softirq; or the kernel's internal SIMD implementation of an algorithm
+//! ([`SyncSkcipher::new_simd`]), synchronous too, but usable only where SIMD is.
 
 use crate::base::bindings;
-use crate::base::crypto::wipe;
+use crate::base::crypto::{simd_usable, wipe};
 use core::ptr::NonNull;
 use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr};
 
@@ -18,10 +19,12 @@ const BOUNCE: usize = 256;
 /// # Invariants
 ///
 /// `tfm` is a live keyed transform with 16-byte IVs and `req` a request allocated for it, with
-/// no flags and no callback, used only through `&mut self`.
+/// no flags and no callback, used only through `&mut self`. If `needs_simd`, the transform is an
+/// internal SIMD implementation, run only where [`simd_usable`] says SIMD is.
 pub(crate) struct SyncSkcipher {
     tfm: NonNull<bindings::crypto_sync_skcipher>,
     req: NonNull<bindings::skcipher_request>,
+    needs_simd: bool,
     /// For data outside the direct map (a virtually mapped stack, say), which a scatterlist
     /// cannot describe.
     bounce: KBox<[u8; BOUNCE]>,
@@ -36,9 +39,28 @@ unsafe impl Sync for SyncSkcipher {}
 impl SyncSkcipher {
     /// Allocates transform `alg` (e.g. `ctr(aes)`) and keys it with `key`. Process context.
     pub(crate) fn new(alg: &CStr, key: &[u8]) -> Result<Self> {
+        Self::alloc(alg, key, false)
+    }
+
+    /// Allocates the kernel's internal SIMD implementation of `alg` (e.g. `__ctr(aes)`, x86's
+    /// AES-NI counter mode) and keys it with `key`; `ENOENT` if the kernel has none. Its
+    /// operations fail with `EBUSY`, touching nothing, where SIMD is not usable at the moment.
+    /// Process context.
+    pub(crate) fn new_simd(alg: &CStr, key: &[u8]) -> Result<Self> {
+        Self::alloc(alg, key, true)
+    }
+
+    fn alloc(alg: &CStr, key: &[u8], simd: bool) -> Result<Self> {
         let bounce = KBox::new([0u8; BOUNCE], GFP_KERNEL)?;
-        // SAFETY: `alg` is a NUL-terminated string.
-        let tfm = unsafe { bindings::crypto_alloc_sync_skcipher(alg.as_char_ptr(), 0, 0) };
+        let internal = if simd {
+            bindings::TLSNIC_CRYPTO_ALG_INTERNAL
+        } else {
+            0
+        };
+        // SAFETY: `alg` is a NUL-terminated string; the type and mask ask for an internal
+        // implementation or for any but an internal one.
+        let tfm =
+            unsafe { bindings::crypto_alloc_sync_skcipher(alg.as_char_ptr(), internal, internal) };
         let tfm = NonNull::new(from_err_ptr(tfm)?).ok_or(ENOMEM)?;
         let free = |e: Error| {
             // SAFETY: allocated above and not used by anyone else.
@@ -75,8 +97,13 @@ impl SyncSkcipher {
                 core::ptr::null_mut(),
             )
         };
-        // INVARIANT: a live keyed transform and its request.
-        Ok(Self { tfm, req, bounce })
+        // INVARIANT: a live keyed transform and its request; an internal one only if `simd`.
+        Ok(Self {
+            tfm,
+            req,
+            needs_simd: simd,
+            bounce,
+        })
     }
 
     /// The implementation the kernel resolved (e.g. `ctr(aes-aesni)`).
@@ -92,10 +119,14 @@ impl SyncSkcipher {
 
     /// Encrypts `data` in place with the IV `iv`, which is updated to the chaining value (for
     /// `ctr(aes)`: XORs the keystream from counter block `iv` into `data`, and leaves `iv` at the
-    /// next counter block).
+    /// next counter block). `EBUSY`, with `data` and `iv` untouched, if the transform needs SIMD
+    /// and SIMD is not usable here now.
     pub(crate) fn encrypt(&mut self, iv: &mut [u8; 16], data: &mut [u8]) -> Result {
         if data.is_empty() {
             return Ok(());
+        }
+        if self.needs_simd && !simd_usable() {
+            return Err(EBUSY);
         }
         let last = data.len() - 1;
         // SAFETY: both addresses are inside `data`.
