@@ -34,7 +34,8 @@ export TLSNIC_QEMU_PIDFILE="$out/qemu.pid"
 watch_host "$TLSNIC_QEMU_PIDFILE" >"$out/host-watch.txt" &
 watcher=$!
 trap 'kill "$watcher" 2>/dev/null || true' EXIT
-mapfile -t knobs < <(set_vars TLSNIC_BENCH_SECS TLSNIC_BENCH_ROUNDS TLSNIC_BENCH_MIB)
+mapfile -t knobs < <(set_vars TLSNIC_BENCH_SECS TLSNIC_BENCH_ROUNDS TLSNIC_BENCH_MIB \
+	TLSNIC_BENCH_SMALL_FLOWS)
 "$TLSNIC_ROOT/qemu/run.sh" --release -- env "${knobs[@]}" scripts/guest/bench.sh "$ko" |
 	tee "$out/bench.txt"
 kill "$watcher" 2>/dev/null || true
