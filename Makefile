@@ -10,12 +10,15 @@
 #   make bench      benchmarks (release kernel), not tests
 #   make profile    where the guest's CPU time goes, one TLS path at a time (perf)
 #   make samples    userspace kTLS tools and BPF policy programs (build/samples/)
+#   make install    build for the running kernel (or KVER/KDIR), install under
+#                   /lib/modules/KVER/extra and run depmod; make uninstall removes it
 #   make FLAVOUR=release      build against the release kernel instead
 #   make KDIR=/path/to/linux  build against your own configured 6.12 tree
 
 FLAVOUR ?= test
 
-.PHONY: all module setup kernel demo check check-quick check-long bench profile host-test samples clean
+.PHONY: all module setup kernel demo check check-quick check-long bench profile host-test samples \
+	install uninstall clean
 
 all: module
 
@@ -52,6 +55,12 @@ bench:
 
 profile:
 	scripts/profile.sh
+
+install:
+	scripts/install.sh install
+
+uninstall:
+	scripts/install.sh uninstall
 
 clean:
 	rm -rf build rust/core/target

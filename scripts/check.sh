@@ -12,8 +12,9 @@
 #
 # Counting: host unit tests from cargo's own "test result:" lines (a test binary that did not
 # report counts as one failure), the fuzz run and each linter (scripts/lint.sh: shellcheck,
-# rustfmt, clippy of the core crate and of the module, checkpatch) by its exit status, guest
-# tests from the runners' TAP lines: every test the filter selects must report once, and each
+# rustfmt, clippy of the core crate and of the module, checkpatch) and each build check
+# (scripts/build-checks.sh: a foreign rustc refused clearly, the dkms build) by its exit
+# status, guest tests from the runners' TAP lines: every test the filter selects must report once, and each
 # guest must report as many tests as its plan line says (a test without a TAP line counts as
 # failed). TLSNIC_GUESTS guests (default: one per two host CPUs) share the guest tests.
 # Nothing a test prints can change the counts: the runner indents every line of a test's
@@ -90,6 +91,18 @@ for l in shellcheck rustfmt clippy-core clippy-module checkpatch; do
 	table+=("$(secs "$tl" "$(now)")	lint: $l ($r)")
 done
 took[lint]=$(secs "$t" "$(now)")
+
+# --- Builds for other kernels: each check one test (scripts/build-checks.sh) ----------------
+bpass=0 bfail=0
+t=$(now)
+if [ "$mode" != quick ]; then
+	for b in rustc-mismatch dkms; do
+		tb=$(now)
+		if "$here/build-checks.sh" "$b"; then r=passed bpass=$((bpass + 1)); else r=FAILED bfail=$((bfail + 1)); fi
+		table+=("$(secs "$tb" "$(now)")	build: $b ($r)")
+	done
+fi
+took[builds]=$(secs "$t" "$(now)")
 
 # --- Guest -------------------------------------------------------------------------------
 log "guest tests (test kernel, QEMU${filter:+, filter '$filter'}, scale $mode)"
@@ -199,8 +212,10 @@ echo "slowest tests:"
 printf '%s\n' "${table[@]}" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '{ printf "%8.1f s  %s\n", $1, $2 }'
 log "times: total $total s; setup ${took[setup]} s, cargo test ${took[cargo]} s, fuzz ${took[fuzz]:-0} s," \
 	"kernel ${took[kernel]} s (a cold build of it took $kcold s), module ${took[module]} s," \
-	"samples ${took[samples]} s, lint ${took[lint]} s, guest ${took[guest]} s (boot ${took[boot]} s)"
+	"samples ${took[samples]} s, lint ${took[lint]} s, builds ${took[builds]} s," \
+	"guest ${took[guest]} s (boot ${took[boot]} s)"
 log "host: $((hpass + fpass)) passed, $((hfail + ffail)) failed; lint: $lpass passed, $lfail failed;" \
+	"builds: $bpass passed, $bfail failed;" \
 	"guest: $gpass passed, $gfail failed"
-echo "$((hpass + fpass + lpass + gpass)) passed, $((hfail + ffail + lfail + gfail)) failed"
-[ $((hfail + ffail + lfail + gfail)) -eq 0 ]
+echo "$((hpass + fpass + lpass + bpass + gpass)) passed, $((hfail + ffail + lfail + bfail + gfail)) failed"
+[ $((hfail + ffail + lfail + bfail + gfail)) -eq 0 ]

@@ -8,8 +8,8 @@
 # (rustc-web 1.85 with its library source), clang/lld/llvm 19 (same LLVM as
 # rustc), bindgen-cli 0.69.5, cargo-fuzz 0.13.2 (host tests), the linters
 # (clippy of rustc-web for the module, shellcheck), QEMU, and the userspace
-# tools the test suite uses (iproute2, ethtool, bpftool, openssl, socat, ...) and perf for
-# make profile.
+# tools the test suite uses (iproute2, ethtool, bpftool, openssl, socat, dkms, ...) and perf
+# for make profile.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +24,7 @@ PKGS=(
 	"rust-web-clippy=$RUST_V" shellcheck
 	qemu-system-x86 busybox-static python3
 	iproute2 ethtool bpftool libbpf-dev linux-libc-dev iputils-ping openssl socat iperf3 procps bc
-	linux-perf
+	linux-perf dkms
 )
 
 need_apt=0
