@@ -74,14 +74,19 @@ void tlsnic_init_work(struct work_struct *work, void (*fn)(struct work_struct *w
 	INIT_WORK(work, fn);
 }
 
-bool tlsnic_queue_work(struct work_struct *work)
+bool tlsnic_queue_work(struct work_struct *work, bool highpri)
 {
-	return queue_work(system_wq, work);
+	return queue_work(highpri ? system_highpri_wq : system_wq, work);
 }
 
-bool tlsnic_queue_work_on(unsigned int cpu, struct work_struct *work)
+/* An online CPU's queue, else this CPU's: queue_work_on() does not check @cpu. */
+bool tlsnic_queue_work_on(unsigned int cpu, struct work_struct *work, bool highpri)
 {
-	return queue_work_on(cpu, system_highpri_wq, work);
+	struct workqueue_struct *wq = highpri ? system_highpri_wq : system_wq;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return queue_work(wq, work);
+	return queue_work_on(cpu, wq, work);
 }
 
 unsigned int tlsnic_this_cpu(void)

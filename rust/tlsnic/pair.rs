@@ -30,6 +30,7 @@ use crate::tlsnic_core::{
 };
 use crate::tx::{self, Env, TxDeferred, TxHandle, Xmit};
 use crate::wire::Wire;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     c_str, fmt,
     init::PinInit,
@@ -63,16 +64,17 @@ pub(crate) static LINK_OPS: LinkOps<Pair> = LinkOps::new();
 /// The pair driver.
 pub(crate) struct Pair;
 
-/// Private data of each end. Fields are dropped in order: the deferred transmit work and the
-/// crypto block's work first, so that they are cancelled before anything they use goes.
+/// Private data of each end. Fields are dropped in order: the crypto block's work first (it
+/// transmits, which may use the deferred queue), then the deferred transmit work, so that each
+/// is cancelled before anything it uses goes.
 #[pin_data]
 pub(crate) struct PairPriv {
+    /// The crypto block's queues and work, when it runs on a CPU set (`cpus=`).
+    #[pin]
+    block: Block<Pair>,
     /// Packets waiting for an asynchronous engine, and the work that sends them.
     #[pin]
     deferred: TxDeferred<Pair>,
-    /// The crypto block's queue and work, when it runs on a CPU set (`cpus=`).
-    #[pin]
-    block: Block<Pair>,
     /// The fault knobs and this device's debugfs directory showing them.
     #[pin]
     knobs: Knobs<Faults>,
@@ -99,6 +101,9 @@ pub(crate) struct Faults {
     wire: Wire,
     /// Engine fault injection (`engine_fault_ppm`).
     engine: EngineFaults,
+    /// Nonzero: the crypto block's work leaves its frames queued (`block_pause`), so that tests
+    /// can take the device down or remove the module with frames waiting.
+    block_pause: AtomicU32,
 }
 
 impl Faults {
@@ -106,6 +111,7 @@ impl Faults {
     fn expose<'a>(files: &Files<'a>, faults: &'a Faults) {
         faults.wire.expose(files);
         faults.engine.expose(files);
+        files.u32(c_str!("block_pause"), &faults.block_pause);
     }
 }
 
@@ -146,11 +152,12 @@ impl NetDeviceOps for Pair {
 
     fn priv_init() -> impl PinInit<PairPriv> {
         pin_init!(PairPriv {
-            deferred <- TxDeferred::new(),
             block <- Block::new(engine::param_cpus()),
+            deferred <- TxDeferred::new(),
             knobs <- Knobs::new(pin_init!(Faults {
                 wire <- Wire::new(),
                 engine: EngineFaults::new(),
+                block_pause: AtomicU32::new(0),
             })),
             peer: PeerLink::new(),
             stats: Stats::new(),
@@ -175,9 +182,14 @@ impl NetDeviceOps for Pair {
         dev.carrier_off();
         dev.data().knobs.wire.flush();
         dev.data().deferred.purge(&dev.data().stats);
-        dev.data().block.purge(&dev.data().stats, |way| {
-            if way == Way::Tx {
-                dev.count_tx_dropped();
+        // A frame the device transmitted counts as its drop, one from the wire as the peer's.
+        let peer = dev.data().peer.get_rtnl(rtnl);
+        dev.data().block.purge(&dev.data().stats, |way| match way {
+            Way::Tx => dev.count_tx_dropped(),
+            Way::Rx => {
+                if let Some(peer) = peer {
+                    peer.count_tx_dropped();
+                }
             }
         });
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
@@ -340,11 +352,7 @@ impl AttributeGroup for Pair {
         let data = dev.data();
         match Attr::ALL.get(attr).ok_or(EINVAL)? {
             Attr::Policy => data.policy.store(input),
-            Attr::Engine => {
-                let cpus = data.engine.store(input)?;
-                data.block.place(cpus);
-                Ok(())
-            }
+            Attr::Engine => data.engine.store(input, |cpus| data.block.place(cpus)),
         }
     }
 }
@@ -368,7 +376,8 @@ fn transmit(rcu: &Rcu, dev: &Device<Pair>, skb: SkBuff) {
 /// The device's crypto block work ran (on a CPU of its set): process the queued frames in
 /// order. Process context, inside `rcu_read_lock_bh`.
 fn run_block(rcu: &Rcu, dev: &Device<Pair>) {
-    dev.data().block.run(rcu, |way, skb| match way {
+    let paused = dev.data().knobs.block_pause.load(Ordering::Relaxed) != 0;
+    dev.data().block.run(rcu, paused, |way, skb| match way {
         Way::Tx => transmit(rcu, dev, skb),
         // A frame from the wire: its sender is the peer (gone: the pair is being deleted).
         Way::Rx => match dev.data().peer.get(rcu) {

@@ -266,22 +266,25 @@ engines_set kcrypto
 # setup time percentiles into p50[MODE] and p99[MODE], CPU seconds per flow into cpu_s/cpu_r.
 SOAK=$SAMPLES/tests/ktls-soak
 small_run() {
-	local mode=$1 offload=$2 log=/tmp/tlsnic-bench-soak.log s0 r0 s1 r1 line
+	local mode=$1 offload=$2 log=/tmp/tlsnic-bench-soak.log s0 r0 s1 r1 line spid
 	in_a ethtool -K tlsnic0 tls-hw-tx-offload "$offload" tls-hw-rx-offload "$offload"
 	in_b ethtool -K tlsnic1 tls-hw-tx-offload "$offload" tls-hw-rx-offload "$offload"
 	"$NSPROBE" exec "$NS_B" taskset -c 1 "$SOAK" server -p "$PORT" --flows "$small_flows" \
-		--reply 10240 >/dev/null 2>&1 &
+		--reply 10240 >/tmp/tlsnic-bench-soak-server.log 2>&1 &
+	spid=$!
 	wait_listen "$NS_B" "$PORT"
 	read -r s0 r0 < <(cpus_busy)
 	"$NSPROBE" exec "$NS_A" taskset -c 0 "$SOAK" client "$B4" -p "$PORT" \
 		--flows "$small_flows" --batch 20 --reply 10240 >"$log" 2>&1 ||
 		{ cat "$log" >&2; echo "# FAIL: small transfers ($mode)" >&2; exit 1; }
-	wait
+	wait "$spid" || { cat /tmp/tlsnic-bench-soak-server.log >&2; echo "# FAIL: small transfers server ($mode)" >&2; exit 1; }
 	read -r s1 r1 < <(cpus_busy)
 	line=$(grep '^soak flows=' "$log")
-	[[ $line =~ rate=([0-9]+) ]] && res[$mode]+="${BASH_REMATCH[1]} "
-	[[ $line =~ p50=([0-9]+) ]] && p50[$mode]+="${BASH_REMATCH[1]} "
-	[[ $line =~ p99=([0-9]+) ]] && p99[$mode]+="${BASH_REMATCH[1]} "
+	[[ $line =~ \ p50=([0-9]+)\ .*\ p99=([0-9]+)\ .*\ rate=([0-9]+) ]] ||
+		{ echo "# FAIL: small transfers ($mode): no summary in '$line'" >&2; exit 1; }
+	p50[$mode]+="${BASH_REMATCH[1]} "
+	p99[$mode]+="${BASH_REMATCH[2]} "
+	res[$mode]+="${BASH_REMATCH[3]} "
 	cpu_s[$mode]+="$(echo "scale=6; ($s1 - $s0) / $hz / $small_flows" | bc) "
 	cpu_r[$mode]+="$(echo "scale=6; ($r1 - $r0) / $hz / $small_flows" | bc) "
 }

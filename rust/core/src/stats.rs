@@ -129,9 +129,6 @@ stats! {
     /// Frames dropped because the crypto block's queue was full or the device went down while
     /// they waited (TCP retransmits them).
     BlockDrop = "block_drop",
-    /// Frames for which the crypto block's work was queued on the CPU that queued the frame (no
-    /// other CPU of the set online).
-    BlockSameCpu = "block_same_cpu",
 }
 
 /// Number of counters.

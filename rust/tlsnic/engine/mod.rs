@@ -122,9 +122,10 @@ impl Engine {
         self.with_choice(describe)
     }
 
-    /// Applies a write to the attribute and returns its placement, for the device's crypto
-    /// block. On any error the device keeps its engine and placement.
-    pub(crate) fn store(&self, input: &[u8]) -> Result<Option<CpuSet>> {
+    /// Applies a write to the attribute and hands its placement to `place` (the device's crypto
+    /// block), under the same lock, so that concurrent writes leave the engine and the placement
+    /// of the same write. On any error the device keeps its engine and placement.
+    pub(crate) fn store(&self, input: &[u8], place: impl FnOnce(Option<CpuSet>)) -> Result {
         let choice = Choice::parse(input).map_err(|e| match e {
             BadSpec::TooLong => enametoolong(),
             BadSpec::UnknownEngine | BadSpec::Arguments | BadSpec::BadByte | BadSpec::CpuList => {
@@ -137,8 +138,10 @@ impl Engine {
         let line = attr_line(input);
         let mut v = KVec::with_capacity(line.len(), GFP_KERNEL)?;
         v.extend_from_slice(line, GFP_KERNEL)?;
-        *self.choice.lock() = Some(v);
-        Ok(choice.cpus)
+        let mut current = self.choice.lock();
+        *current = Some(v);
+        place(choice.cpus);
+        Ok(())
     }
 }
 

@@ -54,6 +54,35 @@ impl Pieces {
         Ok(Self { ctr, ghash })
     }
 
+    /// Whether a GHASH state exported by `simd` and imported by `generic` carries on: a
+    /// known-answer check over data that ends a piece inside a block (both keyed with the same
+    /// H). Process context.
+    fn portable(simd: &mut Pieces, generic: &mut Pieces) -> bool {
+        let data = [0x5au8; 40];
+        let mut state = [0u8; GHASH_STATE_MAX];
+        let (mut want, mut got) = ([0u8; 16], [0u8; 16]);
+        let g = &mut generic.ghash;
+        let whole = g
+            .init()
+            .and_then(|()| g.update(&data))
+            .and_then(|()| g.finish(&mut want));
+        let s = &mut simd.ghash;
+        let split = s
+            .init()
+            .and_then(|()| s.update(&data[..20]))
+            .and_then(|()| s.export(&mut state))
+            .and_then(|()| g.import(&state))
+            .and_then(|()| g.update(&data[20..]))
+            .and_then(|()| g.finish(&mut got));
+        let same = whole.is_ok() && split.is_ok() && want == got;
+        s.wipe();
+        g.wipe();
+        wipe(&mut state);
+        wipe(&mut want);
+        wipe(&mut got);
+        same
+    }
+
     /// The internal SIMD pair keyed with `key` and `h`, if the kernel has one.
     fn simd(key: &[u8], h: &[u8; 16]) -> Option<Self> {
         // Whether the kernel was found to have none: asking again would try to load modules for
@@ -80,6 +109,9 @@ pub(crate) struct KernelOpener {
     pieces: Pieces,
     /// The internal SIMD pair, for records begun where SIMD is usable.
     simd: Option<Pieces>,
+    /// A GHASH state of `simd` may be carried on by `pieces` (checked when the opener was made):
+    /// a piece of a SIMD record that finds SIMD unusable goes through `pieces`.
+    portable: bool,
     /// Whole records at once, if a synchronous `gcm(aes)` could be had.
     whole: Option<AeadDecryptor>,
     /// Records opened with `whole` since [`KernelOpener::take_whole`].
@@ -132,11 +164,16 @@ impl KernelOpener {
         // Optional: without them every record goes through `pieces`.
         let simd = pieces.as_ref().ok().and_then(|_| Pieces::simd(key, &h));
         wipe(&mut h);
-        let pieces = pieces?;
+        let mut pieces = pieces?;
+        let mut simd = simd;
+        let portable = simd
+            .as_mut()
+            .is_some_and(|simd| Pieces::portable(simd, &mut pieces));
         let whole = AeadDecryptor::gcm_aes(key, TAG_LEN as u32).ok();
         Ok(Self {
             pieces,
             simd,
+            portable,
             whole,
             opened_whole: 0,
             errors: 0,
@@ -157,12 +194,17 @@ impl KernelOpener {
         }
     }
 
-    /// The pair a record goes through.
+    /// The pair a record's next operation goes through: its own, or the generic pair for a SIMD
+    /// record where SIMD is not usable now, if the state carries over (`None` if not).
     fn pieces(&mut self, rec: &KernelRecord) -> Option<&mut Pieces> {
-        if rec.simd {
-            self.simd.as_mut()
-        } else {
+        if !rec.simd {
             Some(&mut self.pieces)
+        } else if simd_usable() {
+            self.simd.as_mut()
+        } else if self.portable {
+            Some(&mut self.pieces)
+        } else {
+            None
         }
     }
 
@@ -265,10 +307,10 @@ impl Opener for KernelOpener {
             mask: [0; 16],
             ghash: [0; GHASH_STATE_MAX],
             len: 0,
-            // Chosen for the whole record: the two pairs' GHASH states are not interchangeable.
-            // Should SIMD be unusable for a later piece (it is usable in the receive softirq and
-            // in the transmit path that delivers to the peer), that piece fails the record, whose
-            // frames then go up as they arrived, for software kTLS.
+            // A record begun on the SIMD pair carries its GHASH state on the generic pair for a
+            // piece that finds SIMD unusable (a softirq that interrupted a kernel FPU section,
+            // say), if the states were found portable; otherwise that piece fails the record,
+            // whose frames then go up as they arrived, for software kTLS.
             simd: self.simd.is_some() && simd_usable(),
             failed: false,
         };

@@ -3,9 +3,12 @@
 //! A net device's work item ([`DeviceWork`]) and the handle that schedules it ([`Kick`]).
 //!
 //! The work runs a driver function on the device in process context, inside `rcu_read_lock_bh`
-//! (the context of the transmit path): on the system workqueue ([`Kick::kick`],
-//! [`DeviceWork::kick`]), or on the high-priority system workqueue of a chosen CPU
-//! ([`DeviceWork::kick_on`]). A work item never runs twice at once, wherever it was queued. It is allocated on first use,
+//! (the context of the transmit path), on one system workqueue chosen when the `DeviceWork` is
+//! made: the normal one ([`DeviceWork::new`]) or the high-priority one
+//! ([`DeviceWork::new_highpri`]); on the CPU that queues it ([`Kick::kick`],
+//! [`DeviceWork::kick`]) or on a chosen CPU ([`DeviceWork::kick_on`]). The work never runs twice
+//! at once: the workqueue sends a work item queued while it runs to the worker running it (on
+//! that worker's CPU, whatever CPU was asked for). It is allocated on first use,
 //! from process context, in a reference-counted allocation that every [`Kick`] shares. A
 //! `DeviceWork` lives in the device's private data (checked when it is first used); dropping it
 //! stops all kicks, waits for kicks in progress and cancels (or waits for) the work, so the
@@ -41,6 +44,8 @@ struct Inner<T: NetDeviceOps> {
     work: Opaque<bindings::work_struct>,
     dev: NonNull<bindings::net_device>,
     run: fn(&Rcu, &Device<T>),
+    /// Queued on the high-priority system workqueue, not the normal one.
+    highpri: bool,
     /// The `DeviceWork` is gone: kicks do nothing.
     dead: AtomicBool,
 }
@@ -65,19 +70,19 @@ impl<T: NetDeviceOps> Kickable for Inner<T> {
         if !self.dead.load(Ordering::Acquire) {
             // SAFETY: the work item was initialised with the allocation and lives as long as
             // it; queueing an initialised work item is allowed from any context.
-            unsafe { bindings::tlsnic_queue_work(self.work.get()) };
+            unsafe { bindings::tlsnic_queue_work(self.work.get(), self.highpri) };
         }
     }
 }
 
 impl<T: NetDeviceOps> Inner<T> {
-    /// As [`Kickable::kick`], on CPU `cpu`'s high-priority system workqueue.
+    /// As [`Kickable::kick`], on CPU `cpu` (this CPU if `cpu` is not online).
     fn kick_on(&self, _rcu: &Rcu, cpu: u32) {
         // As in `kick`.
         if !self.dead.load(Ordering::Acquire) {
-            // SAFETY: as in `kick`; `queue_work_on` takes any CPU number (an offline CPU's work
-            // runs on another, which callers avoid by checking first).
-            unsafe { bindings::tlsnic_queue_work_on(cpu, self.work.get()) };
+            // SAFETY: as in `kick`; the shim queues on `cpu` only if it is an online CPU id
+            // (`queue_work_on` itself does not check it), else on this CPU.
+            unsafe { bindings::tlsnic_queue_work_on(cpu, self.work.get(), self.highpri) };
         }
     }
 }
@@ -89,13 +94,24 @@ impl<T: NetDeviceOps> Inner<T> {
 /// `inner` is null or comes from `Arc::into_raw`: this value owns that reference.
 pub(crate) struct DeviceWork<T: NetDeviceOps> {
     inner: AtomicPtr<Inner<T>>,
+    /// Queued on the high-priority system workqueue.
+    highpri: bool,
 }
 
 impl<T: NetDeviceOps> DeviceWork<T> {
-    /// Not allocated yet.
+    /// Not allocated yet; runs on the system workqueue.
     pub(crate) const fn new() -> Self {
         Self {
             inner: AtomicPtr::new(ptr::null_mut()),
+            highpri: false,
+        }
+    }
+
+    /// Not allocated yet; runs on the high-priority system workqueue.
+    pub(crate) const fn new_highpri() -> Self {
+        Self {
+            inner: AtomicPtr::new(ptr::null_mut()),
+            highpri: true,
         }
     }
 
@@ -129,6 +145,7 @@ impl<T: NetDeviceOps> DeviceWork<T> {
                     }),
                     dev: dev_ptr,
                     run,
+                    highpri: self.highpri,
                     dead: AtomicBool::new(false),
                 }),
                 GFP_KERNEL,
@@ -163,8 +180,9 @@ impl<T: NetDeviceOps> DeviceWork<T> {
         }
     }
 
-    /// Schedules the work on CPU `cpu` (which should be online, see [`crate::base::cpu`]), if
-    /// allocated. Any context of the device's data path: the device is live while it runs.
+    /// Schedules the work on CPU `cpu` (on this CPU if `cpu` is not an online CPU; on the CPU
+    /// where the work is running, if it is), if allocated. Any context of the device's data
+    /// path: the device is live while it runs.
     pub(crate) fn kick_on(&self, rcu: &Rcu, cpu: u32) {
         if let Some(inner) = self.get() {
             inner.kick_on(rcu, cpu);
