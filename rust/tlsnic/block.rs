@@ -124,8 +124,9 @@ impl<T: NetDeviceOps> Block<T> {
         })
     }
 
-    /// Prepares the work of `dev`, which runs `run` (a function that calls [`Block::run`]).
-    /// Process context (the device is being opened).
+    /// Prepares the work of `dev`, which runs `run` (a function that calls [`Block::run`]); a
+    /// block must be prepared before it is placed or, placed from the start, before its device
+    /// opens. Process context.
     pub(crate) fn prepare(&self, dev: &Device<T>, run: fn(&Rcu, &Device<T>)) -> Result {
         self.work.kick_source(dev, run).map(drop)
     }
@@ -135,6 +136,11 @@ impl<T: NetDeviceOps> Block<T> {
         let mut state = self.state.lock();
         state.cpus = cpus;
         self.placed.store(cpus.is_some(), Ordering::Release);
+    }
+
+    /// Whether a placement is set.
+    pub(crate) fn placed(&self) -> bool {
+        self.placed.load(Ordering::Acquire)
     }
 
     /// Whether frames must go through the queues now.

@@ -168,7 +168,10 @@ impl NetDeviceOps for Pair {
     }
 
     fn open(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
-        dev.data().block.prepare(dev, run_block)?;
+        // A block placed by the module parameter: its work, before any frame can come.
+        if dev.data().block.placed() {
+            dev.data().block.prepare(dev, run_block)?;
+        }
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             if peer.is_running() {
                 dev.carrier_on();
@@ -352,7 +355,15 @@ impl AttributeGroup for Pair {
         let data = dev.data();
         match Attr::ALL.get(attr).ok_or(EINVAL)? {
             Attr::Policy => data.policy.store(input),
-            Attr::Engine => data.engine.store(input, |cpus| data.block.place(cpus)),
+            Attr::Engine => data.engine.store(input, |cpus| {
+                // The block's work is allocated when a device is first placed, so that devices
+                // without a placement never carry it (its teardown waits for a grace period).
+                if cpus.is_some() {
+                    data.block.prepare(dev, run_block)?;
+                }
+                data.block.place(cpus);
+                Ok(())
+            }),
         }
     }
 }

@@ -124,8 +124,13 @@ impl Engine {
 
     /// Applies a write to the attribute and hands its placement to `place` (the device's crypto
     /// block), under the same lock, so that concurrent writes leave the engine and the placement
-    /// of the same write. On any error the device keeps its engine and placement.
-    pub(crate) fn store(&self, input: &[u8], place: impl FnOnce(Option<CpuSet>)) -> Result {
+    /// of the same write. On any error (also from `place`) the device keeps its engine and
+    /// placement.
+    pub(crate) fn store(
+        &self,
+        input: &[u8],
+        place: impl FnOnce(Option<CpuSet>) -> Result,
+    ) -> Result {
         let choice = Choice::parse(input).map_err(|e| match e {
             BadSpec::TooLong => enametoolong(),
             BadSpec::UnknownEngine | BadSpec::Arguments | BadSpec::BadByte | BadSpec::CpuList => {
@@ -139,8 +144,8 @@ impl Engine {
         let mut v = KVec::with_capacity(line.len(), GFP_KERNEL)?;
         v.extend_from_slice(line, GFP_KERNEL)?;
         let mut current = self.choice.lock();
+        place(choice.cpus)?;
         *current = Some(v);
-        place(choice.cpus);
         Ok(())
     }
 }
