@@ -119,20 +119,26 @@ round_line() {
 # medians MODES...: each mode's median throughput into med[], printed with its CPU time per MiB
 # on each end, its fraction of the in-guest AES-GCM limit and a warning if its rounds spread.
 medians() {
-	local m sp
+	local m
 	for m in "$@"; do
 		med[$m]=$(printf '%s\n' ${res[$m]} | median)
 		echo "tls_${m}_MBps=${med[$m]}"
 		echo "tls_${m}_sender_cpu_s_per_MiB=$(printf '%s\n' ${cpu_s[$m]} | median)"
 		echo "tls_${m}_receiver_cpu_s_per_MiB=$(printf '%s\n' ${cpu_r[$m]} | median)"
 		[ -z "$limit" ] || echo "tls_${m}_of_limit=$(ratio "${med[$m]}" "$limit")"
-		sp=$(printf '%s\n' ${res[$m]} | spread)
-		echo "tls_${m}_spread=$sp"
-		if [ "$(echo "$sp > 0.15" | bc)" = 1 ]; then
-			echo "# WARNING: $m spread $sp over its rounds (${res[$m]}MB/s): a busy host?" >&2
-			echo "warning_spread_${m}=$sp"
-		fi
+		spread_check "$m" MB/s
 	done
+}
+
+# spread_check MODE UNIT: MODE's round-to-round spread, and a warning if it is over 15%.
+spread_check() {
+	local sp
+	sp=$(printf '%s\n' ${res[$1]} | spread)
+	echo "tls_${1}_spread=$sp"
+	if [ "$(echo "$sp > 0.15" | bc)" = 1 ]; then
+		echo "# WARNING: $1 spread $sp over its rounds (${res[$1]}$2): a busy host?" >&2
+		echo "warning_spread_${1}=$sp"
+	fi
 }
 
 # place A B: tlsnic0's crypto block on CPU A, tlsnic1's on CPU B ("-": inline); kcrypto.
@@ -303,12 +309,7 @@ for m in "${smodes[@]}"; do
 	echo "tls_${m}_setup_us_p99=$(printf '%s\n' ${p99[$m]} | median)"
 	echo "tls_${m}_client_cpu_s_per_flow=$(printf '%s\n' ${cpu_s[$m]} | median)"
 	echo "tls_${m}_server_cpu_s_per_flow=$(printf '%s\n' ${cpu_r[$m]} | median)"
-	sp=$(printf '%s\n' ${res[$m]} | spread)
-	echo "tls_${m}_spread=$sp"
-	if [ "$(echo "$sp > 0.15" | bc)" = 1 ]; then
-		echo "# WARNING: $m spread $sp over its rounds (${res[$m]}flows/s): a busy host?" >&2
-		echo "warning_spread_${m}=$sp"
-	fi
+	spread_check "$m" flows/s
 done
 echo "tls_small_hw_vs_sw=$(ratio "${med[small_hw]}" "${med[small_sw]}")"
 # Every offloaded flow had its TX context on the client's device.
