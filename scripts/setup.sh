@@ -24,7 +24,7 @@ PKGS=(
 	"rust-web-clippy=$RUST_V" shellcheck
 	qemu-system-x86 busybox-static python3
 	iproute2 ethtool bpftool libbpf-dev linux-libc-dev iputils-ping openssl socat iperf3 procps bc
-	linux-perf dkms
+	linux-perf dkms bpftrace
 )
 
 need_apt=0

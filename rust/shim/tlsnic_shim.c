@@ -36,3 +36,4 @@
 #include "tls.c"
 #include "crypto.c"
 #include "bpf.c"
+#include "trace.c"

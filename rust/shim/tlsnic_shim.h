@@ -39,6 +39,20 @@ struct tls_context;
 struct tls_offload_context_tx;
 struct work_struct;
 
+/*
+ * trace.c: tlsnic's tracepoints (tlsnic_trace.h). Every event starts with
+ * the flow it concerns: direction (0 transmit, 1 receive), local and remote
+ * address (IPv4 IPv4-mapped) and port (host order), namespace cookie.
+ */
+struct tlsnic_trace_flow {
+	u8 local[16];
+	u8 remote[16];
+	u64 netns;
+	u16 lport;
+	u16 rport;
+	u8 dir;
+};
+
 /* params.c: module parameters (the module! macro of 6.12 cannot declare them). */
 extern unsigned int tlsnic_param_pairs;
 extern char *tlsnic_param_engine;
@@ -161,5 +175,25 @@ void tlsnic_migrate_enable(void);
 struct bpf_run_ctx *tlsnic_bpf_set_run_ctx(struct bpf_run_ctx *ctx);
 void tlsnic_bpf_reset_run_ctx(struct bpf_run_ctx *old);
 u32 tlsnic_bpf_prog_run(const struct bpf_prog *prog, const void *ctx);
+
+/* trace.c: tracepoints (tlsnic_trace.h); each returns at once while its event is off. */
+void tlsnic_trace_flow_add(const struct net_device *dev, const struct tlsnic_trace_flow *id,
+			   const char *cipher, const char *engine, const char *policy);
+void tlsnic_trace_flow_refused(const struct net_device *dev, const struct tlsnic_trace_flow *id,
+			       const char *cipher, const char *policy, const char *reason,
+			       int err);
+void tlsnic_trace_flow_del(const struct net_device *dev, const struct tlsnic_trace_flow *id,
+			   u64 records, u64 bytes, u64 resyncs, u64 age_ms);
+void tlsnic_trace_resync_request(const struct net_device *dev,
+				 const struct tlsnic_trace_flow *id, const char *reason,
+				 u32 seq, u32 len);
+void tlsnic_trace_resync_done(const struct net_device *dev, const struct tlsnic_trace_flow *id,
+			      const char *reason, u32 seq, u32 len);
+void tlsnic_trace_record_drop(const struct net_device *dev, const struct tlsnic_trace_flow *id,
+			      const char *reason, u32 seq, u32 len);
+void tlsnic_trace_fallback(const struct net_device *dev, const struct tlsnic_trace_flow *id,
+			   const char *reason, u32 seq, u32 len);
+void tlsnic_trace_engine_fault(const struct net_device *dev, const struct tlsnic_trace_flow *id,
+			       const char *engine, u32 count);
 
 #endif /* TLSNIC_SHIM_H */

@@ -22,7 +22,8 @@ use crate::base::sync::{Rcu, RcuGuard};
 use crate::base::sysfs::AttributeGroup;
 use crate::block::{Block, Way};
 use crate::engine::{self, Engine, EngineFaults};
-use crate::policy::Policy;
+use crate::flow::{self, FlowList, Refusal, Setup};
+use crate::policy::{Admit, Policy};
 use crate::rx::{self, RxFlow, RxTable};
 use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
@@ -75,9 +76,9 @@ pub(crate) struct PairPriv {
     /// Packets waiting for an asynchronous engine, and the work that sends them.
     #[pin]
     deferred: TxDeferred<Pair>,
-    /// The fault knobs and this device's debugfs directory showing them.
+    /// This device's debugfs directory and what it shows: fault knobs and live flows.
     #[pin]
-    knobs: Knobs<Faults>,
+    knobs: Knobs<Shown>,
     /// The other end of the wire.
     peer: PeerLink<Pair>,
     /// Offload counters (`ethtool -S`).
@@ -91,6 +92,25 @@ pub(crate) struct PairPriv {
     /// The crypto engine of new flows (sysfs `tlsnic/engine`).
     #[pin]
     engine: Engine,
+}
+
+/// What a device's debugfs directory shows.
+#[pin_data]
+pub(crate) struct Shown {
+    /// Fault knobs.
+    #[pin]
+    faults: Faults,
+    /// Live offloaded flows, both directions (`flows`).
+    #[pin]
+    flows: FlowList,
+}
+
+impl Shown {
+    /// Adds the directory's files.
+    fn expose<'a>(files: &Files<'a>, shown: &'a Shown) {
+        Faults::expose(files, &shown.faults);
+        files.show(c_str!("flows"), &shown.flows);
+    }
 }
 
 /// A device's fault injection, shown in its debugfs directory.
@@ -141,7 +161,7 @@ impl PairPriv {
     fn tx_env(&self) -> Env<'_> {
         Env {
             stats: &self.stats,
-            faults: &self.knobs.engine,
+            faults: &self.knobs.faults.engine,
         }
     }
 }
@@ -154,10 +174,13 @@ impl NetDeviceOps for Pair {
         pin_init!(PairPriv {
             block <- Block::new(engine::param_cpus()),
             deferred <- TxDeferred::new(),
-            knobs <- Knobs::new(pin_init!(Faults {
-                wire <- Wire::new(),
-                engine: EngineFaults::new(),
-                block_pause: AtomicU32::new(0),
+            knobs <- Knobs::new(pin_init!(Shown {
+                faults <- pin_init!(Faults {
+                    wire <- Wire::new(),
+                    engine: EngineFaults::new(),
+                    block_pause: AtomicU32::new(0),
+                }),
+                flows <- FlowList::new(),
             })),
             peer: PeerLink::new(),
             stats: Stats::new(),
@@ -183,7 +206,7 @@ impl NetDeviceOps for Pair {
 
     fn stop(rtnl: &Rtnl, dev: &Device<Self>) -> Result {
         dev.carrier_off();
-        dev.data().knobs.wire.flush();
+        dev.data().knobs.faults.wire.flush();
         dev.data().deferred.purge(&dev.data().stats);
         // A frame the device transmitted counts as its drop, one from the wire as the peer's.
         let peer = dev.data().peer.get_rtnl(rtnl);
@@ -299,17 +322,19 @@ impl TlsDevOps for Pair {
         start_seq: u32,
     ) -> Result<TxHandle> {
         let data = dev.data();
-        data.policy.admit(&data.stats, Direction::Tx, sock)?;
-        let kick = || data.deferred.kick_source(dev, deferred_xmit);
-        tx::add_tx(&data.stats, &data.engine, kick, crypto_info, start_seq)
+        add_flow(dev, Direction::Tx, sock, crypto_info, |setup| {
+            let kick = || data.deferred.kick_source(dev, deferred_xmit);
+            tx::add_tx(setup, kick, sock, crypto_info, start_seq)
+        })
     }
 
     fn del_tx(dev: &Device<Self>, flow: TxHandle) {
-        tx::del_tx(&dev.data().stats, flow)
+        let data = dev.data();
+        tx::del_tx(dev, &data.stats, &data.knobs.flows, flow)
     }
 
-    fn resync_tx(dev: &Device<Self>, _sock: &TlsSocket, _seq: u32, _rcd_sn: u64) -> Result {
-        tx::resync_tx(&dev.data().stats)
+    fn resync_tx(dev: &Device<Self>, sock: &TlsSocket, seq: u32, _rcd_sn: u64) -> Result {
+        tx::resync_tx(dev, &dev.data().stats, sock, seq)
     }
 
     fn add_rx(
@@ -319,25 +344,45 @@ impl TlsDevOps for Pair {
         start_seq: u32,
     ) -> Result<Arc<RxFlow>> {
         let data = dev.data();
-        data.policy.admit(&data.stats, Direction::Rx, sock)?;
-        rx::add_rx(
-            &data.stats,
-            &data.engine,
-            &data.rx,
-            sock,
-            crypto_info,
-            start_seq,
-        )
+        add_flow(dev, Direction::Rx, sock, crypto_info, |setup| {
+            rx::add_rx(setup, &data.rx, sock, crypto_info, start_seq)
+        })
     }
 
     fn del_rx(dev: &Device<Self>, flow: Arc<RxFlow>) {
         let data = dev.data();
-        rx::del_rx(&data.stats, &data.rx, flow)
+        rx::del_rx(dev, &data.stats, &data.rx, &data.knobs.flows, flow)
     }
 
     fn resync_rx(dev: &Device<Self>, flow: ArcBorrow<'_, RxFlow>, seq: u32, rcd_sn: u64) {
-        rx::resync_rx(&dev.data().stats, flow, seq, rcd_sn)
+        rx::resync_rx(dev, &dev.data().stats, flow, seq, rcd_sn)
     }
+}
+
+/// `tls_dev_add` in direction `dir`: the flow policy first, then `add` creates the flow. A flow
+/// the device does not take is counted and traced, and its errno returned: it stays on
+/// software kTLS.
+fn add_flow<F>(
+    dev: &Device<Pair>,
+    dir: Direction,
+    sock: &TlsSocket,
+    crypto_info: &[u8],
+    add: impl FnOnce(&Setup<'_, Pair>) -> Result<F, Refusal>,
+) -> Result<F> {
+    let data = dev.data();
+    let admit = data.policy.admit(&data.stats, dir, sock);
+    let refuse = |why| flow::refuse(dev, &data.stats, dir, sock, crypto_info, admit.name(), why);
+    if admit == Admit::Software {
+        return Err(refuse(Refusal::Policy));
+    }
+    let setup = Setup {
+        dev,
+        stats: &data.stats,
+        engine: &data.engine,
+        flows: &data.knobs.flows,
+        policy: admit.name(),
+    };
+    add(&setup).map_err(refuse)
 }
 
 impl AttributeGroup for Pair {
@@ -387,7 +432,7 @@ fn transmit(rcu: &Rcu, dev: &Device<Pair>, skb: SkBuff) {
 /// The device's crypto block work ran (on a CPU of its set): process the queued frames in
 /// order. Process context, inside `rcu_read_lock_bh`.
 fn run_block(rcu: &Rcu, dev: &Device<Pair>) {
-    let paused = dev.data().knobs.block_pause.load(Ordering::Relaxed) != 0;
+    let paused = dev.data().knobs.faults.block_pause.load(Ordering::Relaxed) != 0;
     dev.data().block.run(rcu, paused, |way, skb| match way {
         Way::Tx => transmit(rcu, dev, skb),
         // A frame from the wire: its sender is the peer (gone: the pair is being deleted).
@@ -425,6 +470,7 @@ fn put_on_wire(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBu
     skb.clear_decrypted();
     let data = dev.data();
     data.knobs
+        .faults
         .wire
         .transmit(&data.stats, skb, |frame| deliver(rcu, dev, peer, frame));
 }
@@ -445,7 +491,7 @@ fn deliver(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
 /// `peer` receives a frame from `dev`'s wire: its receive offload sees it first.
 fn receive(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
     let data = peer.data();
-    let skb = rx::receive(peer, &data.stats, &data.rx, &data.knobs.engine, skb);
+    let skb = rx::receive(peer, &data.stats, &data.rx, &data.knobs.faults.engine, skb);
     let len = skb.len();
     match peer.receive(skb) {
         Ok(()) => {
@@ -464,7 +510,7 @@ fn link(rtnl: &Rtnl, a: &Device<Pair>, b: &Device<Pair>) {
     add_debugfs(rtnl, b);
 }
 
-/// Creates `/sys/kernel/debug/tlsnic/NAME/` with the device's fault knobs. The directory keeps
+/// Creates `/sys/kernel/debug/tlsnic/NAME/` with the device's fault knobs and live flows. The directory keeps
 /// the name the device had then; if that name is taken (the same name in another namespace) it
 /// is `NAME@IFINDEX`. Best effort: without debugfs the device works, without knobs.
 fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
@@ -474,9 +520,9 @@ fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
         return;
     };
     let knobs = &dev.data().knobs;
-    let _ = knobs.create(name, Some(&DEBUGFS_ROOT), Faults::expose)
+    let _ = knobs.create(name, Some(&DEBUGFS_ROOT), Shown::expose)
         || CString::try_from_fmt(fmt!("{}@{}", name, dev.ifindex()))
-            .is_ok_and(|alt| knobs.create(&alt, Some(&DEBUGFS_ROOT), Faults::expose));
+            .is_ok_and(|alt| knobs.create(&alt, Some(&DEBUGFS_ROOT), Shown::expose));
 }
 
 /// Allocates a device of the pair's link kind named `name` (or a name from the template) in

@@ -16,7 +16,7 @@
 #![forbid(unsafe_code)]
 
 use crate::base::bpf::{Prog, ProgSlot};
-use crate::base::error::{enametoolong, eopnotsupp};
+use crate::base::error::enametoolong;
 use crate::base::net::sock::Socket;
 use crate::base::net::tls::Direction;
 use crate::tlsnic_core::{
@@ -24,6 +24,28 @@ use crate::tlsnic_core::{
     stats::{Stat, Stats},
 };
 use kernel::{fmt, prelude::*, str::CStr, str::CString};
+
+/// What the policy said about a flow.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admit {
+    /// No program: offload.
+    NoProgram,
+    /// The program said offload.
+    Offload,
+    /// The program said software: the device refuses the flow with `EOPNOTSUPP`.
+    Software,
+}
+
+impl Admit {
+    /// The verdict as the tracepoints show it: `none`, `offload` or `software`.
+    pub(crate) fn name(self) -> &'static core::ffi::CStr {
+        match self {
+            Admit::NoProgram => c"none",
+            Admit::Offload => c"offload",
+            Admit::Software => c"software",
+        }
+    }
+}
 
 /// A device's policy: at most one program.
 #[pin_data]
@@ -41,10 +63,10 @@ impl Policy {
     }
 
     /// Asks the program (if any) whether `sock` may be offloaded in direction `dir`, counting
-    /// its verdict: `Ok` to go ahead, `EOPNOTSUPP` to leave the flow on software kTLS.
-    pub(crate) fn admit(&self, stats: &Stats, dir: Direction, sock: &Socket) -> Result {
+    /// its verdict.
+    pub(crate) fn admit(&self, stats: &Stats, dir: Direction, sock: &Socket) -> Admit {
         let Some(ret) = self.slot.run(sock) else {
-            return Ok(());
+            return Admit::NoProgram;
         };
         let (offload, reject) = match dir {
             Direction::Tx => (Stat::TxPolicyOffload, Stat::TxPolicyReject),
@@ -53,11 +75,11 @@ impl Policy {
         match Verdict::from_ret(ret) {
             Verdict::Offload => {
                 stats.inc(offload);
-                Ok(())
+                Admit::Offload
             }
             Verdict::Software => {
                 stats.inc(reject);
-                Err(eopnotsupp())
+                Admit::Software
             }
         }
     }

@@ -28,15 +28,15 @@
 
 #![forbid(unsafe_code)]
 
-use crate::base::error::eopnotsupp;
 use crate::base::net::device::{Device, NetDeviceOps};
 use crate::base::net::skb::SkBuff;
-use crate::base::net::sock::{IpAddr, Socket};
+use crate::base::net::sock::Socket;
 use crate::base::net::tls::Direction;
 use crate::base::page::FragAlloc;
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
-use crate::engine::{Engine, EngineFaults, FlowEngine, RxEngine, RxRecord};
-use crate::flow::{self, Live};
+use crate::base::trace::SeqEvent;
+use crate::engine::{EngineFaults, FlowEngine, RxEngine, RxRecord};
+use crate::flow::{self, FlowInfo, FlowList, Live, Refusal, Setup};
 use crate::tlsnic_core::{
     packet::{self, FlowKey},
     rx::{Hint, RxStream, Skip, Start},
@@ -67,8 +67,8 @@ pub(crate) struct RxTable {
 /// `Arc`), the device's table another; a frame being decrypted holds a third for as long.
 #[pin_data]
 pub(crate) struct RxFlow {
-    key: FlowKey,
-    net: u64,
+    /// Who the flow is (its connection and namespace are the table's key) and what it did.
+    info: Arc<FlowInfo>,
     salt: Salt,
     _live: Live,
     /// Tracker and buffer: taken in the receive path and by `tls_dev_resync`.
@@ -93,7 +93,7 @@ impl RxTable {
 
     fn insert(&self, flow: Arc<RxFlow>) -> Result {
         let mut buckets = self.buckets.lock();
-        let bucket = &mut buckets[flow.key.bucket(BUCKETS)];
+        let bucket = &mut buckets[flow.info.key().bucket(BUCKETS)];
         match bucket.as_mut_slice().iter_mut().find(|slot| slot.is_none()) {
             Some(slot) => *slot = Some(flow),
             None => bucket.push(Some(flow), GFP_ATOMIC)?,
@@ -105,7 +105,7 @@ impl RxTable {
     fn remove(&self, flow: &Arc<RxFlow>) {
         let removed = {
             let mut buckets = self.buckets.lock();
-            let bucket = &mut buckets[flow.key.bucket(BUCKETS)];
+            let bucket = &mut buckets[flow.info.key().bucket(BUCKETS)];
             bucket
                 .as_mut_slice()
                 .iter_mut()
@@ -124,51 +124,30 @@ impl RxTable {
             .as_slice()
             .iter()
             .flatten()
-            .find(|f| f.key == *key && f.net == net)
+            .find(|f| f.info.key() == key && f.info.net() == net)
             .cloned()
     }
 }
 
-/// The connection `sock` holds, as the receive path sees it in frames: IPv4 addresses
-/// IPv4-mapped, as `tlsnic_core::packet::parse` gives them.
-pub(crate) fn flow_key(sock: &Socket) -> Option<FlowKey> {
-    let ends = sock.tcp_endpoints()?;
-    let addr = |a: IpAddr| match a {
-        IpAddr::V4(v4) => packet::v4_mapped(v4),
-        IpAddr::V6(v6) => v6,
-    };
-    Some(FlowKey {
-        remote: addr(ends.remote),
-        local: addr(ends.local),
-        remote_port: ends.remote_port,
-        local_port: ends.local_port,
-    })
-}
-
-/// Creates the receive state of a flow of `sock` and enters it in `table` (`tls_dev_add`,
-/// receive).
-pub(crate) fn add_rx(
-    stats: &Stats,
-    choice: &Engine,
+/// Creates the receive state of a flow of `sock`, enters it in `table` and lists it on the
+/// device (`tls_dev_add`, receive).
+pub(crate) fn add_rx<T: NetDeviceOps>(
+    setup: &Setup<'_, T>,
     table: &RxTable,
     sock: &Socket,
     crypto_info: &[u8],
     start_seq: u32,
-) -> Result<Arc<RxFlow>> {
-    let fallback = |_: &Error| flow::fallback(stats, Direction::Rx);
-    let key = flow_key(sock)
-        .ok_or_else(eopnotsupp)
-        .inspect_err(fallback)?;
-    let keys = flow::parse_keys(crypto_info).inspect_err(fallback)?;
-    let engine = match choice.for_flow().inspect_err(fallback)? {
+) -> Result<Arc<RxFlow>, Refusal> {
+    let keys = flow::parse_keys(crypto_info)?;
+    let engine = match setup.engine.for_flow().map_err(Refusal::Engine)? {
         FlowEngine::Soft => RxEngine::soft(keys.key.expose()),
         FlowEngine::Kcrypto(_) => RxEngine::kernel(keys.key.expose()),
     }
-    .inspect_err(|e| flow::engine_unavailable(stats, Direction::Rx, *e))?;
-    let engine_stat = if engine.is_soft() {
-        Stat::RxEngineSoft
+    .map_err(Refusal::Engine)?;
+    let (engine_stat, engine_name) = if engine.is_soft() {
+        (Stat::RxEngineSoft, c"soft")
     } else {
-        Stat::RxEngineKcrypto
+        (Stat::RxEngineKcrypto, c"kcrypto")
     };
     match engine.driver_names() {
         [soft, "", _] => flow::report_engine(Direction::Rx, fmt!("{}", soft)),
@@ -178,10 +157,11 @@ pub(crate) fn add_rx(
             fmt!("{} + {} (whole records: {})", ctr, ghash, whole),
         ),
     }
+    let flow_info = FlowInfo::new(Direction::Rx, sock, &keys, engine_name)?;
+    let listed = flow_info.clone();
     let flow = Arc::pin_init(
         pin_init!(RxFlow {
-            key,
-            net: sock.net().cookie(),
+            info: flow_info,
             salt: keys.salt.clone(),
             _live: Live::new(),
             state <- new_spinlock_bh!(
@@ -195,25 +175,47 @@ pub(crate) fn add_rx(
         }),
         GFP_KERNEL,
     )
-    .inspect_err(fallback)?;
-    table.insert(flow.clone()).inspect_err(fallback)?;
+    .map_err(|_| Refusal::NoMem)?;
+    table.insert(flow.clone()).map_err(|_| Refusal::NoMem)?;
+    if let Err(e) = setup.list(&listed) {
+        table.remove(&flow);
+        return Err(e);
+    }
+    let stats = setup.stats;
     stats.inc(engine_stat);
     stats.inc(Stat::RxCtx);
     stats.inc(Stat::RxCtxLive);
     Ok(flow)
 }
 
-/// Removes a flow (`tls_dev_del`, receive). A frame being decrypted right now keeps the flow
-/// alive until it is done; the key is zeroed when the last reference goes.
-pub(crate) fn del_rx(stats: &Stats, table: &RxTable, flow: Arc<RxFlow>) {
+/// Removes a flow (`tls_dev_del`, receive) from `table` and the device's list `flows`. A frame
+/// being decrypted right now keeps the flow alive until it is done; the key is zeroed when the
+/// last reference goes.
+pub(crate) fn del_rx<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    table: &RxTable,
+    flows: &FlowList,
+    flow: Arc<RxFlow>,
+) {
     table.remove(&flow);
+    flows.remove(dev, &flow.info);
     stats.inc(Stat::RxDel);
     stats.dec(Stat::RxCtxLive);
 }
 
-/// The kernel's next-record hint (`tls_dev_resync`, receive).
-pub(crate) fn resync_rx(stats: &Stats, flow: ArcBorrow<'_, RxFlow>, seq: u32, rcd_sn: u64) {
+/// The kernel's next-record hint (`tls_dev_resync`, receive) for `dev`'s flow `flow`.
+pub(crate) fn resync_rx<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    flow: ArcBorrow<'_, RxFlow>,
+    seq: u32,
+    rcd_sn: u64,
+) {
     stats.inc(Stat::RxResyncReq);
+    flow.info.resync();
+    flow.info
+        .trace(dev, SeqEvent::ResyncRequest, c"next-hint", seq, 0);
     flow.state.lock().stream.resync(Hint { seq, rcd_sn });
 }
 
@@ -243,9 +245,19 @@ pub(crate) fn receive<T: NetDeviceOps>(
     let Some(flow) = table.find(&seg.key, dev.net().cookie()) else {
         return skb;
     };
+    let fallback = |reason| {
+        flow.info.trace(
+            dev,
+            SeqEvent::Fallback,
+            reason,
+            seg.seq,
+            seg.payload_len as u32,
+        )
+    };
     if !skb.csum_trusted() {
         // The stack verifies this one; the device leaves it alone (and will see a gap).
         stats.inc(Stat::RxSkip);
+        fallback(c"checksum");
         return skb;
     }
     let mut guard = flow.state.lock();
@@ -267,6 +279,13 @@ pub(crate) fn receive<T: NetDeviceOps>(
             }
             stats.inc(Stat::RxSkip);
             observe(stream, &skb, &seg);
+            drop(guard);
+            flow.info.set_sync(false);
+            fallback(if why == Skip::Lost {
+                c"lost"
+            } else {
+                c"out-of-sync"
+            });
             return skb;
         }
     }
@@ -296,23 +315,35 @@ pub(crate) fn receive<T: NetDeviceOps>(
     }
     // Short of memory, the rest of the frame was not fed: the tracker loses sync.
     let verdict = stream.end();
+    let synced = stream.synced();
     let engine_errors = engine.take_errors();
     let whole = engine.take_whole();
     drop(guard);
+    let info = &flow.info;
+    info.set_sync(synced);
     if whole != 0 {
         stats.add(Stat::RxRecordsWhole, whole.into());
     }
     if engine_errors != 0 {
         stats.add(Stat::RxEngineErr, engine_errors.into());
+        info.trace_engine_fault(dev, engine_errors);
     }
     if verdict.auth_failed != 0 {
         stats.add(Stat::RxErr, verdict.auth_failed.into());
     }
     if verdict.records_ok != 0 {
         stats.add(Stat::RxRecords, verdict.records_ok.into());
+        info.count(verdict.records_ok.into(), 0);
     }
     if verdict.resumed {
         stats.inc(Stat::RxResyncOk);
+        info.trace(
+            dev,
+            SeqEvent::ResyncDone,
+            c"authenticated",
+            seg.seq,
+            seg.payload_len as u32,
+        );
     }
     if verdict.bad_header {
         stats.inc(Stat::RxOoo);
@@ -327,11 +358,25 @@ pub(crate) fn receive<T: NetDeviceOps>(
             decrypted.set_decrypted();
             stats.inc(Stat::RxDecryptedPackets);
             stats.add(Stat::RxDecryptedBytes, seg.payload_len as u64);
+            info.count(0, seg.payload_len as u64);
             skb.consume();
             decrypted
         }
-        _ => {
+        out => {
             stats.inc(Stat::RxSkip);
+            fallback(if engine_errors != 0 {
+                c"engine"
+            } else if verdict.auth_failed != 0 {
+                c"auth-failed"
+            } else if out.is_none() {
+                c"no-memory"
+            } else if verdict.bad_header {
+                c"bad-header"
+            } else if !synced {
+                c"out-of-sync"
+            } else {
+                c"resync-probation"
+            });
             skb
         }
     }

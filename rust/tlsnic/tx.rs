@@ -33,21 +33,28 @@
 
 use crate::base::net::device::{Device, NetDeviceOps};
 use crate::base::net::skb::{RewriteSkb, SkBuff, SkBuffRef};
+use crate::base::net::sock::Socket;
 use crate::base::net::tls::{
     tx::{Lookup, TxSkb},
     Direction, TlsDevOps,
 };
 use crate::base::sync::{new_spinlock_bh, Rcu, SpinLockBh};
+use crate::base::trace::SeqEvent;
 use crate::base::workqueue::{DeviceWork, Kick};
-use crate::engine::{Engine, EngineFaults, FlowEngine, RecordSealer};
-use crate::flow::{self, Live};
+use crate::engine::{EngineFaults, FlowEngine, RecordSealer};
+use crate::flow::{self, FlowInfo, Live, Refusal, Setup};
 use crate::tlsnic_core::{
     fifo::Fifo,
     stats::{Stat, Stats},
     tls12::{self, MarkerCheck, Span, PREPEND_LEN},
     tx::{Polled, SealError, SealFault, Sealer, TxRecords},
 };
-use kernel::{fmt, new_spinlock, prelude::*, sync::SpinLock};
+use core::ffi::CStr;
+use kernel::{
+    fmt, new_spinlock,
+    prelude::*,
+    sync::{Arc, SpinLock},
+};
 
 /// Packets a device holds for an asynchronous engine; more are dropped (TCP retransmits them).
 const DEFERRED_MAX: usize = 256;
@@ -57,6 +64,8 @@ const DEFERRED_MAX: usize = 256;
 pub(crate) struct TxFlow {
     /// Implicit part of every record's nonce.
     salt: tls12::Salt,
+    /// Who the flow is and what it did (the device's flow list, tracepoints).
+    pub(crate) info: Arc<FlowInfo>,
     _live: Live,
     /// Engine and record bookkeeping. Taken only in the transmit path (softirq or BH disabled).
     #[pin]
@@ -121,36 +130,37 @@ impl<T: NetDeviceOps> TxDeferred<T> {
     }
 }
 
-/// Creates the transmit state of a flow (`tls_dev_add`, transmit direction) on the device's
-/// current engine. `kick` gives the device's deferred work, for an asynchronous engine.
-pub(crate) fn add_tx(
-    stats: &Stats,
-    engine: &Engine,
+/// Creates the transmit state of a flow of `sock` (`tls_dev_add`, transmit direction) on the
+/// device's current engine and lists it on the device. `kick` gives the device's deferred work,
+/// for an asynchronous engine.
+pub(crate) fn add_tx<T: NetDeviceOps>(
+    setup: &Setup<'_, T>,
     kick: impl FnOnce() -> Result<Kick>,
+    sock: &Socket,
     crypto_info: &[u8],
     start_seq: u32,
-) -> Result<TxHandle> {
-    let keys =
-        flow::parse_keys(crypto_info).inspect_err(|_| flow::fallback(stats, Direction::Tx))?;
-    let choice = engine
-        .for_flow()
-        .inspect_err(|_| flow::fallback(stats, Direction::Tx))?;
+) -> Result<TxHandle, Refusal> {
+    let keys = flow::parse_keys(crypto_info)?;
+    let choice = setup.engine.for_flow().map_err(Refusal::Engine)?;
     let sealer = match &choice {
         FlowEngine::Soft => RecordSealer::soft(keys.key.expose()),
         FlowEngine::Kcrypto(alg) => {
             kick().and_then(|kick| RecordSealer::kernel(alg, keys.key.expose(), Some(kick)))
         }
     }
-    .inspect_err(|e| flow::engine_unavailable(stats, Direction::Tx, *e))?;
+    .map_err(Refusal::Engine)?;
     flow::report_engine(Direction::Tx, fmt!("{}", sealer.driver_name()));
-    let engine_stat = match choice {
-        FlowEngine::Soft => Stat::TxEngineSoft,
-        FlowEngine::Kcrypto(_) => Stat::TxEngineKcrypto,
+    let (engine_stat, engine_name) = match choice {
+        FlowEngine::Soft => (Stat::TxEngineSoft, c"soft"),
+        FlowEngine::Kcrypto(_) => (Stat::TxEngineKcrypto, c"kcrypto"),
     };
+    let flow_info = FlowInfo::new(Direction::Tx, sock, &keys, engine_name)?;
+    let listed = flow_info.clone();
     let salt = keys.salt.clone();
     let flow = KBox::pin_init(
         pin_init!(TxFlow {
             salt,
+            info: flow_info,
             _live: Live::new(),
             state <- new_spinlock!(TxState {
                 sealer,
@@ -161,29 +171,50 @@ pub(crate) fn add_tx(
         }),
         GFP_KERNEL,
     )
-    .inspect_err(|_| flow::fallback(stats, Direction::Tx))?;
+    .map_err(|_| Refusal::NoMem)?;
     // `keys` (and with it the key bytes) is wiped here; the transform keeps its own schedule.
     drop(keys);
+    setup.list(&listed)?;
+    let stats = setup.stats;
     stats.inc(engine_stat);
     stats.inc(Stat::TxCtx);
     stats.inc(Stat::TxCtxLive);
     Ok(flow)
 }
 
-/// Destroys the transmit state of a flow (`tls_dev_del`). Dropping the flow waits for an
-/// asynchronous engine request and frees the transform (and the soft key, which zeroes itself).
-/// Its packets still in the device's deferred queue are dropped when the work reaches them
-/// (their socket is no longer offloaded).
-pub(crate) fn del_tx(stats: &Stats, flow: TxHandle) {
+/// Destroys the transmit state of a flow (`tls_dev_del`), taking it off the device's list
+/// `flows`. Dropping the flow waits for an asynchronous engine request and frees the transform
+/// (and the soft key, which zeroes itself). Its packets still in the device's deferred queue
+/// are dropped when the work reaches them (their socket is no longer offloaded).
+pub(crate) fn del_tx<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    flows: &flow::FlowList,
+    flow: TxHandle,
+) {
+    flows.remove(dev, &flow.info);
     drop(flow);
     stats.inc(Stat::TxDel);
     stats.dec(Stat::TxCtxLive);
 }
 
 /// `tls_dev_resync` for transmit. tlsnic never asks the core for a transmit resync (it rebuilds
-/// records instead), so this only counts.
-pub(crate) fn resync_tx(stats: &Stats) -> Result {
+/// records instead), so this only counts and traces.
+pub(crate) fn resync_tx<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    sock: &Socket,
+    seq: u32,
+) -> Result {
     stats.inc(Stat::TxResync);
+    flow::trace_sock(
+        dev,
+        Direction::Tx,
+        sock,
+        SeqEvent::ResyncRequest,
+        c"tx",
+        seq,
+    );
     Ok(())
 }
 
@@ -202,6 +233,18 @@ enum DropReason {
 }
 
 impl DropReason {
+    /// The reason the `tlsnic_record_drop` tracepoint shows.
+    fn name(&self) -> &'static CStr {
+        match self {
+            DropReason::NoSync => c"no-record",
+            DropReason::Bypass | DropReason::BeforeOffload(_) => c"mixed-with-software",
+            DropReason::BadRecord => c"bad-record",
+            DropReason::Engine => c"engine",
+            DropReason::NoMem => c"no-memory",
+            DropReason::Pending => c"engine-busy",
+        }
+    }
+
     fn stat(&self) -> Stat {
         match self {
             DropReason::NoSync => Stat::TxDropNoSyncData,
@@ -240,9 +283,16 @@ enum Settled {
     Dropped,
 }
 
-/// Counts what [`encrypt`] made of a segment of `payload_len` bytes (anything but
-/// `Pending`): the tail `xmit` and `drain` share.
-fn settle(stats: &Stats, payload_len: u32, result: Result<Option<SkBuff>, DropReason>) -> Settled {
+/// Counts what [`encrypt`] made of a segment of `dev`'s flow `flow` at `seq`, `payload_len`
+/// bytes (anything but `Pending`), and traces a drop: the tail `xmit` and `drain` share.
+fn settle<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    flow: &TxFlow,
+    seq: u32,
+    payload_len: u32,
+    result: Result<Option<SkBuff>, DropReason>,
+) -> Settled {
     match result {
         Ok(Some(out)) => {
             stats.inc(Stat::TxEncryptedPackets);
@@ -255,6 +305,11 @@ fn settle(stats: &Stats, payload_len: u32, result: Result<Option<SkBuff>, DropRe
         }
         Err(why) => {
             stats.inc(why.stat());
+            flow.info
+                .trace(dev, SeqEvent::RecordDrop, why.name(), seq, payload_len);
+            if let DropReason::Engine = why {
+                flow.info.trace_engine_fault(dev, 1);
+            }
             Settled::Dropped
         }
     }
@@ -302,11 +357,18 @@ pub(crate) fn xmit<T: TlsDevOps<TxFlow = TxHandle>>(
                 drop(st);
                 drop(extra);
                 stats.inc(Stat::TxDropAsync);
+                flow.info.trace(
+                    dev,
+                    SeqEvent::RecordDrop,
+                    c"queue-full",
+                    tx.seq(),
+                    tx.payload_len(),
+                );
                 Xmit::Dropped
             }
         };
     }
-    let settled = settle(stats, tx.payload_len(), result);
+    let settled = settle(dev, stats, flow, tx.seq(), tx.payload_len(), result);
     drop(st);
     match settled {
         Settled::Encrypted(out) => {
@@ -373,7 +435,7 @@ pub(crate) fn drain<T: TlsDevOps<TxFlow = TxHandle>>(
             return;
         }
         st.queued = st.queued.saturating_sub(1);
-        match settle(stats, tx.payload_len(), result) {
+        match settle(dev, stats, flow, tx.seq(), tx.payload_len(), result) {
             Settled::Encrypted(out) => {
                 stats.inc(Stat::TxAsyncSent);
                 // Sent under the flow's lock: a later segment of the flow cannot overtake it.
@@ -554,6 +616,7 @@ fn load_and_seal(
             env.stats.inc(Stat::TxCipherRecords);
             env.stats
                 .add(Stat::TxCipherBytes, sealing.plaintext_len as u64);
+            tx.flow().info.count(1, sealing.plaintext_len as u64);
             if sealing.done {
                 Ok(span)
             } else {

@@ -21,6 +21,10 @@
 #      open at a time), offloaded both ways on both devices against software kTLS: flows per
 #      second and the flow setup time (connect until kTLS is set up both ways; with offload on
 #      that includes tls_dev_add for TX and RX on the client's device).
+#   7. Tracepoints: both ends offloaded (TX and RX), half the transfer size, with and without a
+#      bpftrace program attached to every tlsnic:* tracepoint (the events fire per flow and on
+#      the slow paths, never per record): rounds without it, then with it, then without it
+#      again (bpftrace compiles once, for a minute).
 # Every TLS transfer runs its sender (the server, namespace A) on CPU 0 and its receiver (the
 # client, namespace B) on CPU 1; each mode reports its throughput (MB/s at the receiver) and
 # the CPU time spent on each of the two CPUs per MiB moved (user, nice, system, irq, softirq, from
@@ -314,6 +318,31 @@ done
 echo "tls_small_hw_vs_sw=$(ratio "${med[small_hw]}" "${med[small_sw]}")"
 # Every offloaded flow had its TX context on the client's device.
 echo "tls_small_hw_tx_ctx=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - ctx0 ))"
+
+# Tracepoints: both ends offloaded, with no program on the tlsnic events (off), then with a
+# bpftrace program counting every one of them (on), then without again; half size.
+if command -v bpftrace >/dev/null; then
+	in_a ethtool -K tlsnic0 tls-hw-tx-offload on tls-hw-rx-offload on
+	in_b ethtool -K tlsnic1 tls-hw-tx-offload on tls-hw-rx-offload on
+	rx_offload=on client_opts=
+	tmodes=(trace_off trace_on)
+	half=$(( (rounds + 1) / 2 ))
+	for _ in $(seq "$half"); do tls_run trace_off on; done
+	bt=/tmp/tlsnic-bench-bpftrace.log
+	timeout -s INT 900 bpftrace -e 'tracepoint:tlsnic:* { @events[probe] = count(); }' >"$bt" 2>&1 &
+	btpid=$!
+	wait_until 1500 'grep -q "^Attaching" "$bt"' || { cat "$bt" >&2; echo "# FAIL: bpftrace did not attach" >&2; exit 1; }
+	for _ in $(seq "$rounds"); do tls_run trace_on on; done
+	kill -INT "$btpid"
+	wait "$btpid" || true
+	for _ in $(seq $((rounds - half))); do tls_run trace_off on; done
+	medians "${tmodes[@]}"
+	echo "tls_trace_on_vs_off=$(ratio "${med[trace_on]}" "${med[trace_off]}")"
+	echo "trace_events_while_on=$(awk -F': ' '/^@events/ {n += $2} END {print n + 0}' "$bt")"
+else
+	echo "# WARNING: no bpftrace: the tracepoint section is skipped (scripts/setup.sh installs it)" >&2
+fi
+
 cleanup_netns
 rmmod tlsnic
 rm -rf "${BPFFS:?}/port" "${BPFFS:?}/sni"

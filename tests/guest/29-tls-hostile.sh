@@ -9,9 +9,11 @@
 # attaches and detaches BPF policies, switches engines (soft, kcrypto, asynchronous cryptd, and
 # kcrypto and soft with the crypto block on a CPU set, inline again at the next switch), sets
 # engine faults and wire drop, reorder and duplication at random. Each epoch ends destructively
-# under live flows: the receiver's namespace is deleted, or the module is removed. No mismatch,
-# no data loss on verified flows, no live context left, no key bytes in the log, debugfs, sysfs
-# or counters, and (checked by the runner) no kernel report.
+# under live flows: the receiver's namespace is deleted, or the module is removed. Meanwhile
+# tlsnic's tracepoints are on and an operator's loop reads every device's flows file (debugfs)
+# through the churn and the teardown. No mismatch, no data loss on verified flows, no live
+# context left, no key bytes in the log, debugfs, trace, sysfs or counters, and (checked by the
+# runner) no kernel report.
 #
 # Scale: make check runs 2 epochs of 20 s on a fixed seed (one ends with the namespace deleted,
 # the other with rmmod; each makes hundreds of checked calls under a few chaos actions, and runs
@@ -87,6 +89,17 @@ chaos() {
 	done
 }
 
+# viewer LOG: an operator watching: reads every tlsnic device's flows file (debugfs) over and
+# over, through flow churn, chaos and teardown, until killed; the flow lines it saw go to LOG.
+viewer() {
+	set +e
+	: >"$1"
+	while :; do
+		grep -hv '^dir ' /sys/kernel/debug/tlsnic/*/flows >>"$1" 2>/dev/null
+		nap 0.3
+	done
+}
+
 # calm: undo what chaos may have left (features on, links up, MTU 1500, no policy, no faults).
 calm() {
 	local ns dev f
@@ -120,6 +133,11 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	echo 2000 >/sys/kernel/debug/tlsnic/tlsnic1/reorder_ppm
 	txd0=$(tls_stat "$NS_A" TlsTxDevice)
 	rxd0=$(tls_stat "$NS_A" TlsRxDevice)
+	# tlsnic's tracepoints on and the flows files read through the epoch and its teardown.
+	: >/sys/kernel/tracing/trace
+	echo 1 >/sys/kernel/tracing/events/tlsnic/enable
+	viewer /tmp/tlsnic-viewer.log &
+	vpid=$!
 	# Started as a command, not through the in_b function, so that $! is the server itself.
 	"$NSPROBE" exec "$NS_B" "$HOSTILE" server -p "$TLSPORT" --seed "$s" \
 		2>/tmp/tlsnic-hostile-server.log &
@@ -183,7 +201,13 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	wait "$tpid" || rc=$?
 	grep -m 20 MISMATCH /tmp/tlsnic-hostile.log >&2 || true
 	[ "$rc" = 0 ] || fail "epoch $epoch ($what under flows): ktls-hostile --tolerant exit status $rc"
-	note "epoch $epoch: $what under live flows; $(grep '^hostile ' /tmp/tlsnic-hostile.log); epoch took $((SECONDS - t0)) s (client $((t1 - t0)) s from load)"
+	kill "$vpid"; wait "$vpid" 2>/dev/null || true
+	echo 0 >/sys/kernel/tracing/events/tlsnic/enable
+	views=$(wc -l </tmp/tlsnic-viewer.log)
+	adds=$(grep -c tlsnic_flow_add: /sys/kernel/tracing/trace || true)
+	expect_ge "epoch $epoch flow lines read from the flows files" "$views" 1
+	expect_ge "epoch $epoch tlsnic_flow_add events" "$adds" 10
+	note "epoch $epoch: $what under live flows; $(grep '^hostile ' /tmp/tlsnic-hostile.log); flows files read: $views flow lines; $adds tlsnic_flow_add events; epoch took $((SECONDS - t0)) s (client $((t1 - t0)) s from load)"
 	kill -9 "$spid" "$spid2" 2>/dev/null || true
 	wait 2>/dev/null || true
 	cleanup_netns

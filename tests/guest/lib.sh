@@ -405,12 +405,14 @@ prog_id() { bpftool prog show pinned "$1" | sed -n 's/^\([0-9]*\):.*/\1/p'; }
 # key_leak_check WHAT: every test key of tests/ktls begins with the bytes 7e 15 5a 1c c0 de
 # (ktls-test.h KT_KEY_MARK). Fails if they appear, as raw bytes or in hex (any case, with or
 # without separators, or as a little-endian 32-bit word), in the kernel log, in tlsnic's
-# debugfs files, in the sysfs attributes or in the `ethtool -S` output of any tlsnic device.
+# debugfs files (the flows views included), in the trace buffer (tlsnic's tracepoints), in the
+# sysfs attributes or in the `ethtool -S` output of any tlsnic device.
 key_leak_check() {
 	local out=/tmp/tlsnic-keyscan ns dev
 	{
 		dmesg
 		find /sys/kernel/debug/tlsnic -type f -perm -0400 -exec cat {} + 2>/dev/null || true
+		cat /sys/kernel/tracing/trace 2>/dev/null || true
 		for ns in "" "$NS_A" "$NS_B"; do
 			[ -z "$ns" ] || ip netns list | grep -qw "$ns" || continue
 			for dev in $(${ns:+"$NSPROBE" exec "$ns"} ip -br link show type tlsnic 2>/dev/null | awk '{print $1}'); do
@@ -425,8 +427,8 @@ key_leak_check() {
 	if LC_ALL=C grep -aqF "$(printf '\176\025\132\034\300\336')" "$out" ||
 		grep -aqiE "$hex" "$out"; then
 		grep -aniE "$hex" "$out" | head -5 >&2
-		fail "$1: key material found in the log, debugfs, sysfs or counters"
+		fail "$1: key material found in the log, debugfs, trace, sysfs or counters"
 	fi
-	note "$1: no key material in $(wc -c <"$out") bytes of log, debugfs, sysfs and counters"
+	note "$1: no key material in $(wc -c <"$out") bytes of log, debugfs, trace, sysfs and counters"
 	rm -f "$out"
 }

@@ -57,6 +57,20 @@ pub fn v4_mapped(addr: [u8; 4]) -> [u8; 16] {
     out
 }
 
+/// An address and port as the flows view and the tracepoints show them: `192.0.2.1:443` for an
+/// IPv4-mapped address, `[2001:db8::1]:443` for any other.
+pub struct Endpoint<'a>(pub &'a [u8; 16], pub u16);
+
+impl core::fmt::Display for Endpoint<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let addr = core::net::Ipv6Addr::from(*self.0);
+        match addr.to_ipv4_mapped() {
+            Some(v4) => write!(f, "{}:{}", v4, self.1),
+            None => write!(f, "[{}]:{}", addr, self.1),
+        }
+    }
+}
+
 /// The TCP segment carried by a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
@@ -141,6 +155,22 @@ pub fn parse(head: &[u8], frame_len: usize) -> Option<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_show_each_family_as_people_write_it() {
+        extern crate std;
+        use std::format;
+        let v4 = v4_mapped([192, 0, 2, 1]);
+        assert_eq!(format!("{}", Endpoint(&v4, 443)), "192.0.2.1:443");
+        let mut v6 = [0u8; 16];
+        v6[..4].copy_from_slice(&[0x20, 0x01, 0x0d, 0xb8]);
+        v6[15] = 2;
+        assert_eq!(format!("{}", Endpoint(&v6, 5201)), "[2001:db8::2]:5201");
+        // Only ::ffff:a.b.c.d is IPv4: the deprecated IPv4-compatible form stays IPv6.
+        let mut compat = [0u8; 16];
+        compat[15] = 1;
+        assert_eq!(format!("{}", Endpoint(&compat, 1)), "[::1]:1");
+    }
 
     fn v4_frame(payload: usize) -> [u8; 54] {
         let mut f = [0u8; 54];

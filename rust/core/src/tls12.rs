@@ -17,6 +17,7 @@
 //! mapping TCP sequence numbers onto record offsets with wrap-around ([`seq_before`],
 //! [`Span`]). The key lives in a [`Secret`], which is zeroed when it is dropped.
 
+use core::ffi::CStr;
 use core::fmt;
 
 /// `TLS_1_2_VERSION` as carried in `tls_crypto_info.version` and in record headers.
@@ -222,6 +223,23 @@ pub fn crypto_info_ids(raw: &[u8]) -> Result<(u16, u16), Reject> {
     ))
 }
 
+/// The name of cipher type `cipher` (`TLS_CIPHER_*` in `include/uapi/linux/tls.h`) as the flows
+/// view and the tracepoints show it: `aes-gcm-128` for 51; `unknown` for a number the kernel
+/// does not define. A C string, for the tracepoints.
+pub fn cipher_name(cipher: u16) -> &'static CStr {
+    match cipher {
+        CIPHER_AES_GCM_128 => c"aes-gcm-128",
+        CIPHER_AES_GCM_256 => c"aes-gcm-256",
+        53 => c"aes-ccm-128",
+        54 => c"chacha20-poly1305",
+        55 => c"sm4-gcm",
+        56 => c"sm4-ccm",
+        57 => c"aria-gcm-128",
+        58 => c"aria-gcm-256",
+        _ => c"unknown",
+    }
+}
+
 /// How many bytes of `tls_crypto_info` to read for `cipher` (0 for ciphers the device rejects).
 pub fn crypto_info_len(cipher: u16) -> usize {
     match cipher {
@@ -392,6 +410,15 @@ mod tests {
     extern crate std;
     use super::*;
     use std::format;
+
+    #[test]
+    fn cipher_names() {
+        assert_eq!(cipher_name(CIPHER_AES_GCM_128), c"aes-gcm-128");
+        assert_eq!(cipher_name(CIPHER_AES_GCM_256), c"aes-gcm-256");
+        assert_eq!(cipher_name(54), c"chacha20-poly1305");
+        assert_eq!(cipher_name(0), c"unknown");
+        assert_eq!(cipher_name(59), c"unknown");
+    }
 
     fn info(version: u16, cipher: u16, key_len: usize) -> [u8; 64] {
         let mut raw = [0u8; 64];

@@ -14,8 +14,10 @@
 #include <linux/etherdevice.h>
 #include <linux/ethtool.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/netdevice.h>
 #include <linux/scatterlist.h>
+#include <linux/seq_file.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! debugfs directories holding plain integer files (`debugfs_create_u32`/`_u64`), for the
-//! device model's knobs. The files read and write the integers directly; the integers are
-//! atomics, so the driver reads them with ordinary atomic loads while userspace writes them.
+//! device model's knobs, and read-only text files ([`Show`]). The integer files read and write
+//! the integers directly; the integers are atomics, so the driver reads them with ordinary
+//! atomic loads while userspace writes them. A text file is written by its value's
+//! [`Show::show`] through `seq_file` each time it is read.
 //!
 //! A file points at its integer, so the integer must stay in place until the file is gone.
 //! [`Knobs`] carries that rule in the type system: it owns a directory and the values its files
 //! show, exists only pinned, and removes the directory before the values are dropped; its
 //! [`Knobs::create`] hands out the values with a lifetime no other reference can meet.
 //!
-//! C header: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h).
+//! C headers: [`include/linux/debugfs.h`](srctree/include/linux/debugfs.h),
+//! [`include/linux/seq_file.h`](srctree/include/linux/seq_file.h).
 
 use crate::base::bindings;
 use core::{
+    ffi::{c_int, c_void},
+    fmt,
     marker::{PhantomData, PhantomPinned},
+    mem::MaybeUninit,
     ops::Deref,
     ptr,
     sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering},
@@ -168,6 +174,25 @@ impl<'a> Files<'a> {
         self.u64_mode(name, value, 0o600);
     }
 
+    /// Adds read-only file `name` whose text `value` writes ([`Show::show`]) each time the
+    /// file is read.
+    pub(crate) fn show<S: Show>(&self, name: &CStr, value: &'a S) {
+        if !self.dir.is_null() {
+            // SAFETY: as in `u32`: `value` outlives the directory, and debugfs's file proxy
+            // keeps `ShowOps::<S>`'s callbacks from running once the file is removed, so they
+            // never see `value` gone. The file operations are a `'static` constant.
+            unsafe {
+                bindings::debugfs_create_file(
+                    name.as_char_ptr(),
+                    0o400,
+                    self.dir,
+                    ptr::from_ref(value).cast_mut().cast(),
+                    ShowOps::<S>::build(),
+                )
+            };
+        }
+    }
+
     fn u64_mode(&self, name: &CStr, value: &'a AtomicU64, mode: u16) {
         if !self.dir.is_null() {
             // SAFETY: as in `u32`; debugfs uses plain 64-bit loads and stores, single
@@ -176,5 +201,77 @@ impl<'a> Files<'a> {
                 bindings::debugfs_create_u64(name.as_char_ptr(), mode, self.dir, value.as_ptr())
             }
         }
+    }
+}
+
+/// What a read-only text file in debugfs shows ([`Files::show`]).
+pub(crate) trait Show: Sync {
+    /// Writes the file's text into `out`. Process context; called again from the start when
+    /// the text outgrew the buffer (`seq_file` then retries with a larger one).
+    fn show(&self, out: &mut SeqOut<'_>);
+}
+
+/// The text of a debugfs file being read (`struct seq_file`), written with `write!`. A write
+/// that does not fit returns an error, so that a long listing stops early; `seq_file` then
+/// calls [`Show::show`] again with a larger buffer.
+pub(crate) struct SeqOut<'a> {
+    m: *mut bindings::seq_file,
+    _file: PhantomData<&'a mut bindings::seq_file>,
+}
+
+impl fmt::Write for SeqOut<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        // SAFETY: `m` is the seq_file being read, valid while the show callback runs (which
+        // is as long as `self` exists); `s` is valid for `s.len()` bytes.
+        match unsafe { bindings::seq_write(self.m, s.as_ptr().cast(), s.len()) } {
+            0 => Ok(()),
+            _ => Err(fmt::Error),
+        }
+    }
+}
+
+/// The `file_operations` of a [`Files::show`] file whose value is an `S`: `single_open` with
+/// [`Show::show`] as the show callback.
+struct ShowOps<S>(PhantomData<S>);
+
+impl<S: Show> ShowOps<S> {
+    const FOPS: bindings::file_operations = bindings::file_operations {
+        open: Some(Self::open),
+        read: Some(bindings::seq_read),
+        llseek: Some(bindings::seq_lseek),
+        release: Some(bindings::single_release),
+        // SAFETY: all zeroes is a valid `file_operations`: every other callback absent, no
+        // owner (the module cannot leave while the directory exists, and debugfs stops
+        // calling into a removed file).
+        ..unsafe { MaybeUninit::zeroed().assume_init() }
+    };
+
+    const fn build() -> &'static bindings::file_operations {
+        &Self::FOPS
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS to open a file created by [`Files::show`]: `inode` and `file` are
+    /// valid, and `inode->i_private` points at a live `S`.
+    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        // SAFETY: `inode` is valid (function contract); its private pointer is the value,
+        // which `single_open` hands to `show` as the seq_file's private data.
+        unsafe { bindings::single_open(file, Some(Self::show), (*inode).i_private) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `seq_read` on a seq_file set up by [`Self::open`]: `m` is valid and its
+    /// private data points at a live `S`.
+    unsafe extern "C" fn show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+        // SAFETY: the private data is the value, live while its file exists (function
+        // contract and `Files::show`); `S: Sync` allows this shared reference on any thread.
+        let value = unsafe { &*(*m).private.cast::<S>() };
+        value.show(&mut SeqOut {
+            m,
+            _file: PhantomData,
+        });
+        0
     }
 }

@@ -19,7 +19,9 @@
 //! - [`workqueue`]: a device's work item, queued on any CPU or on a chosen one ([`cpu`]).
 //! - [`bpf`]: BPF programs attached by path.
 //! - [`sync`]: RCU and bottom-half spinlocks.
-//! - [`debugfs`]: directories of integer knobs whose lifetimes the type system checks.
+//! - [`debugfs`]: directories of integer knobs and text files whose lifetimes the type system
+//!   checks.
+//! - [`trace`]: the `tlsnic` tracepoints.
 //! - [`params`], [`error`]: module parameters and the errnos `kernel::error::code` lacks.
 
 pub(crate) mod bindings;
@@ -33,4 +35,5 @@ pub(crate) mod page;
 pub(crate) mod params;
 pub(crate) mod sync;
 pub(crate) mod sysfs;
+pub(crate) mod trace;
 pub(crate) mod workqueue;

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# What an operator sees of offloaded flows with standard tools (Documentation/observability.rst):
+#
+# - The live flow view: 16 ktls-soak flows open at once, offloaded both ways on both ends. While
+#   they are open, each device's /sys/kernel/debug/tlsnic/DEV/flows lists exactly its 32 flow
+#   objects (one line per flow and direction) under its header, with the right addresses, ports,
+#   namespace, ciphers and state; once they are closed, only the header.
+# - The tracepoints (tracefs): tlsnic_flow_add and tlsnic_flow_del for each of the 64 flow
+#   objects, the del line carrying the records and bytes the device processed; for flows a port
+#   policy keeps in software, tlsnic_flow_refused with reason=policy; with 2% loss on one wire and
+#   engine faults on its sender, tlsnic_fallback (reason=lost), tlsnic_resync_request
+#   (reason=next-hint) and tlsnic_resync_done on the receiving device, as many as its
+#   rx_tls_resync_req and rx_tls_resync_ok counters rose, and tlsnic_record_drop (reason=engine)
+#   and tlsnic_engine_fault on the sending device, as many as its tx_tls_drop_engine rose.
+# - The samples in samples/trace/, run together as one bpftrace program (bpftrace compiles for
+#   about a minute in the emulated debug guest): each prints what it is for.
+# - No key material in the trace buffer or the flows files (key_leak_check).
+# shellcheck source=tests/guest/lib.sh
+. "${0%/*}/lib.sh"
+
+command -v bpftrace >/dev/null || fail "bpftrace missing (scripts/setup.sh installs it)"
+SOAK=$SAMPLES/tests/ktls-soak
+[ -x "$SOAK" ] || fail "$SOAK missing (scripts/build-samples.sh)"
+P=4436
+T=/sys/kernel/tracing
+D=/sys/kernel/debug/tlsnic
+BT=/tmp/tlsnic-samples.bt
+BTLOG=/tmp/tlsnic-bpftrace.log
+F0=/tmp/tlsnic-flows0
+F1=/tmp/tlsnic-flows1
+
+tls_pair
+[ -d "$T/events/tlsnic" ] || fail "no tlsnic events in $T/events"
+echo 0 >"$T/tracing_on"
+: >"$T/trace"
+echo 1 >"$T/events/tlsnic/enable"
+echo 1 >"$T/tracing_on"
+
+# The three samples as one program (their map names differ), compiling while the flows run.
+for f in offloaded-flows why-fallback resyncs; do
+	grep -v '^#!' "$TLSNIC_ROOT/samples/trace/$f.bt"
+done >"$BT"
+timeout -s INT 600 bpftrace "$BT" >"$BTLOG" 2>&1 &
+BTPID=$!
+
+# --- The live flow view ---------------------------------------------------------------------
+# soak N SEED PEAK: N ktls-soak flows on port P, all open at once; while they are, the client
+# runs the shell command PEAK.
+soak() {
+	in_a "$SOAK" server -p "$P" --seed "$2" --flows "$1" >/tmp/tlsnic-soak-server.log 2>&1 &
+	local spid=$!
+	wait_listen "$NS_A" "$P" || fail "soak server did not start"
+	in_b "$SOAK" client "$A4" -p "$P" --seed "$2" --flows "$1" --batch "$1" \
+		--peak-cmd "$3" \
+		>/tmp/tlsnic-soak-client.log 2>&1 ||
+		{ cat /tmp/tlsnic-soak-client.log /tmp/tlsnic-soak-server.log >&2; fail "soak client failed"; }
+	wait "$spid" || { cat /tmp/tlsnic-soak-server.log >&2; fail "soak server failed"; }
+}
+
+# While they are open, both devices' flows files are read (from the initial mount namespace,
+# where debugfs is).
+soak 16 36 "nsenter --mount=/proc/1/ns/mnt sh -c 'cat $D/tlsnic0/flows >$F0; cat $D/tlsnic1/flows >$F1'"
+HEADER="dir local remote netns engine cipher records bytes resyncs state age_ms"
+# check_view FILE LOCAL REMOTE: FILE lists 16 TX and 16 RX flows of one namespace between LOCAL
+# (address:port or address:) and REMOTE, half AES-128 and half AES-256, receive ones in sync.
+check_view() {
+	local out
+	out=$(awk -v hdr="$HEADER" -v l="$2" -v r="$3" '
+		NR == 1 { if ($0 != hdr) { print "bad header: " $0; exit } next }
+		index($2, l) != 1 || index($3, r) != 1 { print "bad ends: " $0; exit }
+		$5 != "kcrypto" && $5 != "soft" { print "bad engine: " $0; exit }
+		$1 == "rx" && $10 != "in-sync" { print "rx not in sync: " $0; exit }
+		$1 == "tx" && $10 != "-" { print "tx state: " $0; exit }
+		{ n[$1]++; c[$6]++; ns[$4] = 1 }
+		END { k = 0; for (x in ns) k++
+		      printf "tx=%d rx=%d aes128=%d aes256=%d netns=%d\n", n["tx"], n["rx"],
+		             c["aes-gcm-128"], c["aes-gcm-256"], k }' "$1")
+	[ "$out" = "tx=16 rx=16 aes128=16 aes256=16 netns=1" ] || { cat "$1" >&2; fail "$1: $out"; }
+}
+check_view "$F0" "$A4:$P" "$B4:"
+check_view "$F1" "$B4:" "$A4:$P"
+# The same connections at both ends (client ports), in two different namespaces.
+[ "$(awk 'NR > 1 { print $3 }' "$F0" | sort -u)" = "$(awk 'NR > 1 { print $2 }' "$F1" | sort -u)" ] ||
+	fail "the two views do not show the same connections"
+[ "$(awk 'NR == 2 { print $4 }' "$F0")" != "$(awk 'NR == 2 { print $4 }' "$F1")" ] ||
+	fail "both ends show the same namespace cookie"
+note "flows view while 16 flows were open (first lines of each end):"
+sed "s/^/#   /; 3q" "$F0" >&2
+sed "s/^/#   /; 3q" "$F1" >&2
+wait_until 50 '[ "$(<$D/tlsnic0/flows)" = "$HEADER" ] && [ "$(<$D/tlsnic1/flows)" = "$HEADER" ]' ||
+	fail "flows still listed after they closed: $(cat $D/tlsnic0/flows $D/tlsnic1/flows)"
+
+# --- Flow tracepoints ---------------------------------------------------------------------
+TR=/tmp/tlsnic-trace
+cp "$T/trace" "$TR"
+count() { grep -cE "$1" "$TR" || true; }
+expect_eq "tlsnic_flow_add events" "$(count "tlsnic_flow_add: .*:$P .*policy=none")" 64
+expect_eq "tlsnic_flow_del events" "$(count "tlsnic_flow_del: .*:$P ")" 64
+# What each flow did: the client's 1 KiB message (one record) through tlsnic1's TX, the server's
+# 4 KiB reply (one record) through tlsnic0's TX and decrypted by tlsnic1's RX (4,125 bytes:
+# header, explicit nonce and tag included).
+expect_eq "tlsnic1 tx flows done" "$(count "tlsnic_flow_del: dev=tlsnic1 dir=tx .* records=1 bytes=1024 resyncs=0")" 16
+expect_eq "tlsnic0 tx flows done" "$(count "tlsnic_flow_del: dev=tlsnic0 dir=tx .* records=1 bytes=4096 resyncs=0")" 16
+expect_eq "tlsnic1 rx flows done" "$(count "tlsnic_flow_del: dev=tlsnic1 dir=rx .* records=1 bytes=4125 resyncs=0")" 16
+grep -m 2 "tlsnic_flow_del: dev=tlsnic1" "$TR" | sed 's/^ */#   /' >&2
+
+# The samples must be running before the events they report happen.
+wait_until 1500 'grep -q "^Attaching" "$BTLOG"' || { cat "$BTLOG" >&2; fail "bpftrace did not attach"; }
+
+# A policy keeps the server's flows on port P in software (it offloads port 4433 only).
+bpf_load port
+"$POLICY_MAP" port "$BPFFS/port/tlsnic_ports" 4433 || fail "cannot fill tlsnic_ports"
+policy_set "$NS_A" tlsnic0 "$BPFFS/port/port_policy" || fail "cannot attach port_policy"
+: >"$T/trace"
+# Open until offloaded-flows.bt has printed a live flow (it prints every 5 s).
+soak 4 37 "for i in \$(seq 100); do grep -q '^@live' $BTLOG && break; sleep 0.2; done"
+policy_set "$NS_A" tlsnic0 none
+cp "$T/trace" "$TR"
+expect_eq "refused by policy" \
+	"$(count "tlsnic_flow_refused: dev=tlsnic0 dir=[rt]x local=::ffff:$A4:$P .* policy=software reason=policy err=-95")" 8
+expect_eq "client flows added" "$(count "tlsnic_flow_add: dev=tlsnic1 .*policy=none")" 8
+grep -m 1 tlsnic_flow_refused "$TR" | sed 's/^ */#   /' >&2
+
+# --- Loss and engine faults ------------------------------------------------------------------
+: >"$T/trace"
+req0=$(ethstat "$NS_B" tlsnic1 rx_tls_resync_req)
+ok0=$(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok)
+drop0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)
+wire_fault "$NS_A" tlsnic0 seed 36
+wire_fault "$NS_A" tlsnic0 drop_ppm 20000
+wire_fault "$NS_A" tlsnic0 engine_fault_ppm 50000
+tls_server "$NS_A" --bytes 2000000
+tls_client "$NS_B" "$A4" --bytes 2000000
+wire_fault "$NS_A" tlsnic0 drop_ppm 0
+wire_fault "$NS_A" tlsnic0 engine_fault_ppm 0
+echo 0 >"$T/tracing_on"
+cp "$T/trace" "$TR"
+req=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_req) - req0 ))
+ok=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok) - ok0 ))
+drop=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine) - drop0 ))
+grep -q "entries-in-buffer/entries-written: \([0-9]*\)/\1 " "$TR" || fail "the trace buffer overflowed"
+expect_ge "rx_tls_resync_req delta" "$req" 1
+expect_ge "tx_tls_drop_engine delta" "$drop" 1
+expect_eq "tlsnic_resync_request events" "$(count "tlsnic_resync_request: dev=tlsnic1 dir=rx .* reason=next-hint")" "$req"
+expect_eq "tlsnic_resync_done events" "$(count "tlsnic_resync_done: dev=tlsnic1 dir=rx ")" "$ok"
+expect_ge "tlsnic_fallback reason=lost events" "$(count "tlsnic_fallback: dev=tlsnic1 dir=rx .* reason=lost")" 1
+expect_eq "tlsnic_record_drop reason=engine events" "$(count "tlsnic_record_drop: dev=tlsnic0 dir=tx .* reason=engine")" "$drop"
+expect_eq "tlsnic_engine_fault events on tlsnic0" "$(count "tlsnic_engine_fault: dev=tlsnic0 dir=tx .* count=1")" "$drop"
+note "2 MB with 2% loss and 5% engine faults: $req resync requests, $ok resumed, $drop records dropped by engine faults; trace and counters agree"
+grep -m 1 tlsnic_resync_request "$TR" | sed 's/^ */#   /' >&2
+
+# --- The bpftrace samples ----------------------------------------------------------------------
+# Every flow above ended: offloaded-flows.bt prints once more (every 5 s), and shows none.
+n=$(grep -c "offloaded flows" "$BTLOG")
+wait_until 100 '[ "$(grep -c "offloaded flows" "$BTLOG")" -gt "$n" ]' || fail "offloaded-flows.bt stopped printing"
+kill -INT "$BTPID"
+wait "$BTPID" || true
+# What it printed: the refusals, then the maps (the last of each key).
+{ grep -m 2 refused "$BTLOG"; grep '^@' "$BTLOG" | tail -12; } | sed 's/^/#   bpftrace: /' >&2
+file_has "$BTLOG" "offloaded flows" || fail "offloaded-flows.bt printed nothing"
+grep -qE "^@live\[tlsnic1, [0-9]+, $P, [0-9]+, [01]\]: " "$BTLOG" || fail "offloaded-flows.bt showed no flow"
+! awk '/offloaded flows/ { last = "" } /^@live\[/ { last = last $0 "\n" } END { printf "%s", last }' "$BTLOG" |
+	grep -q . || fail "offloaded-flows.bt still shows flows that ended"
+grep -q "tlsnic0 [rt]x ::ffff:$A4:$P -> ::ffff:$B4:[0-9]* refused: reason=policy policy=software" "$BTLOG" ||
+	fail "why-fallback.bt did not show the refused flows"
+grep -qE "^@software\[tlsnic1, lost\]: [1-9]" "$BTLOG" || fail "why-fallback.bt did not count the fallbacks"
+grep -qE "^@dropped\[tlsnic0, engine\]: [1-9]" "$BTLOG" || fail "why-fallback.bt did not count the drops"
+grep -qE "^@requests\[tlsnic1, [0-9]+, 4433, 1\]: [1-9]" "$BTLOG" || fail "resyncs.bt counted no resync"
+
+key_leak_check "trace buffer and flows files"
+echo 0 >"$T/events/tlsnic/enable"
+: >"$T/trace"
+cleanup_netns
+rm -rf "${BPFFS:?}/port"
+unload
