@@ -8,8 +8,15 @@
 # (rustc-web 1.85 with its library source), clang/lld/llvm 19 (same LLVM as
 # rustc), bindgen-cli 0.69.5, cargo-fuzz 0.13.2 (host tests), the linters
 # (clippy of rustc-web for the module, shellcheck), QEMU, and the userspace
-# tools the test suite uses (iproute2, ethtool, bpftool, openssl, socat, dkms, ...) and perf
-# for make profile.
+# tools the test suite uses (iproute2, ethtool, bpftool, openssl, socat, dkms, nginx, curl,
+# ...) and perf for make profile.
+#
+# nginx is for the real-server sample (samples/nginx) and its guest test: Debian's `nginx`
+# package (1.22, OpenSSL 3: the ssl module, ssl_conf_command and kTLS sendfile) is the small
+# one (bookworm's nginx-light only adds an echo module to it). Its package would start a
+# system nginx on port 80 and enable it at boot; setup.sh keeps it from starting while it
+# installs nginx (a policy-rc.d for that apt-get only, unless the machine has its own) and
+# disables the unit, unless nginx was already installed. The tests run their own nginx.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +31,7 @@ PKGS=(
 	"rust-web-clippy=$RUST_V" shellcheck
 	qemu-system-x86 busybox-static python3
 	iproute2 ethtool bpftool libbpf-dev linux-libc-dev iputils-ping openssl socat iperf3 procps bc
-	linux-perf dkms bpftrace
+	linux-perf dkms bpftrace nginx curl
 )
 
 need_apt=0
@@ -43,7 +50,27 @@ if [ "$need_apt" = 1 ]; then
 	log "installing Debian packages"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
+	new_nginx=0
+	dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q 'ok installed' || new_nginx=1
+	# A first install of nginx: no service starts during this apt-get (exit 101: "action
+	# forbidden by policy", invoke-rc.d's and deb-systemd-invoke's convention).
+	rc_policy=/usr/sbin/policy-rc.d
+	own_policy=0
+	if [ "$new_nginx" = 1 ] && ! [ -e "$rc_policy" ]; then
+		printf '#!/bin/sh\n# scripts/setup.sh of tlsnic, during apt-get install only\nexit 101\n' >"$rc_policy"
+		chmod 755 "$rc_policy"
+		own_policy=1
+		trap 'rm -f "$rc_policy"' EXIT
+	fi
 	apt-get install -y -q --no-install-recommends "${PKGS[@]}"
+	if [ "$own_policy" = 1 ]; then
+		rm -f "$rc_policy"
+		trap - EXIT
+	fi
+	# ...and it does not start at boot either (the package enabled its unit).
+	if [ "$new_nginx" = 1 ] && [ -d /run/systemd/system ]; then
+		systemctl disable --now nginx.service >/dev/null 2>&1 || true
+	fi
 fi
 
 # bindgen-cli: built with the host's cargo into the project's tools directory.
