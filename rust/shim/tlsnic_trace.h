@@ -139,14 +139,18 @@ DECLARE_EVENT_CLASS(tlsnic_flow_seq,
 		  __entry->len)
 );
 
-/* The core asked the device to resynchronise at seq (reason: "hint", "tx"). */
+/* The core asked the device to resynchronise at seq (reason: "next-hint", "tx"). */
 DEFINE_EVENT(tlsnic_flow_seq, tlsnic_resync_request,
 	TP_PROTO(const struct net_device *dev,
 		 const struct tlsnic_trace_flow *id,
 		 const char *reason, u32 seq, u32 len),
 	TP_ARGS(dev, id, reason, seq, len));
 
-/* The device is back in sync: the record at seq authenticated. */
+/*
+ * The device, out of sync, reached the core's hint in the segment at seq and
+ * takes the stream up again (the record there is checked before the device
+ * decrypts for the socket again).
+ */
 DEFINE_EVENT(tlsnic_flow_seq, tlsnic_resync_done,
 	TP_PROTO(const struct net_device *dev,
 		 const struct tlsnic_trace_flow *id,

@@ -140,9 +140,10 @@ fn cipher_of(crypto_info: &[u8]) -> &'static CStr {
     tls12::crypto_info_ids(crypto_info).map_or(c"unknown", |(_, c)| tls12::cipher_name(c))
 }
 
-/// Counts a flow of direction `dir` that `dev` did not take, fires `tlsnic_flow_refused` and
+/// Counts a flow of direction `dir` that `dev` turned down (`*_tls_fallback`; a refusal by the
+/// policy is counted by the policy, `*_tls_policy_reject`), fires `tlsnic_flow_refused` and
 /// returns the errno for the TLS core, which keeps the flow on software kTLS. `policy` is the
-/// flow policy's verdict (`none` when the refusal came before it).
+/// flow policy's verdict.
 pub(crate) fn refuse<T: NetDeviceOps>(
     dev: &Device<T>,
     stats: &Stats,
@@ -152,10 +153,12 @@ pub(crate) fn refuse<T: NetDeviceOps>(
     policy: &CStr,
     why: Refusal,
 ) -> Error {
-    stats.inc(match dir {
-        Direction::Tx => Stat::TxFallback,
-        Direction::Rx => Stat::RxFallback,
-    });
+    if !matches!(why, Refusal::Policy) {
+        stats.inc(match dir {
+            Direction::Tx => Stat::TxFallback,
+            Direction::Rx => Stat::RxFallback,
+        });
+    }
     if let Refusal::Engine(err) = why {
         warn_engine(dir, err);
     }
@@ -210,15 +213,15 @@ pub(crate) struct FlowInfo {
 }
 
 impl FlowInfo {
-    /// The flow of `sock` in direction `dir`, offloaded with `keys` on engine `engine`
-    /// (`soft` or `kcrypto`).
+    /// The flow of `sock` (whose connection is `key`, see [`flow_key`]) in direction `dir`,
+    /// offloaded with `keys` on engine `engine` (`soft` or `kcrypto`).
     pub(crate) fn new(
         dir: Direction,
         sock: &Socket,
+        key: FlowKey,
         keys: &FlowKeys,
         engine: &'static CStr,
     ) -> Result<Arc<Self>, Refusal> {
-        let key = flow_key(sock).ok_or(Refusal::Address)?;
         let cipher = tls12::cipher_name(match keys.size {
             tls12::KeySize::Aes128 => tls12::CIPHER_AES_GCM_128,
             tls12::KeySize::Aes256 => tls12::CIPHER_AES_GCM_256,
@@ -309,9 +312,15 @@ pub(crate) struct Setup<'a, T: NetDeviceOps> {
 }
 
 impl<T: NetDeviceOps> Setup<'_, T> {
-    /// Lists the new flow `info` on the device (see [`FlowList::add`]).
+    /// Lists the new flow `info` on the device (see [`FlowList::add`]), before anything can
+    /// see it offloaded.
     pub(crate) fn list(&self, info: &Arc<FlowInfo>) -> Result<(), Refusal> {
-        self.flows.add(self.dev, info, self.policy)
+        self.flows.add(info)
+    }
+
+    /// The flow `info`, listed, is set up: fires `tlsnic_flow_add`. Nothing may fail after it.
+    pub(crate) fn added(&self, info: &FlowInfo) {
+        trace::flow_add(self.dev, &info.id(), info.cipher, info.engine, self.policy);
     }
 }
 
@@ -331,28 +340,40 @@ impl FlowList {
         })
     }
 
-    /// Lists a flow `dev` now offloads and fires `tlsnic_flow_add`; `policy` is the flow
-    /// policy's verdict.
-    pub(crate) fn add<T: NetDeviceOps>(
-        &self,
-        dev: &Device<T>,
-        info: &Arc<FlowInfo>,
-        policy: &CStr,
-    ) -> Result<(), Refusal> {
-        {
+    /// Lists a flow the device is taking. The list grows outside its lock (with `GFP_KERNEL`:
+    /// `tls_dev_add` runs in process context), so that a reader or another flow's setup never
+    /// waits for an allocation and listing fails only when memory does.
+    pub(crate) fn add(&self, info: &Arc<FlowInfo>) -> Result<(), Refusal> {
+        loop {
+            let cap = {
+                let mut flows = self.flows.lock();
+                if let Some(slot) = flows.iter_mut().find(|slot| slot.is_none()) {
+                    *slot = Some(info.clone());
+                    return Ok(());
+                }
+                if flows.len() < flows.capacity() {
+                    // Within the capacity: `push` does not allocate.
+                    flows.push(Some(info.clone()), GFP_ATOMIC)?;
+                    return Ok(());
+                }
+                flows.capacity()
+            };
+            let bigger = KVec::with_capacity((2 * cap).max(16), GFP_KERNEL)?;
             let mut flows = self.flows.lock();
-            match flows.iter_mut().find(|slot| slot.is_none()) {
-                Some(slot) => *slot = Some(info.clone()),
-                None => flows.push(Some(info.clone()), GFP_ATOMIC)?,
+            if flows.capacity() != cap {
+                // Another setup grew it meanwhile: try again (`bigger` is freed).
+                continue;
+            }
+            let old = core::mem::replace(&mut *flows, bigger);
+            for slot in old {
+                // Within the new capacity: `push` does not allocate.
+                flows.push(slot, GFP_ATOMIC)?;
             }
         }
-        trace::flow_add(dev, &info.id(), info.cipher, info.engine, policy);
-        Ok(())
     }
 
-    /// Takes a flow off the list when its offload ends, and fires `tlsnic_flow_del` with what
-    /// the flow did.
-    pub(crate) fn remove<T: NetDeviceOps>(&self, dev: &Device<T>, info: &Arc<FlowInfo>) {
+    /// Takes a flow off the list without a trace (its setup failed after it was listed).
+    pub(crate) fn unlist(&self, info: &Arc<FlowInfo>) {
         let removed = {
             let mut flows = self.flows.lock();
             flows
@@ -362,6 +383,12 @@ impl FlowList {
         };
         // Dropped outside the lock (the flow holds another reference anyway).
         drop(removed);
+    }
+
+    /// Takes a flow off the list when its offload ends, and fires `tlsnic_flow_del` with what
+    /// the flow did.
+    pub(crate) fn remove<T: NetDeviceOps>(&self, dev: &Device<T>, info: &Arc<FlowInfo>) {
+        self.unlist(info);
         let totals = FlowTotals {
             records: info.records.load(Ordering::Relaxed),
             bytes: info.bytes.load(Ordering::Relaxed),

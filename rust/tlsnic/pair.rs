@@ -510,9 +510,10 @@ fn link(rtnl: &Rtnl, a: &Device<Pair>, b: &Device<Pair>) {
     add_debugfs(rtnl, b);
 }
 
-/// Creates `/sys/kernel/debug/tlsnic/NAME/` with the device's fault knobs and live flows. The directory keeps
-/// the name the device had then; if that name is taken (the same name in another namespace) it
-/// is `NAME@IFINDEX`. Best effort: without debugfs the device works, without knobs.
+/// Creates `/sys/kernel/debug/tlsnic/NAME/` with the device's fault knobs and live flows. The
+/// directory keeps the name the device had then; if that name is taken (the same name in
+/// another namespace) it is `NAME@IFINDEX`. Best effort: without debugfs the device works,
+/// without knobs and flow view.
 fn add_debugfs(rtnl: &Rtnl, dev: &Device<Pair>) {
     let raw = dev.name(rtnl);
     let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len() - 1);

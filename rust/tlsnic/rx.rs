@@ -138,6 +138,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
     crypto_info: &[u8],
     start_seq: u32,
 ) -> Result<Arc<RxFlow>, Refusal> {
+    let key = flow::flow_key(sock).ok_or(Refusal::Address)?;
     let keys = flow::parse_keys(crypto_info)?;
     let engine = match setup.engine.for_flow().map_err(Refusal::Engine)? {
         FlowEngine::Soft => RxEngine::soft(keys.key.expose()),
@@ -157,7 +158,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
             fmt!("{} + {} (whole records: {})", ctr, ghash, whole),
         ),
     }
-    let flow_info = FlowInfo::new(Direction::Rx, sock, &keys, engine_name)?;
+    let flow_info = FlowInfo::new(Direction::Rx, sock, key, &keys, engine_name)?;
     let listed = flow_info.clone();
     let flow = Arc::pin_init(
         pin_init!(RxFlow {
@@ -176,15 +177,18 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
         GFP_KERNEL,
     )
     .map_err(|_| Refusal::NoMem)?;
-    table.insert(flow.clone()).map_err(|_| Refusal::NoMem)?;
-    if let Err(e) = setup.list(&listed) {
-        table.remove(&flow);
-        return Err(e);
+    // Listed first: once in the table, the flow's frames are decrypted, and nothing may fail
+    // after that (the core would decrypt them again in software).
+    setup.list(&listed)?;
+    if table.insert(flow.clone()).is_err() {
+        setup.flows.unlist(&listed);
+        return Err(Refusal::NoMem);
     }
     let stats = setup.stats;
     stats.inc(engine_stat);
     stats.inc(Stat::RxCtx);
     stats.inc(Stat::RxCtxLive);
+    setup.added(&listed);
     Ok(flow)
 }
 
@@ -279,8 +283,9 @@ pub(crate) fn receive<T: NetDeviceOps>(
             }
             stats.inc(Stat::RxSkip);
             observe(stream, &skb, &seg);
-            drop(guard);
+            // Under the flow's lock, so that the flows view sees the latest frame's state.
             flow.info.set_sync(false);
+            drop(guard);
             fallback(if why == Skip::Lost {
                 c"lost"
             } else {
@@ -318,9 +323,9 @@ pub(crate) fn receive<T: NetDeviceOps>(
     let synced = stream.synced();
     let engine_errors = engine.take_errors();
     let whole = engine.take_whole();
-    drop(guard);
     let info = &flow.info;
     info.set_sync(synced);
+    drop(guard);
     if whole != 0 {
         stats.add(Stat::RxRecordsWhole, whole.into());
     }
@@ -340,7 +345,7 @@ pub(crate) fn receive<T: NetDeviceOps>(
         info.trace(
             dev,
             SeqEvent::ResyncDone,
-            c"authenticated",
+            c"hint-reached",
             seg.seq,
             seg.payload_len as u32,
         );

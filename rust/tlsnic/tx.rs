@@ -140,6 +140,7 @@ pub(crate) fn add_tx<T: NetDeviceOps>(
     crypto_info: &[u8],
     start_seq: u32,
 ) -> Result<TxHandle, Refusal> {
+    let key = flow::flow_key(sock).ok_or(Refusal::Address)?;
     let keys = flow::parse_keys(crypto_info)?;
     let choice = setup.engine.for_flow().map_err(Refusal::Engine)?;
     let sealer = match &choice {
@@ -154,7 +155,7 @@ pub(crate) fn add_tx<T: NetDeviceOps>(
         FlowEngine::Soft => (Stat::TxEngineSoft, c"soft"),
         FlowEngine::Kcrypto(_) => (Stat::TxEngineKcrypto, c"kcrypto"),
     };
-    let flow_info = FlowInfo::new(Direction::Tx, sock, &keys, engine_name)?;
+    let flow_info = FlowInfo::new(Direction::Tx, sock, key, &keys, engine_name)?;
     let listed = flow_info.clone();
     let salt = keys.salt.clone();
     let flow = KBox::pin_init(
@@ -179,6 +180,7 @@ pub(crate) fn add_tx<T: NetDeviceOps>(
     stats.inc(engine_stat);
     stats.inc(Stat::TxCtx);
     stats.inc(Stat::TxCtxLive);
+    setup.added(&listed);
     Ok(flow)
 }
 

@@ -11,7 +11,8 @@
 # engine faults and wire drop, reorder and duplication at random. Each epoch ends destructively
 # under live flows: the receiver's namespace is deleted, or the module is removed. Meanwhile
 # tlsnic's tracepoints are on and an operator's loop reads every device's flows file (debugfs)
-# through the churn and the teardown. No mismatch, no data loss on verified flows, no live
+# through the churn and the namespace's deletion (it stops before rmmod, which an open flows
+# file would refuse). No mismatch, no data loss on verified flows, no live
 # context left, no key bytes in the log, debugfs, trace, sysfs or counters, and (checked by the
 # runner) no kernel report.
 #
@@ -97,12 +98,18 @@ viewer() {
 	local f line
 	set +e
 	: >"$1"
+	local lines=()
+	# No device (deleted with its namespace, or not yet created): no file to read.
+	shopt -s nullglob
 	while :; do
 		for f in /sys/kernel/debug/tlsnic/*/flows; do
-			while IFS= read -r line; do
+			# One read of the file (mapfile does not seek back line by line, which would
+			# make seq_file generate the listing again for each line).
+			mapfile -t lines <"$f" 2>/dev/null || continue
+			for line in "${lines[@]}"; do
 				[[ $line == "dir "* ]] || printf '%s\n' "$line"
-			done <"$f"
-		done >>"$1" 2>/dev/null
+			done
+		done >>"$1"
 		nap 0.2
 	done
 }
@@ -143,6 +150,7 @@ for epoch in $(seq 0 $((epochs - 1))); do
 	# tlsnic's tracepoints on and the flows files read through the epoch and its teardown.
 	: >/sys/kernel/tracing/trace
 	echo 1 >/sys/kernel/tracing/events/tlsnic/enable
+	echo 1 >/sys/kernel/tracing/tracing_on
 	viewer /tmp/tlsnic-viewer.log &
 	vpid=$!
 	# Started as a command, not through the in_b function, so that $! is the server itself.
@@ -203,13 +211,17 @@ for epoch in $(seq 0 $((epochs - 1))); do
 		flows_live_zero "epoch $epoch, devices deleted with the namespace"
 	else
 		what="module removed"
+		# An open flows file holds the module (rmmod would fail with EBUSY): the viewer
+		# stops first.
+		kill "$vpid"; wait "$vpid" 2>/dev/null || true
 		unload || fail "rmmod under live hostile flows"
 	fi
 	rc=0
 	wait "$tpid" || rc=$?
 	grep -m 20 MISMATCH /tmp/tlsnic-hostile.log >&2 || true
 	[ "$rc" = 0 ] || fail "epoch $epoch ($what under flows): ktls-hostile --tolerant exit status $rc"
-	kill "$vpid"; wait "$vpid" 2>/dev/null || true
+	kill "$vpid" 2>/dev/null || true # (an rmmod epoch stopped it already)
+	wait "$vpid" 2>/dev/null || true
 	# After rmmod the module's events are gone from tracefs (and its entries from the buffer).
 	[ ! -d /sys/kernel/tracing/events/tlsnic ] || echo 0 >/sys/kernel/tracing/events/tlsnic/enable
 	views=$(wc -l </tmp/tlsnic-viewer.log)

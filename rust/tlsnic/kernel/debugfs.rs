@@ -178,9 +178,11 @@ impl<'a> Files<'a> {
     /// file is read.
     pub(crate) fn show<S: Show>(&self, name: &CStr, value: &'a S) {
         if !self.dir.is_null() {
-            // SAFETY: as in `u32`: `value` outlives the directory, and debugfs's file proxy
-            // keeps `ShowOps::<S>`'s callbacks from running once the file is removed, so they
-            // never see `value` gone. The file operations are a `'static` constant.
+            // SAFETY: as in `u32`: `value` outlives the directory. debugfs's file proxy runs
+            // `open` and `read` (which reach `value`) only while the file exists, and removing
+            // the directory waits for those that run; `release` (`single_release`) does not
+            // reach it. The file operations hold a module reference for each open file, so
+            // they outlive every open file.
             unsafe {
                 bindings::debugfs_create_file(
                     name.as_char_ptr(),
@@ -230,19 +232,30 @@ impl fmt::Write for SeqOut<'_> {
     }
 }
 
+// Only the address of the symbol is taken (as the `module!` macro does), never its contents,
+// so that a member type bindgen could not lay out does not matter.
+#[allow(improper_ctypes)]
+extern "C" {
+    /// This module's `struct module`, which the module loader fills in.
+    static __this_module: kernel::types::Opaque<kernel::bindings::module>;
+}
+
 /// The `file_operations` of a [`Files::show`] file whose value is an `S`: `single_open` with
 /// [`Show::show`] as the show callback.
 struct ShowOps<S>(PhantomData<S>);
 
 impl<S: Show> ShowOps<S> {
     const FOPS: bindings::file_operations = bindings::file_operations {
+        // An open file holds a reference on the module: debugfs's proxy calls `release`, and
+        // reads these operations, after the file is removed, so they must stay in memory
+        // until the last open file is closed (`rmmod` fails with EBUSY until then).
+        // SAFETY: only the address of the loader's `struct module` is taken.
+        owner: unsafe { __this_module.get() }.cast(),
         open: Some(Self::open),
         read: Some(bindings::seq_read),
         llseek: Some(bindings::seq_lseek),
         release: Some(bindings::single_release),
-        // SAFETY: all zeroes is a valid `file_operations`: every other callback absent, no
-        // owner (the module cannot leave while the directory exists, and debugfs stops
-        // calling into a removed file).
+        // SAFETY: all zeroes is a valid `file_operations`: every other callback absent.
         ..unsafe { MaybeUninit::zeroed().assume_init() }
     };
 
@@ -265,8 +278,9 @@ impl<S: Show> ShowOps<S> {
     /// Called by `seq_read` on a seq_file set up by [`Self::open`]: `m` is valid and its
     /// private data points at a live `S`.
     unsafe extern "C" fn show(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
-        // SAFETY: the private data is the value, live while its file exists (function
-        // contract and `Files::show`); `S: Sync` allows this shared reference on any thread.
+        // SAFETY: the private data is the value; `seq_read` runs inside debugfs's proxy read,
+        // so the file exists and the value is live (function contract and `Files::show`);
+        // `S: Sync` allows this shared reference on any thread.
         let value = unsafe { &*(*m).private.cast::<S>() };
         value.show(&mut SeqOut {
             m,

@@ -116,7 +116,8 @@ pub(crate) fn flow_del<T: NetDeviceOps>(dev: &Device<T>, id: &FlowId, t: &FlowTo
 pub(crate) enum SeqEvent {
     /// `tlsnic:tlsnic_resync_request`: the core asked the device to resynchronise.
     ResyncRequest,
-    /// `tlsnic:tlsnic_resync_done`: the device is back in sync.
+    /// `tlsnic:tlsnic_resync_done`: the device reached the core's hint and takes the stream up
+    /// again.
     ResyncDone,
     /// `tlsnic:tlsnic_record_drop`: a transmitted segment was dropped, not sent in clear.
     RecordDrop,
