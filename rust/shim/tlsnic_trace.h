@@ -23,11 +23,11 @@
 /* The identity of a flow every event starts with. */
 #define TLSNIC_FLOW_FIELDS					\
 	__string(dev, netdev_name(dev))				\
-	__field(unsigned char, dir)					\
-	__array(unsigned char, local, 16)					\
-	__array(unsigned char, remote, 16)					\
-	__field(unsigned short, lport)					\
-	__field(unsigned short, rport)					\
+	__field(unsigned char, dir)				\
+	__array(unsigned char, local, 16)			\
+	__array(unsigned char, remote, 16)			\
+	__field(unsigned short, lport)				\
+	__field(unsigned short, rport)				\
 	__field(unsigned long long, netns)
 
 #define TLSNIC_FLOW_ASSIGN					\
@@ -139,37 +139,29 @@ DECLARE_EVENT_CLASS(tlsnic_flow_seq,
 		  __entry->len)
 );
 
+/* The events of class tlsnic_flow_seq differ only in their names. */
+#define TLSNIC_SEQ_EVENT(name)						\
+	DEFINE_EVENT(tlsnic_flow_seq, name,				\
+		TP_PROTO(const struct net_device *dev,			\
+			 const struct tlsnic_trace_flow *id,		\
+			 const char *reason, u32 seq, u32 len),		\
+		TP_ARGS(dev, id, reason, seq, len))
+
 /* The core asked the device to resynchronise at seq (reason: "next-hint", "tx"). */
-DEFINE_EVENT(tlsnic_flow_seq, tlsnic_resync_request,
-	TP_PROTO(const struct net_device *dev,
-		 const struct tlsnic_trace_flow *id,
-		 const char *reason, u32 seq, u32 len),
-	TP_ARGS(dev, id, reason, seq, len));
+TLSNIC_SEQ_EVENT(tlsnic_resync_request);
 
 /*
  * The device, out of sync, reached the core's hint in the segment at seq and
  * takes the stream up again (the record there is checked before the device
  * decrypts for the socket again).
  */
-DEFINE_EVENT(tlsnic_flow_seq, tlsnic_resync_done,
-	TP_PROTO(const struct net_device *dev,
-		 const struct tlsnic_trace_flow *id,
-		 const char *reason, u32 seq, u32 len),
-	TP_ARGS(dev, id, reason, seq, len));
+TLSNIC_SEQ_EVENT(tlsnic_resync_done);
 
 /* A transmitted segment of an offloaded flow was dropped (never sent in clear). */
-DEFINE_EVENT(tlsnic_flow_seq, tlsnic_record_drop,
-	TP_PROTO(const struct net_device *dev,
-		 const struct tlsnic_trace_flow *id,
-		 const char *reason, u32 seq, u32 len),
-	TP_ARGS(dev, id, reason, seq, len));
+TLSNIC_SEQ_EVENT(tlsnic_record_drop);
 
 /* A received segment of an offloaded flow went up as it arrived: kTLS decrypts it in software. */
-DEFINE_EVENT(tlsnic_flow_seq, tlsnic_fallback,
-	TP_PROTO(const struct net_device *dev,
-		 const struct tlsnic_trace_flow *id,
-		 const char *reason, u32 seq, u32 len),
-	TP_ARGS(dev, id, reason, seq, len));
+TLSNIC_SEQ_EVENT(tlsnic_fallback);
 
 /* The flow's crypto engine failed count operations (injected faults included). */
 TRACE_EVENT(tlsnic_engine_fault,

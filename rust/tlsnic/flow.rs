@@ -258,12 +258,15 @@ impl FlowInfo {
         flow_id(self.dir, &self.key, self.net)
     }
 
-    /// `records` records of `bytes` plaintext bytes went through the flow's engine.
+    /// Adds `records` records and `bytes` bytes to what the flow's engine processed (a zero
+    /// touches nothing: the receive path counts records and bytes at different points).
     pub(crate) fn count(&self, records: u64, bytes: u64) {
         if records != 0 {
             self.records.fetch_add(records, Ordering::Relaxed);
         }
-        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if bytes != 0 {
+            self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        }
     }
 
     /// The core asked for a resync.

@@ -322,8 +322,6 @@ echo "tls_small_hw_tx_ctx=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - ctx0 ))"
 # Tracepoints: both ends offloaded, with no program on the tlsnic events (off), then with a
 # bpftrace program counting every one of them (on), then without again; half size.
 if command -v bpftrace >/dev/null; then
-	in_a ethtool -K tlsnic0 tls-hw-tx-offload on tls-hw-rx-offload on
-	in_b ethtool -K tlsnic1 tls-hw-tx-offload on tls-hw-rx-offload on
 	rx_offload=on client_opts=
 	tmodes=(trace_off trace_on)
 	half=$(( (rounds + 1) / 2 ))

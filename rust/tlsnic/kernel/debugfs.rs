@@ -178,11 +178,11 @@ impl<'a> Files<'a> {
     /// file is read.
     pub(crate) fn show<S: Show>(&self, name: &CStr, value: &'a S) {
         if !self.dir.is_null() {
-            // SAFETY: as in `u32`: `value` outlives the directory. debugfs's file proxy runs
-            // `open` and `read` (which reach `value`) only while the file exists, and removing
-            // the directory waits for those that run; `release` (`single_release`) does not
-            // reach it. The file operations hold a module reference for each open file, so
-            // they outlive every open file.
+            // debugfs's file proxy runs `open` and `read` (which reach `value`) only while the
+            // file exists, and removing the directory waits for those that run; `release`
+            // (`single_release`) does not reach it. The file operations hold a module
+            // reference for each open file, so they outlive every open file.
+            // SAFETY: as in `u32`, `value` outlives the directory; see above for the callbacks.
             unsafe {
                 bindings::debugfs_create_file(
                     name.as_char_ptr(),
