@@ -198,18 +198,20 @@ for ((g = 1; g <= guests; g++)); do cat "$glog.$g"; done >"$glog"
 rm -f "$glog".*.boot
 
 # --- Report ------------------------------------------------------------------------------
+# The time table first, then what failed: a CI log is often read from its end.
+total=$(secs "$t0" "$(now)")
+echo "slowest tests:"
+printf '%s\n' "${table[@]}" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '{ printf "%8.1f s  %s\n", $1, $2 }'
 for name in "${failed[@]}"; do
 	f=$TLSNIC_ROOT/build/guest-logs/$name
-	echo "--- failed: $name (last 40 lines of its output; whole log: build/guest-logs/$name.log) ---"
-	tail -n 40 "$f.log" 2>/dev/null
 	if [ -s "$f.dmesg" ]; then
 		echo "--- $name: kernel reports ---"
 		grep -E -A 30 'BUG:|WARNING:|KASAN|kmemleak|lockdep|Oops|RCU stall|UBSAN|panicked' "$f.dmesg" | head -n 60
 	fi
+	echo "--- failed: $name (last 40 lines of its output; whole log: build/guest-logs/$name.log) ---"
+	tail -n 40 "$f.log" 2>/dev/null
 done
-total=$(secs "$t0" "$(now)")
-echo "slowest tests:"
-printf '%s\n' "${table[@]}" | sort -t$'\t' -k1,1 -rn | awk -F'\t' '{ printf "%8.1f s  %s\n", $1, $2 }'
+[ "${#failed[@]}" -eq 0 ] || log "failed guest tests: ${failed[*]}"
 log "times: total $total s; setup ${took[setup]} s, cargo test ${took[cargo]} s, fuzz ${took[fuzz]:-0} s," \
 	"kernel ${took[kernel]} s (a cold build of it took $kcold s), module ${took[module]} s," \
 	"samples ${took[samples]} s, lint ${took[lint]} s, builds ${took[builds]} s," \

@@ -21,6 +21,19 @@
  *                                       exit 1 (offsets counted from SKIP). What
  *                                       `tail -c +$((SKIP + 1)) FILE | sha256sum` against
  *                                       `sha256sum REF` checks, in one process.
+ *   nsprobe keyscan [NS...]             search what an observer of tlsnic can read for test key
+ *                                       material (tests/guest/lib.sh key_leak_check): the
+ *                                       kernel log (as dmesg shows it), every file under
+ *                                       /sys/kernel/debug/tlsnic, the trace buffer, and in its
+ *                                       own namespace and each NS that exists, every tlsnic
+ *                                       device's attributes (/sys/class/net/DEV/tlsnic/) and
+ *                                       `ethtool -S` names and values. A hit is KT_KEY_MARK
+ *                                       (tests/ktls/ktls-test.h) as raw bytes, as hex in either
+ *                                       case with at most one separator (not a letter or digit)
+ *                                       between bytes, or as its first four bytes read as a
+ *                                       little-endian 32-bit word in hex (1c5a157e). Prints the
+ *                                       number of bytes searched and exits 0, or prints the
+ *                                       lines with hits (5 at most) and exits 1.
  *   nsprobe exec NS CMD [ARG...]        run CMD in NS with /sys as NS sees it, as `ip netns exec
  *                                       NS` does (without its /etc/netns/NS bind mounts): one
  *                                       static process instead of iproute2's, which costs the
@@ -41,6 +54,8 @@
  * Exit status 2 on a usage error or an unreadable namespace.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -59,6 +74,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../ktls/ktls-test.h"
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
@@ -510,6 +527,231 @@ static int cmd_cmp(int argc, char **argv)
 	}
 }
 
+static int hexval(char c)
+{
+	c = tolower((unsigned char)c);
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* What keyscan searches, gathered in one growing buffer. */
+static struct {
+	char *buf;
+	size_t len, cap;
+} scan;
+
+static void scan_add(const char *data, size_t len)
+{
+	if (scan.len + len + 1 > scan.cap) {
+		size_t cap = scan.cap ? scan.cap : 1 << 20;
+
+		while (scan.len + len + 1 > cap)
+			cap *= 2;
+		scan.buf = realloc(scan.buf, cap);
+		if (!scan.buf)
+			die("keyscan: out of memory");
+		scan.cap = cap;
+	}
+	memcpy(scan.buf + scan.len, data, len);
+	scan.len += len;
+	scan.buf[scan.len] = 0;
+}
+
+/*
+ * Adds what @fd reads until its end, and closes it. Reads in pieces of a page at least, as a
+ * seq_file wants; a non-blocking /dev/kmsg ends with EAGAIN (EPIPE: records overwritten).
+ */
+static void scan_fd(int fd)
+{
+	char chunk[1 << 16];
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 || (n < 0 && errno == EPIPE))
+		if (n > 0)
+			scan_add(chunk, n);
+	scan_add("\n", 1);
+	close(fd);
+}
+
+/*
+ * Adds the kernel log as dmesg shows it: the records since it was last cleared (SEEK_DATA),
+ * with the bytes /dev/kmsg escapes as \xHH (unprintable ones) decoded again.
+ */
+static void scan_kmsg(void)
+{
+	char rec[8192], out[8192];
+	size_t i, o;
+	ssize_t n;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		die("keyscan: cannot open /dev/kmsg: %s", strerror(errno));
+	lseek(fd, 0, SEEK_DATA);
+	while ((n = read(fd, rec, sizeof(rec))) > 0 || (n < 0 && errno == EPIPE)) {
+		for (i = o = 0; i < (size_t)(n > 0 ? n : 0); o++) {
+			if (rec[i] == '\\' && i + 3 < (size_t)n && rec[i + 1] == 'x' &&
+			    hexval(rec[i + 2]) >= 0 && hexval(rec[i + 3]) >= 0) {
+				out[o] = hexval(rec[i + 2]) << 4 | hexval(rec[i + 3]);
+				i += 4;
+			} else {
+				out[o] = rec[i++];
+			}
+		}
+		scan_add(out, o);
+	}
+	close(fd);
+}
+
+/* Adds what @path reads (nothing if it cannot be read: a write-only knob). */
+static void scan_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0)
+		scan_fd(fd);
+}
+
+/* Adds every regular file under directory @dir, subdirectories included. */
+static void scan_tree(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR)
+			scan_tree(path);
+		else if (e->d_type == DT_REG)
+			scan_file(path);
+	}
+	closedir(d);
+}
+
+/* Adds `ethtool -S @dev` of the current namespace: names and values. */
+static void scan_eth_stats(const char *dev)
+{
+	struct {
+		struct ethtool_sset_info hdr;
+		__u32 len;
+	} info = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_STATS } };
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_stats *stats = NULL;
+	char line[ETH_GSTRING_LEN + 32];
+	__u32 n, i;
+
+	if (ethtool(dev, &info) || !(info.hdr.sset_mask & (1ULL << ETH_SS_STATS)))
+		return;
+	n = info.len;
+	strs = calloc(1, sizeof(*strs) + (size_t)n * ETH_GSTRING_LEN);
+	stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(__u64));
+	if (!strs || !stats)
+		die("keyscan: out of memory");
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_STATS;
+	strs->len = n;
+	stats->cmd = ETHTOOL_GSTATS;
+	stats->n_stats = n;
+	if (!ethtool(dev, strs) && !ethtool(dev, stats))
+		for (i = 0; i < n && i < strs->len && i < stats->n_stats; i++)
+			scan_add(line, snprintf(line, sizeof(line), "%.*s: %llu\n", ETH_GSTRING_LEN,
+						(char *)strs->data + i * ETH_GSTRING_LEN,
+						(unsigned long long)stats->data[i]));
+	free(strs);
+	free(stats);
+}
+
+/* Adds the attributes and statistics of every tlsnic device /sys shows. */
+static void scan_devices(void)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir("/sys/class/net");
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/net/%s/tlsnic", e->d_name);
+		if (access(path, F_OK))
+			continue;
+		scan_tree(path);
+		scan_eth_stats(e->d_name);
+	}
+	closedir(d);
+}
+
+/*
+ * Length of the hex spelling of @n bytes of @want at @p (at most one separator, not a letter
+ * or digit, between two bytes), or 0 if there is none.
+ */
+static size_t hex_at(const char *p, const char *end, const unsigned char *want, size_t n)
+{
+	const char *q = p;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i && q < end && !isalnum((unsigned char)*q))
+			q++;
+		if (end - q < 2 || hexval(q[0]) != want[i] >> 4 || hexval(q[1]) != (want[i] & 15))
+			return 0;
+		q += 2;
+	}
+	return q - p;
+}
+
+static int cmd_keyscan(int argc, char **argv)
+{
+	/* The mark's first four bytes as a little-endian 32-bit word, printed in hex. */
+	const unsigned char word[4] = { KT_KEY_MARK[3], KT_KEY_MARK[2], KT_KEY_MARK[1],
+					KT_KEY_MARK[0] };
+	char path[PATH_MAX];
+	const char *p, *end;
+	int i, hits = 0;
+
+	/* What /sys shows in nsprobe's own namespace first: each namespace below gets a /sys
+	 * of its own, without debugfs and tracefs under it. */
+	scan_kmsg();
+	scan_tree("/sys/kernel/debug/tlsnic");
+	scan_file("/sys/kernel/tracing/trace");
+	scan_devices();
+	for (i = 0; i < argc; i++) {
+		snprintf(path, sizeof(path), "/run/netns/%s", argv[i]);
+		if (!*argv[i] || access(path, F_OK))
+			continue;
+		enter_netns_sysfs(argv[i]);
+		scan_devices();
+	}
+	if (!scan.len)
+		die("keyscan: nothing to search");
+	end = scan.buf + scan.len;
+	for (p = scan.buf; p < end && hits < 5; p++) {
+		const char *b, *e;
+
+		if (!((size_t)(end - p) >= sizeof(KT_KEY_MARK) &&
+		      !memcmp(p, KT_KEY_MARK, sizeof(KT_KEY_MARK))) &&
+		    !hex_at(p, end, KT_KEY_MARK, sizeof(KT_KEY_MARK)) &&
+		    !(hex_at(p, end, word, sizeof(word)) == 2 * sizeof(word)))
+			continue;
+		for (b = p; b > scan.buf && b[-1] != '\n'; b--)
+			;
+		for (e = p; e < end && *e != '\n'; e++)
+			;
+		printf("key material at byte %zu: %.*s\n", (size_t)(p - scan.buf),
+		       (int)(e - b > 200 ? 200 : e - b), b);
+		hits++;
+		p = e;
+	}
+	if (hits)
+		return 1;
+	printf("%zu\n", scan.len);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -525,5 +767,7 @@ int main(int argc, char **argv)
 		return cmd_exec(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "cmp"))
 		return cmd_cmp(argc - 2, argv + 2);
-	die("usage: nsprobe get KEY... | wait [-a] [-t SECS] [-p PID] COND... | write [-n NS] PATH TEXT | cmp FILE SKIP REF | exec NS CMD [ARG...]");
+	if (argc >= 2 && !strcmp(argv[1], "keyscan"))
+		return cmd_keyscan(argc - 2, argv + 2);
+	die("usage: nsprobe get KEY... | wait [-a] [-t SECS] [-p PID] COND... | write [-n NS] PATH TEXT | cmp FILE SKIP REF | keyscan [NS...] | exec NS CMD [ARG...]");
 }
