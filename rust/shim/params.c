@@ -11,3 +11,7 @@ MODULE_PARM_DESC(pairs, "Number of linked tlsnic pairs created at load (0-64, de
 char *tlsnic_param_engine = "kcrypto";
 module_param_named(engine, tlsnic_param_engine, charp, 0444);
 MODULE_PARM_DESC(engine, "Crypto engine of new devices: soft, kcrypto or \"kcrypto ALG\", then optionally cpus=LIST for the crypto block (default kcrypto)");
+
+char *tlsnic_param_resync = "next-hint";
+module_param_named(resync, tlsnic_param_resync, charp, 0444);
+MODULE_PARM_DESC(resync, "RX resync mode of new devices: next-hint, driver-req or driver-req-async (default next-hint)");

@@ -43,7 +43,37 @@ void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long fla
 	spin_unlock_irqrestore(&octx->lock, flags);
 }
 
-void tlsnic_tls_rx_resync_next_hint(struct sock *sk)
+void tlsnic_tls_rx_resync_set_type(struct sock *sk, int type)
 {
-	tls_offload_rx_resync_set_type(sk, TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT);
+	tls_offload_rx_resync_set_type(sk, type);
+}
+
+void tlsnic_tls_rx_set_resync_async(struct sock *sk, struct tls_offload_resync_async *async)
+{
+	tls_offload_ctx_rx(tls_get_ctx(sk))->resync_async = async;
+}
+
+void tlsnic_tls_rx_resync_request(struct sock *sk, u32 seq)
+{
+	tls_offload_rx_resync_request(sk, htonl(seq));
+}
+
+/*
+ * The asynchronous request helpers take the resync_async structure since
+ * 6.12.60 (as in 6.18); before, they took the socket (and there was no cancel
+ * helper): this file does not build against those releases.
+ */
+void tlsnic_tls_rx_resync_async_start(struct tls_offload_resync_async *async, u32 seq, u16 len)
+{
+	tls_offload_rx_resync_async_request_start(async, htonl(seq), len);
+}
+
+void tlsnic_tls_rx_resync_async_end(struct tls_offload_resync_async *async, u32 seq)
+{
+	tls_offload_rx_resync_async_request_end(async, htonl(seq));
+}
+
+void tlsnic_tls_rx_resync_async_cancel(struct tls_offload_resync_async *async)
+{
+	tls_offload_rx_resync_async_request_cancel(async);
 }

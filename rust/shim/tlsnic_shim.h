@@ -37,6 +37,7 @@ struct sock;
 struct spinlock;
 struct tls_context;
 struct tls_offload_context_tx;
+struct tls_offload_resync_async;
 struct work_struct;
 
 /*
@@ -56,6 +57,7 @@ struct tlsnic_trace_flow {
 /* params.c: module parameters (the module! macro of 6.12 cannot declare them). */
 extern unsigned int tlsnic_param_pairs;
 extern char *tlsnic_param_engine;
+extern char *tlsnic_param_resync;
 
 /* netdev.c: net devices, RCU, RTNL, bottom-half spinlocks, work items, CPUs. */
 void *tlsnic_netdev_priv(const struct net_device *dev);
@@ -133,7 +135,12 @@ void **tlsnic_tls_driver_state(struct tls_context *ctx, int dir);
 struct tls_offload_context_tx *tlsnic_tls_offload_ctx_tx(struct tls_context *ctx);
 unsigned long tlsnic_tls_tx_lock(struct tls_offload_context_tx *octx);
 void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long flags);
-void tlsnic_tls_rx_resync_next_hint(struct sock *sk);
+void tlsnic_tls_rx_resync_set_type(struct sock *sk, int type);
+void tlsnic_tls_rx_set_resync_async(struct sock *sk, struct tls_offload_resync_async *async);
+void tlsnic_tls_rx_resync_request(struct sock *sk, u32 seq);
+void tlsnic_tls_rx_resync_async_start(struct tls_offload_resync_async *async, u32 seq, u16 len);
+void tlsnic_tls_rx_resync_async_end(struct tls_offload_resync_async *async, u32 seq);
+void tlsnic_tls_rx_resync_async_cancel(struct tls_offload_resync_async *async);
 
 /* crypto.c: the kernel crypto API. */
 struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm, gfp_t gfp);

@@ -17,14 +17,14 @@ use crate::base::net::ethtool::EthtoolOps;
 use crate::base::net::link::{LinkOps, NewDevice, NewLink, RtnlLinkOps, UnregisterQueue};
 use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
 use crate::base::net::skb::SkBuff;
-use crate::base::net::tls::{Direction, RxResync, TlsDevOps, TlsSocket};
+use crate::base::net::tls::{Direction, RxResyncCtl, TlsDevOps, TlsSocket};
 use crate::base::sync::{Rcu, RcuGuard};
 use crate::base::sysfs::AttributeGroup;
 use crate::block::{Block, Way};
 use crate::engine::{self, Engine, EngineFaults};
 use crate::flow::{self, FlowList, Refusal, Setup};
 use crate::policy::{Admit, Policy};
-use crate::rx::{self, RxFlow, RxTable};
+use crate::rx::{self, ResyncKnob, RxFlow, RxTable};
 use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
     stats::{self, Stats},
@@ -92,6 +92,8 @@ pub(crate) struct PairPriv {
     /// The crypto engine of new flows (sysfs `tlsnic/engine`).
     #[pin]
     engine: Engine,
+    /// The receive resync mode of new flows (sysfs `tlsnic/resync`).
+    resync: ResyncKnob,
 }
 
 /// What a device's debugfs directory shows.
@@ -143,15 +145,18 @@ enum Attr {
     Policy,
     /// `engine`: the crypto engine of new flows.
     Engine,
+    /// `resync`: the receive resync mode of new flows.
+    Resync,
 }
 
 impl Attr {
-    const ALL: [Attr; 2] = [Attr::Policy, Attr::Engine];
+    const ALL: [Attr; 3] = [Attr::Policy, Attr::Engine, Attr::Resync];
 
     const fn name(self) -> &'static CStr {
         match self {
             Attr::Policy => c_str!("policy"),
             Attr::Engine => c_str!("engine"),
+            Attr::Resync => c_str!("resync"),
         }
     }
 }
@@ -187,6 +192,7 @@ impl NetDeviceOps for Pair {
             rx <- RxTable::new(),
             policy <- Policy::new(),
             engine <- Engine::new(),
+            resync: ResyncKnob::new(),
         })
     }
 
@@ -311,9 +317,12 @@ impl EthtoolOps for Pair {
 
 #[vtable]
 impl TlsDevOps for Pair {
-    const RX_RESYNC: RxResync = RxResync::CoreNextHint;
     type TxFlow = TxHandle;
-    type RxFlow = Arc<RxFlow>;
+    type RxFlow = RxFlow;
+
+    fn rx_resync(flow: &RxFlow) -> &RxResyncCtl {
+        flow.resync_ctl()
+    }
 
     fn add_tx(
         dev: &Device<Self>,
@@ -345,7 +354,14 @@ impl TlsDevOps for Pair {
     ) -> Result<Arc<RxFlow>> {
         let data = dev.data();
         add_flow(dev, Direction::Rx, sock, crypto_info, |setup| {
-            rx::add_rx(setup, &data.rx, sock, crypto_info, start_seq)
+            rx::add_rx(
+                setup,
+                &data.rx,
+                sock,
+                crypto_info,
+                start_seq,
+                data.resync.get(),
+            )
         })
     }
 
@@ -387,12 +403,17 @@ fn add_flow<F>(
 
 impl AttributeGroup for Pair {
     const NAME: &'static CStr = c_str!("tlsnic");
-    const ATTRS: &'static [&'static CStr] = &[Attr::ALL[0].name(), Attr::ALL[1].name()];
+    const ATTRS: &'static [&'static CStr] = &[
+        Attr::ALL[0].name(),
+        Attr::ALL[1].name(),
+        Attr::ALL[2].name(),
+    ];
 
     fn show(dev: &Device<Self>, attr: usize) -> Result<CString> {
         match Attr::ALL.get(attr).ok_or(EINVAL)? {
             Attr::Policy => dev.data().policy.show(),
             Attr::Engine => dev.data().engine.show(),
+            Attr::Resync => dev.data().resync.show(),
         }
     }
 
@@ -400,6 +421,7 @@ impl AttributeGroup for Pair {
         let data = dev.data();
         match Attr::ALL.get(attr).ok_or(EINVAL)? {
             Attr::Policy => data.policy.store(input),
+            Attr::Resync => data.resync.store(input),
             Attr::Engine => data.engine.store(input, |cpus| {
                 // The block's work is allocated when a device is first placed, so that devices
                 // without a placement never carry it (its teardown waits for a grace period).

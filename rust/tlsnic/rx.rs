@@ -15,11 +15,15 @@
 //!    otherwise the frame goes up exactly as it arrived and the kernel decrypts in software.
 //!
 //! After a gap (loss, reordering) the device is out of sync and passes frames up untouched
-//! until the kernel's next-record hint (`tls_dev_resync`, `TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT`)
-//! tells it where a record starts. The record at that point is checked first (decrypted only to
-//! verify its tag, passed up as received); once it authenticates, the records after it are
-//! decrypted again. A record's length is part of its authenticated data, so a chain of
-//! authenticated records is what makes the device trust its record boundaries.
+//! until the kernel tells it where a record starts (`tls_dev_resync`). How that comes about is
+//! the flow's resync mode, chosen per device for new flows ([`ResyncKnob`]): the kernel's
+//! next-record hints (`TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT`), or the device asking about a
+//! header it found in the frames it passes up (`TLS_OFFLOAD_SYNC_TYPE_DRIVER_REQ`, or
+//! `_DRIVER_REQ_ASYNC` as mlx5 does; `tlsnic_core::rx::resync`). The record at that point is
+//! checked first (decrypted only to verify its tag, passed up as received); once it
+//! authenticates, the records after it are decrypted again. A record's length is part of its
+//! authenticated data, so a chain of authenticated records is what makes the device trust its
+//! record boundaries.
 //!
 //! The engine is the device's choice when the flow was set up (`crate::engine`): the device
 //! model's own AES-GCM (`tlsnic_core::gcm`, constant-time, no FPU), or the kernel crypto API's
@@ -31,24 +35,88 @@
 use crate::base::net::device::{Device, NetDeviceOps};
 use crate::base::net::skb::SkBuff;
 use crate::base::net::sock::Socket;
-use crate::base::net::tls::Direction;
+use crate::base::net::tls::{Direction, RxResync, RxResyncCtl};
 use crate::base::page::FragAlloc;
+use crate::base::params;
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use crate::base::trace::SeqEvent;
 use crate::engine::{EngineFaults, FlowEngine, RxEngine, RxRecord};
 use crate::flow::{self, FlowInfo, FlowList, Live, Refusal, Setup};
 use crate::tlsnic_core::{
     packet::{self, FlowKey},
-    rx::{Hint, RxStream, Skip, Start},
+    rx::{
+        resync::{Ask, Mode, Requester},
+        RxStream, Skip, Start,
+    },
     stats::{Stat, Stats},
-    tls12::Salt,
+    tls12::{Salt, HEADER_LEN},
 };
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     fmt,
     prelude::*,
+    str::CString,
     sync::{Arc, ArcBorrow},
 };
+
+/// The module parameter's resync mode, checked at module load: `EINVAL` (and a message) if it
+/// names none.
+pub(crate) fn check_param() -> Result {
+    param_mode().map(drop).inspect_err(|_| {
+        pr_err!(
+            "resync={}: refused (next-hint, driver-req or driver-req-async)\n",
+            params::resync()
+        );
+    })
+}
+
+fn param_mode() -> Result<Mode> {
+    Mode::parse(params::resync().as_bytes()).ok_or(EINVAL)
+}
+
+/// A device's receive resync mode for new flows (sysfs `tlsnic/resync`; the module parameter
+/// `resync` gives new devices theirs). Flows keep the mode they were set up with.
+pub(crate) struct ResyncKnob(AtomicU32);
+
+impl ResyncKnob {
+    /// The module parameter's mode (next-hint if it names none: module load refused it then).
+    pub(crate) fn new() -> Self {
+        Self(AtomicU32::new(mode_index(
+            param_mode().unwrap_or(Mode::NextHint),
+        )))
+    }
+
+    /// The mode of a flow set up now.
+    pub(crate) fn get(&self) -> Mode {
+        let i = self.0.load(Ordering::Relaxed) as usize;
+        Mode::ALL.get(i).copied().unwrap_or(Mode::NextHint)
+    }
+
+    /// The attribute's text: the mode's name.
+    pub(crate) fn show(&self) -> Result<CString> {
+        CString::try_from_fmt(fmt!("{}\n", self.get().name()))
+    }
+
+    /// A write to the attribute: one mode's name (`EINVAL` otherwise, and the mode stays).
+    pub(crate) fn store(&self, input: &[u8]) -> Result {
+        let mode = Mode::parse(input).ok_or(EINVAL)?;
+        self.0.store(mode_index(mode), Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+fn mode_index(mode: Mode) -> u32 {
+    Mode::ALL.iter().position(|&m| m == mode).unwrap_or(0) as u32
+}
+
+/// The TLS core's name of `mode`.
+fn sync_type(mode: Mode) -> RxResync {
+    match mode {
+        Mode::NextHint => RxResync::CoreNextHint,
+        Mode::DriverReq => RxResync::DriverReq,
+        Mode::DriverReqAsync => RxResync::DriverReqAsync,
+    }
+}
 
 /// Buckets of the flow table.
 const BUCKETS: usize = 64;
@@ -71,14 +139,26 @@ pub(crate) struct RxFlow {
     info: Arc<FlowInfo>,
     salt: Salt,
     _live: Live,
+    /// The flow's line to the TLS core's resync state (its mode and the socket to ask).
+    #[pin]
+    resync: RxResyncCtl,
     /// Tracker and buffer: taken in the receive path and by `tls_dev_resync`.
     #[pin]
     state: SpinLockBh<RxState>,
 }
 
+impl RxFlow {
+    /// The flow's resync control block.
+    pub(crate) fn resync_ctl(&self) -> &RxResyncCtl {
+        &self.resync
+    }
+}
+
 struct RxState {
     engine: RxEngine,
     stream: RxStream<RxRecord>,
+    /// What the device asks the kernel, in the driver-request modes.
+    requester: Requester,
     buf: FragAlloc,
 }
 
@@ -137,6 +217,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
     sock: &Socket,
     crypto_info: &[u8],
     start_seq: u32,
+    mode: Mode,
 ) -> Result<Arc<RxFlow>, Refusal> {
     let key = flow::flow_key(sock).ok_or(Refusal::Address)?;
     let keys = flow::parse_keys(crypto_info)?;
@@ -165,10 +246,12 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
             info: flow_info,
             salt: keys.salt.clone(),
             _live: Live::new(),
+            resync <- RxResyncCtl::new(sync_type(mode)),
             state <- new_spinlock_bh!(
                 RxState {
                     engine,
                     stream: RxStream::new(start_seq, keys.rec_seq),
+                    requester: Requester::new(mode),
                     buf: FragAlloc::new(),
                 },
                 "tlsnic_rx_flow"
@@ -208,7 +291,8 @@ pub(crate) fn del_rx<T: NetDeviceOps>(
     stats.dec(Stat::RxCtxLive);
 }
 
-/// The kernel's next-record hint (`tls_dev_resync`, receive) for `dev`'s flow `flow`.
+/// The kernel's resync point (`tls_dev_resync`, receive) for `dev`'s flow `flow`: its
+/// next-record hint, or its confirmation of what the device asked, by the flow's mode.
 pub(crate) fn resync_rx<T: NetDeviceOps>(
     dev: &Device<T>,
     stats: &Stats,
@@ -218,9 +302,61 @@ pub(crate) fn resync_rx<T: NetDeviceOps>(
 ) {
     stats.inc(Stat::RxResyncReq);
     flow.info.resync();
+    let mut state = flow.state.lock();
+    let mode = state.requester.mode();
+    let hint = mode.hint(seq, rcd_sn);
+    state.requester.confirmed();
+    state.stream.resync(hint);
+    drop(state);
+    let reason = match mode {
+        Mode::NextHint => c"next-hint",
+        Mode::DriverReq => c"driver-req-confirmed",
+        Mode::DriverReqAsync => c"driver-req-async-confirmed",
+    };
     flow.info
-        .trace(dev, SeqEvent::ResyncRequest, c"next-hint", seq, 0);
-    flow.state.lock().stream.resync(Hint { seq, rcd_sn });
+        .trace(dev, SeqEvent::ResyncRequest, reason, hint.seq, 0);
+}
+
+/// Asks the kernel what the flow's [`Requester`] decided (the driver-request modes), counts and
+/// traces it; called under the flow's lock. A flow whose socket is gone (`tls_dev_del` ran) asks
+/// nothing.
+fn ask<T: NetDeviceOps>(dev: &Device<T>, stats: &Stats, flow: &RxFlow, ask: Ask) {
+    let ctl = &flow.resync;
+    let (sent, stat, reason, seq, len) = match ask {
+        Ask::Request { seq } => (
+            ctl.request(seq),
+            Stat::RxResyncDrvReq,
+            c"driver-req",
+            seq.wrapping_sub(HEADER_LEN as u32 - 1),
+            HEADER_LEN as u32,
+        ),
+        Ask::AsyncStart { seq, len } => (
+            ctl.async_start(seq, len),
+            Stat::RxResyncAsyncStart,
+            c"driver-req-async",
+            seq,
+            u32::from(len),
+        ),
+        Ask::AsyncEnd { seq } => (
+            ctl.async_end(seq),
+            Stat::RxResyncAsyncEnd,
+            c"driver-req-async-end",
+            seq,
+            HEADER_LEN as u32,
+        ),
+        Ask::AsyncCancel => (
+            ctl.async_cancel(),
+            Stat::RxResyncAsyncCancel,
+            c"driver-req-async-cancel",
+            0,
+            0,
+        ),
+    };
+    if sent {
+        stats.inc(stat);
+        flow.info
+            .trace(dev, SeqEvent::ResyncRequest, reason, seq, len);
+    }
 }
 
 /// The receive path of `dev` for one frame off the wire: returns the frame to deliver, either
@@ -268,6 +404,7 @@ pub(crate) fn receive<T: NetDeviceOps>(
     let RxState {
         engine,
         stream,
+        requester,
         buf,
     } = &mut *guard;
     match stream.begin(seg.seq, seg.payload_len as u32) {
@@ -282,7 +419,12 @@ pub(crate) fn receive<T: NetDeviceOps>(
                 stats.inc(Stat::RxOoo);
             }
             stats.inc(Stat::RxSkip);
-            observe(stream, &skb, &seg);
+            let candidate = observe(stream, &skb, &seg);
+            // The frame has not gone up yet: the kernel parses its headers after the request.
+            // Under the flow's lock, so that the kernel sees the flow's requests in order.
+            if let Some(a) = requester.out_of_sync(seg.seq, seg.payload_len as u32, candidate) {
+                ask(dev, stats, &flow, a);
+            }
             // Under the flow's lock, so that the flows view sees the latest frame's state.
             flow.info.set_sync(false);
             drop(guard);
@@ -321,6 +463,13 @@ pub(crate) fn receive<T: NetDeviceOps>(
     // Short of memory, the rest of the frame was not fed: the tracker loses sync.
     let verdict = stream.end();
     let synced = stream.synced();
+    if synced {
+        // An asynchronous window still open is cancelled (under the lock, as above).
+        if let Some(a) = requester.in_sync() {
+            ask(dev, stats, &flow, a);
+        }
+    }
+    let mode = requester.mode();
     let engine_errors = engine.take_errors();
     let whole = engine.take_whole();
     let info = &flow.info;
@@ -342,6 +491,11 @@ pub(crate) fn receive<T: NetDeviceOps>(
     }
     if verdict.resumed {
         stats.inc(Stat::RxResyncOk);
+        stats.inc(match mode {
+            Mode::NextHint => Stat::RxResyncOkHint,
+            Mode::DriverReq => Stat::RxResyncOkDrvReq,
+            Mode::DriverReqAsync => Stat::RxResyncOkAsync,
+        });
         info.trace(
             dev,
             SeqEvent::ResyncDone,
@@ -389,16 +543,20 @@ pub(crate) fn receive<T: NetDeviceOps>(
 
 /// Shows an out-of-sync flow's tracker the payload of a frame it skips, so that it can follow a
 /// resync point that arrives after the frame went by (see `RxStream::observe`). Reads the
-/// payload through a small buffer; the frame is not changed.
-fn observe(stream: &mut RxStream<RxRecord>, skb: &SkBuff, seg: &packet::Segment) {
+/// payload through a small buffer; the frame is not changed. Returns the first plausible record
+/// header seen (the candidate the driver-request modes ask about).
+fn observe(stream: &mut RxStream<RxRecord>, skb: &SkBuff, seg: &packet::Segment) -> Option<u32> {
     let mut buf = [0u8; 256];
     let mut off = 0;
+    let mut first = None;
     while off < seg.payload_len {
         let n = (seg.payload_len - off).min(buf.len());
         if !skb.copy_bits((seg.payload_off + off) as u32, &mut buf[..n]) {
-            return;
+            return first;
         }
-        stream.observe(seg.seq.wrapping_add(off as u32), &buf[..n]);
+        let found = stream.observe(seg.seq.wrapping_add(off as u32), &buf[..n]);
+        first = first.or(found);
         off += n;
     }
+    first
 }

@@ -4,10 +4,11 @@
 # checksum's back) surfaces to the application as a TLS error, never as altered plaintext: the
 # receiving device's tag check fails (rx_tls_err), it passes the record up as received, kTLS
 # rejects it (TlsDecryptError, EBADMSG) and OpenSSL's SSL_read fails. Bytes delivered before the
-# error all match the sent stream. Then the same with the receiver's RX offload off (software
-# kTLS must reject it too), and a clean flow afterwards shows the device is fine. The corruption
-# starts once 1 MiB of the flow has arrived and ends after the first corrupted frame (0.5 s at
-# most).
+# error all match the sent stream. This holds in the receiver's RX resync modes next-hint and
+# driver-req-async (one flow each; 19-tls-rx-faults has driver-req with duplicates). Then the same with the receiver's RX offload off
+# (software kTLS must reject it too), and a clean flow afterwards shows the device is fine. The
+# corruption starts once 1 MiB of the flow has arrived and ends after the first corrupted frame
+# (0.5 s at most).
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
@@ -46,8 +47,11 @@ corrupted() {
 }
 
 wire_fault "$NS_A" tlsnic0 seed 777
-corrupted "RX offloaded"
-expect_ge "rx_tls_err delta" "$ERR_DELTA" 1
+for mode in driver-req-async next-hint; do
+	sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/resync "$mode" >&2 || fail "resync $mode"
+	corrupted "RX offloaded, $mode"
+	expect_ge "rx_tls_err delta ($mode)" "$ERR_DELTA" 1
+done
 in_b ethtool -K tlsnic1 tls-hw-rx-offload off
 corrupted "software kTLS RX"
 expect_eq "rx_tls_err delta (offload off)" "$ERR_DELTA" 0

@@ -30,9 +30,10 @@
 //! a TLS 1.2 record header. A packet wholly before the expected sequence number (a duplicate or a
 //! retransmission of bytes already seen) passes untouched and changes nothing. Out of sync, every
 //! packet passes untouched until the kernel tells the device where a record starts
-//! ([`RxStream::resync`], the `TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT` mode: the kernel sends the
+//! ([`RxStream::resync`]: in the `TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT` mode the kernel sends the
 //! TCP sequence number of the next record's header and its record number once the records it
-//! receives stop being decrypted). The first packet that contains that sequence number resumes
+//! receives stop being decrypted; in the driver-request modes it confirms a header the device
+//! asked about, see [`resync`]). The first packet that contains that sequence number resumes
 //! there.
 //!
 //! # Checking a new anchor first
@@ -263,11 +264,15 @@ impl<S> RxStream<S> {
     /// Shows the device the payload of a packet that [`RxStream::begin`] skipped because the
     /// device is out of sync (pieces in order, `seq` of each piece's first byte). The device
     /// notes where plausible record headers are, so that a resync point the kernel sends after
-    /// its packet went by can still be followed, record by record, to one still ahead.
-    pub fn observe(&mut self, seq: u32, data: &[u8]) {
-        if !self.synced {
-            self.seen.scan(seq, data);
+    /// its packet went by can still be followed, record by record, to one still ahead. Returns
+    /// the TCP sequence number of the first plausible header whose last byte is in `data` (it
+    /// may start in the piece before): the candidate a device asking for resync itself
+    /// ([`resync::Requester`]) names.
+    pub fn observe(&mut self, seq: u32, data: &[u8]) -> Option<u32> {
+        if self.synced {
+            return None;
         }
+        self.seen.scan(seq, data)
     }
 
     /// Decides what to do with a packet of `len` payload bytes starting at TCP sequence number
@@ -642,10 +647,12 @@ impl Seen {
         }
     }
 
-    fn scan(&mut self, seq: u32, data: &[u8]) {
+    /// Scans `data` (at `seq`); returns the first plausible header found.
+    fn scan(&mut self, seq: u32, data: &[u8]) -> Option<u32> {
         if seq != self.end {
             self.have = 0;
         }
+        let mut first = None;
         let mut pos = seq;
         for &b in data {
             self.window.copy_within(1.., 0);
@@ -654,12 +661,15 @@ impl Seen {
             pos = pos.wrapping_add(1);
             if self.have == HEADER_LEN && plausible(&self.window) {
                 let len = u16::from_be_bytes([self.window[3], self.window[4]]);
-                self.slots[self.next] = (pos.wrapping_sub(HEADER_LEN as u32), len);
+                let at = pos.wrapping_sub(HEADER_LEN as u32);
+                first = first.or(Some(at));
+                self.slots[self.next] = (at, len);
                 self.next = (self.next + 1) % SEEN_SLOTS;
                 self.filled = (self.filled + 1).min(SEEN_SLOTS);
             }
         }
         self.end = pos;
+        first
     }
 
     /// From resync point `hint`, steps over records whose headers were seen until the position
@@ -697,6 +707,8 @@ fn header_ok(buf: &[u8]) -> bool {
         && (EXPLICIT_NONCE_LEN + TAG_LEN..=EXPLICIT_NONCE_LEN + MAX_CIPHERTEXT + TAG_LEN)
             .contains(&len)
 }
+
+pub mod resync;
 
 #[cfg(test)]
 mod tests;

@@ -77,10 +77,28 @@ stats! {
     RxSkip = "rx_tls_skip",
     /// RX times the device lost sync with a flow (loss, reordering, bad header).
     RxOoo = "rx_tls_ooo",
-    /// RX resync points received from the core (tls_dev_resync).
+    /// RX resync points received from the core (tls_dev_resync), in every mode (in the
+    /// driver-request modes: the core's confirmations).
     RxResyncReq = "rx_tls_resync_req",
     /// RX times decryption resumed at a resync point.
     RxResyncOk = "rx_tls_resync_ok",
+    /// RX resumptions of flows in the next-hint resync mode (`rx_tls_resync_ok` by mode).
+    RxResyncOkHint = "rx_tls_resync_ok_hint",
+    /// RX resumptions of flows in the driver-req resync mode.
+    RxResyncOkDrvReq = "rx_tls_resync_ok_drv_req",
+    /// RX resumptions of flows in the driver-req-async resync mode.
+    RxResyncOkAsync = "rx_tls_resync_ok_async",
+    /// RX resync requests the device made (`tls_offload_rx_resync_request`, driver-req).
+    RxResyncDrvReq = "rx_tls_resync_drv_req",
+    /// RX asynchronous resync windows the device opened
+    /// (`tls_offload_rx_resync_async_request_start`, driver-req-async).
+    RxResyncAsyncStart = "rx_tls_resync_async_start",
+    /// RX asynchronous windows the device ended with a header
+    /// (`tls_offload_rx_resync_async_request_end`).
+    RxResyncAsyncEnd = "rx_tls_resync_async_end",
+    /// RX asynchronous windows the device cancelled
+    /// (`tls_offload_rx_resync_async_request_cancel`).
+    RxResyncAsyncCancel = "rx_tls_resync_async_cancel",
     /// RX packets that could not be decrypted for lack of memory (passed up as received).
     RxNoMem = "rx_tls_nomem",
     /// Flows that asked for RX offload and were left on software kTLS.

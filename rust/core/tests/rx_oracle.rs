@@ -35,6 +35,7 @@ mod common;
 
 use common::Rng;
 use tlsnic_core::gcm::{Gcm, GcmState};
+use tlsnic_core::rx::resync::{Ask, Mode, Requester};
 use tlsnic_core::rx::{Hint, Opener, RxStream, Skip, Start, Verdict};
 
 /// Record header plus explicit nonce.
@@ -379,6 +380,8 @@ struct Sim<'a> {
     last_hint: Option<usize>,
     /// Altered records that ended while the device followed them from a true anchor.
     followed_bad: u64,
+    /// The first plausible header the device saw in the latest packet it skipped out of sync.
+    candidate: Option<u32>,
 }
 
 impl<'a> Sim<'a> {
@@ -404,6 +407,7 @@ impl<'a> Sim<'a> {
             hint_off: None,
             last_hint: None,
             followed_bad: 0,
+            candidate: None,
         }
     }
 
@@ -437,6 +441,20 @@ impl<'a> Sim<'a> {
         Some(r)
     }
 
+    /// A resync point from the (modelled) kernel: true if it names a record's start and
+    /// number.
+    fn hint_kernel(&mut self, h: Hint) {
+        self.rx.resync(h);
+        let off = h.seq.wrapping_sub(self.s.start_seq) as usize;
+        self.hint_off = self
+            .s
+            .records
+            .iter()
+            .find(|r| r.start == off && r.sn == h.rcd_sn)
+            .map(|r| r.start);
+        self.last_hint = (off < self.s.wire.len()).then_some(off);
+    }
+
     /// A hint that need not point at a record.
     fn hint_garbage(&mut self, h: Hint) {
         self.rx.resync(h);
@@ -459,6 +477,7 @@ impl<'a> Sim<'a> {
     fn deliver(&mut self, (off, len): Pkt) -> Event {
         let start = self.rx.begin(self.s.seq(off), len as u32);
         self.seen_end = self.seen_end.max(off + len);
+        self.candidate = None;
         let mut v = Verdict::default();
         match start {
             Start::Process => {
@@ -475,7 +494,13 @@ impl<'a> Sim<'a> {
                 v = self.rx.end();
                 self.check(off, &buf, &v);
                 if v.resumed {
-                    self.anchor = self.hint_off;
+                    // The device took up the stream at the hint, or at the first record after
+                    // it that starts in this packet (followed through the headers it saw).
+                    let first_here = self
+                        .s
+                        .next_record_from(off)
+                        .map(|r| self.s.records[r].start);
+                    self.anchor = self.hint_off.map(|h| first_here.map_or(h, |f| f.max(h)));
                 }
                 if !self.rx.synced() {
                     self.anchor = None;
@@ -490,7 +515,8 @@ impl<'a> Sim<'a> {
             }
             Start::Skip(Skip::Lost | Skip::OutOfSync) => {
                 // As the module does: show the device what went by.
-                self.rx
+                self.candidate = self
+                    .rx
                     .observe(self.s.seq(off), &self.rx_wire[off..off + len]);
                 self.anchor = None;
             }
@@ -1514,4 +1540,282 @@ fn fuzz_faults_and_hints() {
     }
     // The fuzz reached the interesting states.
     assert!(stats.iter().all(|&x| x > 20), "{stats:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The driver-request modes, against a model of the kernel's side.
+// ---------------------------------------------------------------------------------------------
+
+/// `TLS_DEVICE_RESYNC_ASYNC_LOGMAX`.
+const LOGMAX: usize = 13;
+
+/// 6.12's TLS core as the driver-request modes see it, transcribed from `net/tls/tls_device.c`
+/// (`tls_device_rx_resync_new_rec`, `tls_device_rx_resync_async`) and `include/net/tls.h` (the
+/// request helpers), with TCP's in-order delivery to the record parser (`tls_rx_msg_size` calls
+/// `tls_device_rx_resync_new_rec` for each header, with the header's sequence number and the
+/// number of the record being parsed).
+struct Core {
+    mode: Mode,
+    /// `resync_req`, or `resync_async->req`.
+    req: u64,
+    loglen: usize,
+    rcd_delta: u16,
+    log: [u32; LOGMAX],
+    /// Bytes TCP received; the first byte not received yet.
+    got: Vec<bool>,
+    rcv_nxt: usize,
+    /// The next record whose header the parser has not parsed.
+    next_rec: usize,
+    /// The `WARN_ON_ONCE` of an asynchronous window whose `rcd_delta` would wrap.
+    warned: bool,
+}
+
+impl Core {
+    fn new(mode: Mode, s: &Stream) -> Self {
+        Core {
+            mode,
+            req: 0,
+            loglen: 0,
+            rcd_delta: 0,
+            log: [0; LOGMAX],
+            got: vec![false; s.wire.len()],
+            rcv_nxt: 0,
+            next_rec: 0,
+            warned: false,
+        }
+    }
+
+    /// The device calls a request helper.
+    fn ask(&mut self, ask: Ask) {
+        const REQ: u64 = 1;
+        const ASYNC: u64 = 2;
+        match ask {
+            Ask::Request { seq } => self.req = (u64::from(seq) << 32) | REQ,
+            Ask::AsyncStart { seq, len } => {
+                self.req = (u64::from(seq) << 32) | (u64::from(len) << 16) | REQ | ASYNC;
+                self.loglen = 0;
+                self.rcd_delta = 0;
+            }
+            Ask::AsyncEnd { seq } => self.req = (u64::from(seq) << 32) | REQ,
+            Ask::AsyncCancel => self.req = 0,
+        }
+    }
+
+    /// Packet `(off, len)` reaches the socket; returns the `tls_dev_resync` calls (`seq`,
+    /// record number) the record parser makes.
+    fn receive(&mut self, s: &Stream, (off, len): Pkt) -> Vec<(u32, u64)> {
+        self.got[off..off + len].fill(true);
+        while self.rcv_nxt < self.got.len() && self.got[self.rcv_nxt] {
+            self.rcv_nxt += 1;
+        }
+        let mut calls = Vec::new();
+        while self.next_rec < s.records.len()
+            && s.records[self.next_rec].start + PREPEND <= self.rcv_nxt
+        {
+            let r = s.records[self.next_rec];
+            self.next_rec += 1;
+            calls.extend(self.new_rec(s.seq(r.start), r.sn));
+        }
+        calls
+    }
+
+    fn new_rec(&mut self, seq: u32, rcd_sn: u64) -> Option<(u32, u64)> {
+        let req = self.req;
+        let req_seq = (req >> 32) as u32;
+        match self.mode {
+            Mode::NextHint => None,
+            Mode::DriverReq => {
+                let seq = seq.wrapping_add(5 - 1);
+                if req == 0 || req_seq != seq {
+                    return None;
+                }
+                self.req = 0;
+                Some((seq, rcd_sn))
+            }
+            Mode::DriverReqAsync => {
+                if req == 0 {
+                    return None;
+                }
+                if req & 2 != 0 {
+                    let req_end = req_seq.wrapping_add(((req >> 16) & 0xffff) as u32);
+                    if self.rcd_delta == u16::MAX {
+                        self.warned = true;
+                        self.req = 0;
+                        return None;
+                    }
+                    if (seq.wrapping_sub(req_seq) as i32) < 0 {
+                        return None;
+                    }
+                    if (seq.wrapping_sub(req_end) as i32) <= 0 && self.loglen < LOGMAX {
+                        self.log[self.loglen] = seq;
+                        self.loglen += 1;
+                    }
+                    self.rcd_delta += 1;
+                    return None;
+                }
+                for i in 0..self.loglen {
+                    if req_seq == self.log[i] {
+                        let delta = u64::from(self.rcd_delta) - i as u64;
+                        self.loglen = 0;
+                        self.rcd_delta = 0;
+                        self.req = 0;
+                        return Some((req_seq, rcd_sn.wrapping_sub(delta)));
+                    }
+                }
+                self.loglen = 0;
+                self.rcd_delta = 0;
+                if req_seq == seq {
+                    self.req = 0;
+                    return Some((seq, rcd_sn));
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Offers `pkts` to a device in `mode` and plays the kernel's side ([`Core`]): after each
+/// packet, the device asks what its [`Requester`] says, then the packet reaches the socket and
+/// the parser confirms what matches. Returns the device and the number of confirmations.
+fn deliver_with_requests<'a>(sim: &mut Sim<'a>, core: &mut Core, pkts: &[Pkt]) -> (Requester, u32) {
+    let mut req = Requester::new(core.mode);
+    let mut confirmed = 0;
+    for &p in pkts {
+        let e = sim.deliver(p);
+        let ask = match e.start {
+            Start::Skip(Skip::Lost | Skip::OutOfSync) => {
+                req.out_of_sync(sim.s.seq(p.0), p.1 as u32, sim.candidate)
+            }
+            Start::Process if sim.rx.synced() => req.in_sync(),
+            _ => None,
+        };
+        if let Some(a) = ask {
+            core.ask(a);
+        }
+        for (seq, sn) in core.receive(sim.s, p) {
+            req.confirmed();
+            confirmed += 1;
+            sim.hint_kernel(core.mode.hint(seq, sn));
+        }
+    }
+    (req, confirmed)
+}
+
+/// In both driver-request modes, a loss, a reordering or a duplicate is followed by the device
+/// asking about a header it saw, the kernel confirming it with the right record number, and
+/// decryption resuming; nothing wrong is ever marked decrypted, and the kernel's asynchronous
+/// window never runs into its record limit.
+#[test]
+fn driver_requests_resync_after_loss_and_reordering() {
+    for mode in [Mode::DriverReq, Mode::DriverReqAsync] {
+        let mut rng = Rng(0xd21e + mode as u64);
+        let mut resumed_cases = 0;
+        for case in 0..24 {
+            let n = 40;
+            let key_len = [16, 32][case % 2];
+            let s = random_stream(&mut rng, n, key_len, case % 4 == 0, 5, case % 3 == 0);
+            let mut pkts = cut(&mut rng, s.wire.len());
+            if pkts.len() < 8 {
+                continue;
+            }
+            let i = 1 + rng.below(pkts.len() / 3);
+            match case % 3 {
+                0 => drop_and_retransmit(&mut pkts, i, 1 + rng.below(4)),
+                1 => pkts.swap(i, i + 1),
+                _ => {
+                    let p = pkts[i];
+                    pkts.insert(i + 1 + rng.below(2), p);
+                }
+            }
+            let mut sim = Sim::new(&s, case as u64);
+            let mut core = Core::new(mode, &s);
+            let (_, confirmed) = deliver_with_requests(&mut sim, &mut core, &pkts);
+            assert!(!core.warned, "{mode:?} case {case}");
+            let resumed = sim.resumed();
+            let lost = sim.log.iter().any(|e| e.start == Start::Skip(Skip::Lost));
+            if case % 3 == 2 {
+                // A duplicate does not interrupt the stream.
+                assert!(!lost && resumed.is_empty(), "{mode:?} case {case}");
+                continue;
+            }
+            assert!(lost, "{mode:?} case {case}");
+            if resumed.is_empty() {
+                // Possible only if no header followed the loss in time.
+                let last_lost = sim
+                    .log
+                    .iter()
+                    .rposition(|e| e.start == Start::Skip(Skip::Lost))
+                    .unwrap();
+                let from = s.rec_of(sim.log[last_lost].off);
+                assert!(
+                    from + 4 >= n,
+                    "{mode:?} case {case}: never resumed ({confirmed} confirmations)"
+                );
+                continue;
+            }
+            assert!(confirmed >= 1, "{mode:?} case {case}");
+            assert!(sim.rx.synced(), "{mode:?} case {case}");
+            // From the record after the one on probation, everything is decrypted.
+            let at = resumed[0];
+            let e = sim.log[at];
+            sim.check_decrypted_from(at + 1, s.rec_of(e.off + e.len - 1) + 1);
+            assert_eq!(sim.auth_failed(), 0, "{mode:?} case {case}");
+            resumed_cases += 1;
+        }
+        assert!(
+            resumed_cases >= 15,
+            "{mode:?}: only {resumed_cases} cases resumed"
+        );
+    }
+}
+
+/// Random streams, faults and altered records in both driver-request modes: a packet marked
+/// decrypted is never wrong, every altered record the device followed failed, and the kernel's
+/// asynchronous window never runs into its record limit.
+#[test]
+fn fuzz_driver_requests() {
+    let mut rng = Rng(0xf0d2);
+    let mut resumed = [0u64; 2];
+    for case in 0..100 {
+        let mode = [Mode::DriverReq, Mode::DriverReqAsync][case % 2];
+        let n = 1 + rng.below(24);
+        let lens: Vec<usize> = (0..n)
+            .map(|_| match rng.below(6) {
+                0 => fake_header_len(&mut rng),
+                1 | 2 => rng.below(300),
+                _ => random_pt_len(&mut rng),
+            })
+            .collect();
+        let (key_len, near_wrap) = ([16, 32][rng.below(2)], rng.below(3) == 0);
+        let (first_sn, random_nonce) = (rng.next_u64() >> rng.below(64), rng.below(3) == 0);
+        let s = stream_of(&mut rng, &lens, key_len, near_wrap, first_sn, random_nonce);
+        let mut pkts = match rng.below(3) {
+            0 => cut_with(&mut rng, 0, s.wire.len(), |rng| 1 + rng.below(64)),
+            _ => cut(&mut rng, s.wire.len()),
+        };
+        let mut sim = Sim::new(&s, rng.next_u64());
+        for _ in 0..rng.below(3) {
+            sim.corrupt(rng.below(n));
+        }
+        for _ in 0..rng.below(5) {
+            if pkts.len() < 2 {
+                break;
+            }
+            let i = rng.below(pkts.len() - 1);
+            match rng.below(3) {
+                0 => drop_and_retransmit(&mut pkts, i, 1 + rng.below(4)),
+                1 => {
+                    let p = pkts[i];
+                    pkts.insert(i + 1 + rng.below(2), p);
+                }
+                _ => pkts.swap(i, i + 1),
+            }
+        }
+        let mut core = Core::new(mode, &s);
+        deliver_with_requests(&mut sim, &mut core, &pkts);
+        assert!(!core.warned, "case {case}");
+        sim.check_bad_records_failed();
+        resumed[case % 2] += sim.resumed().len() as u64;
+    }
+    assert!(resumed.iter().all(|&x| x > 10), "{resumed:?}");
 }

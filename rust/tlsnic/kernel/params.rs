@@ -20,3 +20,9 @@ pub(crate) fn engine() -> &'static CStr {
     // as long as the module.
     unsafe { CStr::from_char_ptr(ptr::addr_of!(bindings::tlsnic_param_engine).read()) }
 }
+
+/// `resync`: the receive resync mode of new devices, as written to their `resync` attribute.
+pub(crate) fn resync() -> &'static CStr {
+    // SAFETY: as for `engine`: read-only, a NUL-terminated string living as long as the module.
+    unsafe { CStr::from_char_ptr(ptr::addr_of!(bindings::tlsnic_param_resync).read()) }
+}

@@ -10,12 +10,14 @@
 use crate::base::bindings;
 use crate::base::net::device::{Device, NetDeviceOps, SetupDevice};
 use crate::base::net::sock::Socket;
+use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use core::{marker::PhantomData, mem, ops::Deref, ptr};
 use kernel::{
     error::from_result,
     ffi::{c_int, c_void},
     prelude::*,
-    types::ForeignOwnable,
+    sync::{Arc, ArcBorrow},
+    types::{ForeignOwnable, Opaque},
 };
 
 pub(crate) mod tx;
@@ -47,27 +49,164 @@ impl Direction {
 }
 
 /// How the TLS core helps a device that lost track of a receive flow's records
-/// (`enum tls_offload_sync_type`).
+/// (`enum tls_offload_sync_type`). Each receive flow has its own, set on the socket by
+/// `tls_dev_add` ([`RxResyncCtl`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RxResync {
     /// `TLS_OFFLOAD_SYNC_TYPE_CORE_NEXT_HINT`: once records stop arriving decrypted, the core
     /// tells the device where the next record starts ([`TlsDevOps::resync_rx`]).
     CoreNextHint,
+    /// `TLS_OFFLOAD_SYNC_TYPE_DRIVER_REQ`: the device asks about a header it found
+    /// ([`RxResyncCtl::request`]); the core's record parser confirms it through
+    /// [`TlsDevOps::resync_rx`].
+    DriverReq,
+    /// `TLS_OFFLOAD_SYNC_TYPE_DRIVER_REQ_ASYNC`: the device opens a window
+    /// ([`RxResyncCtl::async_start`]) and later names a header in it
+    /// ([`RxResyncCtl::async_end`]); the core confirms through [`TlsDevOps::resync_rx`].
+    DriverReqAsync,
+}
+
+impl RxResync {
+    fn as_raw(self) -> c_int {
+        match self {
+            Self::CoreNextHint => bindings::TLSNIC_TLS_SYNC_CORE_NEXT_HINT,
+            Self::DriverReq => bindings::TLSNIC_TLS_SYNC_DRIVER_REQ,
+            Self::DriverReqAsync => bindings::TLSNIC_TLS_SYNC_DRIVER_REQ_ASYNC,
+        }
+    }
+}
+
+/// The socket of a receive flow, while the flow is offloaded.
+struct SockPtr(*mut bindings::sock);
+
+// SAFETY: the pointer is only dereferenced (by the C helpers) under the lock that holds it,
+// while the socket's receive offload exists (see `RxResyncCtl`); any CPU may do so.
+unsafe impl Send for SockPtr {}
+
+/// A receive flow's line to the TLS core's resync state: its mode, the socket it may ask
+/// (`tls_offload_rx_resync_request`), and the `struct tls_offload_resync_async` the core reads
+/// in [`RxResync::DriverReqAsync`]. It lives in the driver's flow; `tls_dev_add` connects it to
+/// the socket, `tls_dev_del` disconnects it, and the requests of a disconnected one do nothing,
+/// so a frame still being handled after `tls_dev_del` never reaches a socket that may be gone.
+///
+/// # Invariants
+///
+/// `sk` is null or a socket whose receive offload context exists (from `tls_dev_add` to
+/// `tls_dev_del`).
+#[pin_data]
+pub(crate) struct RxResyncCtl {
+    mode: RxResync,
+    #[pin]
+    sk: SpinLockBh<SockPtr>,
+    /// Read and written by the core (through the socket's receive context) and by the async
+    /// helpers; starts zeroed (no request).
+    #[pin]
+    async_req: Opaque<bindings::tls_offload_resync_async>,
+}
+
+// SAFETY: the device's side of `async_req` is only touched by the C helpers under `sk`'s lock
+// (one CPU at a time), the core's side by the core's own protocol (an atomic request word,
+// exactly as with mlx5's structure); the rest is a lock and a plain value.
+unsafe impl Send for RxResyncCtl {}
+// SAFETY: as above.
+unsafe impl Sync for RxResyncCtl {}
+
+impl RxResyncCtl {
+    /// A control block for a flow in `mode`, not connected to a socket.
+    pub(crate) fn new(mode: RxResync) -> impl PinInit<Self> {
+        pin_init!(Self {
+            mode,
+            sk <- new_spinlock_bh!(SockPtr(ptr::null_mut()), "tlsnic_rx_resync"),
+            async_req <- Opaque::ffi_init(|p: *mut bindings::tls_offload_resync_async| {
+                // SAFETY: `p` is valid for writing one structure; all-zero is its idle state
+                // (no request, empty log).
+                unsafe { ptr::write_bytes(p, 0, 1) }
+            }),
+        })
+    }
+
+    /// Runs `f` with the socket, if connected, under the lock (softirq-safe).
+    fn with_sock(
+        &self,
+        f: impl FnOnce(*mut bindings::sock, *mut bindings::tls_offload_resync_async),
+    ) -> bool {
+        let sk = self.sk.lock();
+        if sk.0.is_null() {
+            return false;
+        }
+        f(sk.0, self.async_req.get());
+        true
+    }
+
+    /// `tls_offload_rx_resync_request(sk, seq)`: asks the core to confirm the header whose
+    /// *last* byte is at `seq` ([`RxResync::DriverReq`]). Returns whether the flow was still
+    /// connected.
+    pub(crate) fn request(&self, seq: u32) -> bool {
+        // SAFETY: `sk` is a socket whose receive offload context exists (type invariant, held
+        // by the lock); the helper writes the context's `resync_req` atomically.
+        self.with_sock(|sk, _| unsafe { bindings::tlsnic_tls_rx_resync_request(sk, seq) })
+    }
+
+    /// `tls_offload_rx_resync_async_request_start(resync_async, seq, len)`: the core logs the
+    /// headers it parses in `[seq, seq + len]` ([`RxResync::DriverReqAsync`]).
+    pub(crate) fn async_start(&self, seq: u32, len: u16) -> bool {
+        // SAFETY: `a` is this control block's structure, valid as long as it; the helper writes
+        // its request word atomically and resets its log, as the core's protocol wants, while
+        // the flow is connected (the core reads it through the socket's receive context).
+        self.with_sock(|_, a| unsafe { bindings::tlsnic_tls_rx_resync_async_start(a, seq, len) })
+    }
+
+    /// `tls_offload_rx_resync_async_request_end(resync_async, seq)`: the header the device
+    /// settled on starts at `seq`.
+    pub(crate) fn async_end(&self, seq: u32) -> bool {
+        // SAFETY: as in `async_start`.
+        self.with_sock(|_, a| unsafe { bindings::tlsnic_tls_rx_resync_async_end(a, seq) })
+    }
+
+    /// `tls_offload_rx_resync_async_request_cancel(resync_async)`.
+    pub(crate) fn async_cancel(&self) -> bool {
+        // SAFETY: as in `async_start`.
+        self.with_sock(|_, a| unsafe { bindings::tlsnic_tls_rx_resync_async_cancel(a) })
+    }
+
+    /// Connects the control block to `sk` and sets the socket's resync type (and, for
+    /// [`RxResync::DriverReqAsync`], its `resync_async`).
+    ///
+    /// # Safety
+    ///
+    /// `sk` is locked by the caller and its receive offload context exists (`tls_dev_add`); the
+    /// control block stays at its address, and [`Self::disconnect`] is called, before the
+    /// context goes (`tls_dev_del`).
+    unsafe fn connect(&self, sk: *mut bindings::sock) {
+        if self.mode == RxResync::DriverReqAsync {
+            // SAFETY: per the function's contract: the core reads the structure through the
+            // context only while it exists, and the structure outlives that.
+            unsafe { bindings::tlsnic_tls_rx_set_resync_async(sk, self.async_req.get()) };
+        }
+        // SAFETY: per the function's contract; the resync type is one of the context's fields.
+        unsafe { bindings::tlsnic_tls_rx_resync_set_type(sk, self.mode.as_raw()) };
+        self.sk.lock().0 = sk;
+    }
+
+    /// Disconnects the control block: later requests do nothing (`tls_dev_del`).
+    fn disconnect(&self) {
+        self.sk.lock().0 = ptr::null_mut();
+    }
 }
 
 /// The kTLS offload callbacks of a driver. A successful `add_*` hands the TLS core a flow, which
 /// lives in the socket's TLS context until the matching `del_*`.
 #[vtable]
 pub(crate) trait TlsDevOps: NetDeviceOps {
-    /// The receive resync mode of the driver's flows, set on each socket once its receive flow
-    /// is added.
-    const RX_RESYNC: RxResync;
-
     /// Per-flow state of a transmit-offloaded socket.
     type TxFlow: ForeignOwnable + Send + Sync;
 
-    /// Per-flow state of a receive-offloaded socket.
-    type RxFlow: ForeignOwnable + Send + Sync;
+    /// Per-flow state of a receive-offloaded socket, kept in the TLS context as an `Arc`.
+    type RxFlow: Send + Sync;
+
+    /// The resync control block of a receive flow (a field of the flow: the flow's `Arc`
+    /// keeps it in place for as long as the flow lives).
+    fn rx_resync(flow: &Self::RxFlow) -> &RxResyncCtl;
 
     /// `tls_dev_add` for transmit: `sock` asks (locked by the caller); `crypto_info` holds the
     /// raw bytes of the socket's `union tls_crypto_context` (a `struct tls_crypto_info` header,
@@ -94,20 +233,17 @@ pub(crate) trait TlsDevOps: NetDeviceOps {
         sock: &TlsSocket,
         crypto_info: &[u8],
         start_seq: u32,
-    ) -> Result<Self::RxFlow>;
+    ) -> Result<Arc<Self::RxFlow>>;
 
-    /// `tls_dev_del` for receive (process context, socket closing or device going down).
-    fn del_rx(dev: &Device<Self>, flow: Self::RxFlow);
+    /// `tls_dev_del` for receive (process context, socket closing or device going down). The
+    /// flow's [`RxResyncCtl`] is already disconnected.
+    fn del_rx(dev: &Device<Self>, flow: Arc<Self::RxFlow>);
 
-    /// `tls_dev_resync` for receive: record `rcd_sn` starts at TCP sequence number `seq` (the
-    /// core's next-record hint). Called inside `rcu_read_lock`, from the socket's reader or from
-    /// the stream parser in softirq: it must not sleep.
-    fn resync_rx(
-        dev: &Device<Self>,
-        flow: <Self::RxFlow as ForeignOwnable>::Borrowed<'_>,
-        seq: u32,
-        rcd_sn: u64,
-    );
+    /// `tls_dev_resync` for receive: the core's resync point, `seq` and `rcd_sn` as the core
+    /// passes them (in [`RxResync::DriverReq`], `seq` is the last byte of the header the device
+    /// asked about; elsewhere its first). Called inside `rcu_read_lock`, from the socket's
+    /// reader or from the stream parser in softirq: it must not sleep.
+    fn resync_rx(dev: &Device<Self>, flow: ArcBorrow<'_, Self::RxFlow>, seq: u32, rcd_sn: u64);
 }
 
 /// A socket with a TLS context, for which the TLS core is setting up or running offload; locked
@@ -262,16 +398,13 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
                 }
                 Direction::Rx => {
                     let flow = T::add_rx(dev, sock, raw, start_offload_tcp_sn)?;
-                    // SAFETY: as above, for the receive context and `T::RxFlow`.
+                    // SAFETY: the socket is locked and its receive offload context exists (the
+                    // core allocated it before this call). The control block is a field of the
+                    // flow, which the slot keeps alive (and an `Arc` keeps in place) until
+                    // `tls_dev_del`, which disconnects it first.
+                    unsafe { T::rx_resync(&flow).connect(sk) };
+                    // SAFETY: as above, for the receive context and `Arc<T::RxFlow>`.
                     unsafe { sock.ctx().store_flow(Direction::Rx, flow) };
-                    match T::RX_RESYNC {
-                        // SAFETY: the socket is locked and its receive offload context exists
-                        // (the core allocated it before this call); the resync type is one of
-                        // its fields.
-                        RxResync::CoreNextHint => unsafe {
-                            bindings::tlsnic_tls_rx_resync_next_hint(sk)
-                        },
-                    }
                 }
             }
             Ok(0)
@@ -300,8 +433,9 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
                 }
             }
             Some(Direction::Rx) => {
-                // SAFETY: as above, with a `T::RxFlow`.
-                if let Some(flow) = unsafe { ctx.take_flow::<T::RxFlow>(Direction::Rx) } {
+                // SAFETY: as above, with an `Arc<T::RxFlow>`.
+                if let Some(flow) = unsafe { ctx.take_flow::<Arc<T::RxFlow>>(Direction::Rx) } {
+                    T::rx_resync(&flow).disconnect();
                     T::del_rx(dev, flow);
                 }
             }
@@ -337,8 +471,8 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
                 Direction::Rx => {
                     // SAFETY: the socket's receive side is offloaded to `dev`: the core never
                     // calls `tls_dev_resync` after `tls_dev_del`, so the slot holds the
-                    // `T::RxFlow` stored by `tls_dev_add` for the whole call.
-                    let flow = unsafe { sock.ctx().flow::<T::RxFlow>(Direction::Rx) };
+                    // `Arc<T::RxFlow>` stored by `tls_dev_add` for the whole call.
+                    let flow = unsafe { sock.ctx().flow::<Arc<T::RxFlow>>(Direction::Rx) };
                     if let Some(flow) = flow {
                         T::resync_rx(dev, flow, seq, sn);
                     }
