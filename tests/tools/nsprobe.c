@@ -149,39 +149,55 @@ static int ethtool(const char *dev, void *cmd)
 	return rc;
 }
 
-/* `ethtool -S @dev` statistic @name; 0 if found. */
-static int eth_stat(const char *dev, const char *name, long long *val)
+/*
+ * Every `ethtool -S @dev` statistic of the current namespace: names in (*strs)->data (each
+ * ETH_GSTRING_LEN bytes), values in (*stats)->data. Returns their number, or -1; the caller
+ * frees both (also on -1).
+ */
+static int eth_stats(const char *dev, struct ethtool_gstrings **strs, struct ethtool_stats **stats)
 {
 	struct {
 		struct ethtool_sset_info hdr;
 		__u32 len;
 	} info = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_STATS } };
-	struct ethtool_gstrings *strs = NULL;
-	struct ethtool_stats *stats = NULL;
-	int rc = -1;
-	__u32 n, i;
+	__u32 n;
 
+	*strs = NULL;
+	*stats = NULL;
 	if (ethtool(dev, &info) || !(info.hdr.sset_mask & (1ULL << ETH_SS_STATS)))
 		return -1;
 	n = info.len;
-	strs = calloc(1, sizeof(*strs) + (size_t)n * ETH_GSTRING_LEN);
-	stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(__u64));
-	if (!strs || !stats)
-		goto out;
-	strs->cmd = ETHTOOL_GSTRINGS;
-	strs->string_set = ETH_SS_STATS;
-	strs->len = n;
-	stats->cmd = ETHTOOL_GSTATS;
-	stats->n_stats = n;
-	if (ethtool(dev, strs) || ethtool(dev, stats))
-		goto out;
-	for (i = 0; i < n && i < strs->len && i < stats->n_stats; i++)
+	*strs = calloc(1, sizeof(**strs) + (size_t)n * ETH_GSTRING_LEN);
+	*stats = calloc(1, sizeof(**stats) + (size_t)n * sizeof(__u64));
+	if (!*strs || !*stats)
+		return -1;
+	(*strs)->cmd = ETHTOOL_GSTRINGS;
+	(*strs)->string_set = ETH_SS_STATS;
+	(*strs)->len = n;
+	(*stats)->cmd = ETHTOOL_GSTATS;
+	(*stats)->n_stats = n;
+	if (ethtool(dev, *strs) || ethtool(dev, *stats))
+		return -1;
+	if ((*strs)->len < n)
+		n = (*strs)->len;
+	if ((*stats)->n_stats < n)
+		n = (*stats)->n_stats;
+	return n;
+}
+
+/* `ethtool -S @dev` statistic @name; 0 if found. */
+static int eth_stat(const char *dev, const char *name, long long *val)
+{
+	struct ethtool_gstrings *strs;
+	struct ethtool_stats *stats;
+	int i, n = eth_stats(dev, &strs, &stats), rc = -1;
+
+	for (i = 0; i < n; i++)
 		if (!strncmp((char *)strs->data + i * ETH_GSTRING_LEN, name, ETH_GSTRING_LEN)) {
 			*val = (long long)stats->data[i];
 			rc = 0;
 			break;
 		}
-out:
 	free(strs);
 	free(stats);
 	return rc;
@@ -634,32 +650,15 @@ static void scan_tree(const char *dir)
 /* Adds `ethtool -S @dev` of the current namespace: names and values. */
 static void scan_eth_stats(const char *dev)
 {
-	struct {
-		struct ethtool_sset_info hdr;
-		__u32 len;
-	} info = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_STATS } };
-	struct ethtool_gstrings *strs = NULL;
-	struct ethtool_stats *stats = NULL;
+	struct ethtool_gstrings *strs;
+	struct ethtool_stats *stats;
 	char line[ETH_GSTRING_LEN + 32];
-	__u32 n, i;
+	int i, n = eth_stats(dev, &strs, &stats);
 
-	if (ethtool(dev, &info) || !(info.hdr.sset_mask & (1ULL << ETH_SS_STATS)))
-		return;
-	n = info.len;
-	strs = calloc(1, sizeof(*strs) + (size_t)n * ETH_GSTRING_LEN);
-	stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(__u64));
-	if (!strs || !stats)
-		die("keyscan: out of memory");
-	strs->cmd = ETHTOOL_GSTRINGS;
-	strs->string_set = ETH_SS_STATS;
-	strs->len = n;
-	stats->cmd = ETHTOOL_GSTATS;
-	stats->n_stats = n;
-	if (!ethtool(dev, strs) && !ethtool(dev, stats))
-		for (i = 0; i < n && i < strs->len && i < stats->n_stats; i++)
-			scan_add(line, snprintf(line, sizeof(line), "%.*s: %llu\n", ETH_GSTRING_LEN,
-						(char *)strs->data + i * ETH_GSTRING_LEN,
-						(unsigned long long)stats->data[i]));
+	for (i = 0; i < n; i++)
+		scan_add(line, snprintf(line, sizeof(line), "%.*s: %llu\n", ETH_GSTRING_LEN,
+					(char *)strs->data + i * ETH_GSTRING_LEN,
+					(unsigned long long)stats->data[i]));
 	free(strs);
 	free(stats);
 }
