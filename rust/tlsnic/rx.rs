@@ -318,9 +318,16 @@ pub(crate) fn resync_rx<T: NetDeviceOps>(
 }
 
 /// Asks the kernel what the flow's [`Requester`] decided (the driver-request modes), counts and
-/// traces it; called under the flow's lock. A flow whose socket is gone (`tls_dev_del` ran) asks
-/// nothing.
-fn ask<T: NetDeviceOps>(dev: &Device<T>, stats: &Stats, flow: &RxFlow, ask: Ask) {
+/// traces it; called under the flow's lock. A flow not connected to its socket (before
+/// `tls_dev_add` connected it, after `tls_dev_del`) asks nothing, and `requester` withdraws
+/// what it decided.
+fn ask<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    flow: &RxFlow,
+    requester: &mut Requester,
+    ask: Ask,
+) {
     let ctl = &flow.resync;
     let (sent, stat, reason, seq, len) = match ask {
         Ask::Request { seq } => (
@@ -356,6 +363,8 @@ fn ask<T: NetDeviceOps>(dev: &Device<T>, stats: &Stats, flow: &RxFlow, ask: Ask)
         stats.inc(stat);
         flow.info
             .trace(dev, SeqEvent::ResyncRequest, reason, seq, len);
+    } else {
+        requester.withdraw();
     }
 }
 
@@ -395,8 +404,16 @@ pub(crate) fn receive<T: NetDeviceOps>(
         )
     };
     if !skb.csum_trusted() {
-        // The stack verifies this one; the device leaves it alone (and will see a gap).
+        // The stack verifies this one; the device leaves it alone (and will see a gap). The
+        // kernel parses its records all the same: an asynchronous window still open is
+        // cancelled, so that the kernel's count of records for it stays bounded.
         stats.inc(Stat::RxSkip);
+        let mut guard = flow.state.lock();
+        let RxState { requester, .. } = &mut *guard;
+        if let Some(a) = requester.bypassed() {
+            ask(dev, stats, &flow, requester, a);
+        }
+        drop(guard);
         fallback(c"checksum");
         return skb;
     }
@@ -423,7 +440,7 @@ pub(crate) fn receive<T: NetDeviceOps>(
             // The frame has not gone up yet: the kernel parses its headers after the request.
             // Under the flow's lock, so that the kernel sees the flow's requests in order.
             if let Some(a) = requester.out_of_sync(seg.seq, seg.payload_len as u32, candidate) {
-                ask(dev, stats, &flow, a);
+                ask(dev, stats, &flow, requester, a);
             }
             // Under the flow's lock, so that the flows view sees the latest frame's state.
             flow.info.set_sync(false);
@@ -466,7 +483,7 @@ pub(crate) fn receive<T: NetDeviceOps>(
     if synced {
         // An asynchronous window still open is cancelled (under the lock, as above).
         if let Some(a) = requester.in_sync() {
-            ask(dev, stats, &flow, a);
+            ask(dev, stats, &flow, requester, a);
         }
     }
     let mode = requester.mode();

@@ -4,9 +4,11 @@
 # checksum's back) surfaces to the application as a TLS error, never as altered plaintext: the
 # receiving device's tag check fails (rx_tls_err), it passes the record up as received, kTLS
 # rejects it (TlsDecryptError, EBADMSG) and OpenSSL's SSL_read fails. Bytes delivered before the
-# error all match the sent stream. This holds in the receiver's RX resync modes next-hint and
-# driver-req-async (one flow each; 19-tls-rx-faults has driver-req with duplicates). Then the same with the receiver's RX offload off
-# (software kTLS must reject it too), and a clean flow afterwards shows the device is fine. The
+# error all match the sent stream. One flow with the receiver in RX resync mode next-hint, one
+# in driver-req-async: the record fails its tag while the device is in sync, so the mode does
+# not change what happens to it, and neither run lets it through. Then the same with the
+# receiver's RX offload off (software kTLS must reject it too), and a clean flow afterwards
+# shows the device is fine. The
 # corruption starts once 1 MiB of the flow has arrived and ends after the first corrupted frame
 # (0.5 s at most).
 # shellcheck source=tests/guest/lib.sh

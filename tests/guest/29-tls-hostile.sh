@@ -7,7 +7,8 @@
 # types and flags) and checks every errno against a model of the kernel's kTLS code, while this
 # script flips TLS offload features with ethtool, takes links down and up, changes the MTU,
 # attaches and detaches BPF policies, switches engines (soft, kcrypto, asynchronous cryptd, and
-# kcrypto and soft with the crypto block on a CPU set, inline again at the next switch), sets
+# kcrypto and soft with the crypto block on a CPU set, inline again at the next switch),
+# switches the receive resync mode of new flows (next-hint, driver-req, driver-req-async), sets
 # engine faults and wire drop, reorder and duplication at random. Each epoch ends destructively
 # under live flows: the receiver's namespace is deleted, or the module is removed. Meanwhile
 # tlsnic's tracepoints are on and an operator's loop reads every device's flows file (debugfs)
@@ -45,12 +46,13 @@ chaos() {
 	local policies=("$BPFFS/port/port_policy" none)
 	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 		"kcrypto cpus=1" "soft cpus=0-1")
+	local resyncs=(next-hint driver-req driver-req-async)
 	local ppm
 	set +e
 	: >"$log"
 	while :; do
 		if [ $((RANDOM % 2)) = 0 ]; then ns=$NS_A dev=tlsnic0; else ns=$NS_B dev=tlsnic1; fi
-		act=$((RANDOM % 9))
+		act=$((RANDOM % 10))
 		case $act in
 		0|1) if [ "$act" = 0 ]; then v=tx; else v=rx; fi
 		   "$NSPROBE" exec "$ns" ethtool -K "$dev" "tls-hw-$v-offload" off
@@ -84,6 +86,9 @@ chaos() {
 		   v=${WIRE_KNOBS[$((RANDOM % 3))]} ppm=$((RANDOM % 4 == 0 ? 0 : RANDOM % 5000))
 		   echo "$ppm" >"/sys/kernel/debug/tlsnic/$dev/$v"
 		   msg="wire $dev $v $ppm" ;;
+		9) v=${resyncs[$((RANDOM % 3))]}
+		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/resync" "$v"
+		   msg="resync $dev $v" ;;
 		esac
 		printf '%s %s\n' "${EPOCHREALTIME:0:14}" "$msg" >>"$log"
 		nap "0.$((2 + RANDOM % 5))"

@@ -184,7 +184,7 @@ grep -q "tlsnic0 [rt]x ::ffff:$A4:$P -> ::ffff:$B4:[0-9]* refused: reason=policy
 	fail "why-fallback.bt did not show the refused flows"
 grep -qE "^@software\[tlsnic1, lost\]: [1-9]" "$BTLOG" || fail "why-fallback.bt did not count the fallbacks"
 grep -qE "^@dropped\[tlsnic0, engine\]: [1-9]" "$BTLOG" || fail "why-fallback.bt did not count the drops"
-grep -qE "^@requests\[tlsnic1, [0-9]+, 4433, 1\]: [1-9]" "$BTLOG" || fail "resyncs.bt counted no resync"
+grep -qE "^@requests\[tlsnic1, [0-9]+, 4433, 1, next-hint\]: [1-9]" "$BTLOG" || fail "resyncs.bt counted no resync"
 
 key_leak_check "trace buffer and flows files"
 echo 0 >"$T/events/tlsnic/enable"

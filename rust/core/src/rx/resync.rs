@@ -38,7 +38,8 @@
 //! a `WARN_ON_ONCE` and a cancel). The device never gets near: it ends the window at the flow's
 //! next frame, and cancels it instead ([`Ask::AsyncCancel`]) if the stream went
 //! [`ASYNC_MAX_SPAN`] bytes past the window's start by then (records the kernel parsed while
-//! frames bypassed the device) or if it regained sync before ending it.
+//! frames bypassed the device), if it regained sync before ending it, or if a frame went up
+//! without passing through the device (an unverified checksum) while the window was open.
 
 use super::super::tls12::{seq_before, EXPLICIT_NONCE_LEN, HEADER_LEN, TAG_LEN};
 use super::Hint;
@@ -71,7 +72,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// Every mode, in the order of the kernel's enum values' documentation.
+    /// Every mode, the default (the kernel's own hints) first.
     pub const ALL: [Mode; 3] = [Mode::NextHint, Mode::DriverReq, Mode::DriverReqAsync];
 
     /// The mode's name, as the `resync` attribute and module parameter spell it.
@@ -191,8 +192,9 @@ impl Requester {
             }
             (_, State::Started { seq: start, header }) => {
                 // The window's answer: the header the device settled on, unless the kernel may
-                // have counted too many records since the window opened.
-                if seq.wrapping_sub(start) > ASYNC_MAX_SPAN {
+                // have counted too many records since the window opened. A frame from before
+                // the window (reordered) says nothing of that.
+                if !seq_before(seq, start) && seq.wrapping_sub(start) > ASYNC_MAX_SPAN {
                     self.state = State::Idle;
                     return Some(Ask::AsyncCancel);
                 }
@@ -215,6 +217,24 @@ impl Requester {
     /// The kernel confirmed a resync point (`tls_dev_resync`): nothing is open any more.
     pub fn confirmed(&mut self) {
         self.state = State::Idle;
+    }
+
+    /// What [`Requester::out_of_sync`] or [`Requester::in_sync`] returned never reached the
+    /// kernel (the flow was not, or no longer, connected to its socket): nothing is open.
+    pub fn withdraw(&mut self) {
+        self.state = State::Idle;
+    }
+
+    /// A frame of the flow went up without passing through the device (its checksum was not
+    /// verified): the kernel parses its records all the same. Returns the cancel of an
+    /// asynchronous window not ended yet, as [`Requester::in_sync`] does, so that the kernel's
+    /// count of records for it cannot grow without bound; anything else stays open.
+    pub fn bypassed(&mut self) -> Option<Ask> {
+        if !matches!(self.state, State::Started { .. }) {
+            return None;
+        }
+        self.state = State::Idle;
+        Some(Ask::AsyncCancel)
     }
 
     fn request(&mut self, candidate: Option<u32>) -> Option<Ask> {

@@ -172,3 +172,55 @@ fn async_window_is_cancelled_before_rcd_delta_could_wrap() {
         Some(Ask::AsyncEnd { seq: far + 100 })
     );
 }
+
+#[test]
+fn async_window_survives_a_reordered_earlier_frame() {
+    let mut r = Requester::new(Mode::DriverReqAsync);
+    // The later frame came first (reordering): the window opens on it.
+    assert_eq!(
+        r.out_of_sync(10_000, 1000, Some(10_100)),
+        Some(Ask::AsyncStart {
+            seq: 10_000,
+            len: 1000
+        })
+    );
+    // The earlier frame, just before the window, ends it; it is not a reason to cancel.
+    assert_eq!(
+        r.out_of_sync(9_000, 1000, None),
+        Some(Ask::AsyncEnd { seq: 10_100 })
+    );
+}
+
+#[test]
+fn a_window_open_when_a_frame_bypasses_the_device_is_cancelled() {
+    let mut r = Requester::new(Mode::DriverReqAsync);
+    assert_eq!(r.bypassed(), None);
+    assert!(r.out_of_sync(500, 100, Some(500)).is_some());
+    assert_eq!(r.bypassed(), Some(Ask::AsyncCancel));
+    assert!(!r.pending());
+    // A request waiting for confirmation stays open.
+    let mut q = Requester::new(Mode::DriverReq);
+    assert!(q.out_of_sync(500, 100, Some(500)).is_some());
+    assert_eq!(q.bypassed(), None);
+    assert!(q.pending());
+}
+
+#[test]
+fn a_request_that_never_reached_the_kernel_is_withdrawn() {
+    let mut r = Requester::new(Mode::DriverReq);
+    assert_eq!(
+        r.out_of_sync(0, 100, Some(10)),
+        Some(Ask::Request {
+            seq: 10 + HEADER_LEN as u32 - 1
+        })
+    );
+    r.withdraw();
+    assert!(!r.pending());
+    // The next frame out of sync asks at once, without waiting RETRY_FRAMES frames.
+    assert_eq!(
+        r.out_of_sync(100, 100, Some(120)),
+        Some(Ask::Request {
+            seq: 120 + HEADER_LEN as u32 - 1
+        })
+    );
+}

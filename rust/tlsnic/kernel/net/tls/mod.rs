@@ -105,8 +105,13 @@ pub(crate) struct RxResyncCtl {
 }
 
 // SAFETY: the device's side of `async_req` is only touched by the C helpers under `sk`'s lock
-// (one CPU at a time), the core's side by the core's own protocol (an atomic request word,
-// exactly as with mlx5's structure); the rest is a lock and a plain value.
+// (one CPU at a time). The core's side follows the kernel's own protocol, as with mlx5's
+// structure: the request word is atomic, but `loglen`, `rcd_delta` and `log[]` are plain
+// fields the core reads and writes from the socket's parser on another CPU while the device's
+// `async_start` stores `loglen` and `rcd_delta`, with no lock in common. A torn or stale value
+// there can only make the core confirm a wrong record number, and the device checks every
+// resync point's record tag before it decrypts for the socket again (see `crate::rx`), so it
+// costs offload, never data. The rest is a lock and a plain value.
 unsafe impl Send for RxResyncCtl {}
 // SAFETY: as above.
 unsafe impl Sync for RxResyncCtl {}
@@ -139,34 +144,48 @@ impl RxResyncCtl {
     }
 
     /// `tls_offload_rx_resync_request(sk, seq)`: asks the core to confirm the header whose
-    /// *last* byte is at `seq` ([`RxResync::DriverReq`]). Returns whether the flow was still
-    /// connected.
+    /// *last* byte is at `seq`. Returns whether it was asked: only a connected flow in
+    /// [`RxResync::DriverReq`] asks.
     pub(crate) fn request(&self, seq: u32) -> bool {
+        // In the other modes the context's `resync_req` is not the core's to read as a request:
+        // in `DriverReqAsync` it shares a union with the `resync_async` pointer.
+        if self.mode != RxResync::DriverReq {
+            return false;
+        }
         // SAFETY: `sk` is a socket whose receive offload context exists (type invariant, held
-        // by the lock); the helper writes the context's `resync_req` atomically.
+        // by the lock), and its resync type is `TLS_OFFLOAD_SYNC_TYPE_DRIVER_REQ` (set by
+        // `connect` from `self.mode`, checked above), so `resync_req` is the union's live field;
+        // the helper writes it atomically.
         self.with_sock(|sk, _| unsafe { bindings::tlsnic_tls_rx_resync_request(sk, seq) })
     }
 
     /// `tls_offload_rx_resync_async_request_start(resync_async, seq, len)`: the core logs the
-    /// headers it parses in `[seq, seq + len]` ([`RxResync::DriverReqAsync`]).
+    /// headers it parses in `[seq, seq + len]`. Returns whether it was asked: only a connected
+    /// flow in [`RxResync::DriverReqAsync`] asks (the async calls below likewise).
     pub(crate) fn async_start(&self, seq: u32, len: u16) -> bool {
         // SAFETY: `a` is this control block's structure, valid as long as it; the helper writes
-        // its request word atomically and resets its log, as the core's protocol wants, while
-        // the flow is connected (the core reads it through the socket's receive context).
-        self.with_sock(|_, a| unsafe { bindings::tlsnic_tls_rx_resync_async_start(a, seq, len) })
+        // its request word atomically and resets its log (see the `Send` implementation for
+        // the fields the core also touches).
+        self.with_async(|a| unsafe { bindings::tlsnic_tls_rx_resync_async_start(a, seq, len) })
     }
 
     /// `tls_offload_rx_resync_async_request_end(resync_async, seq)`: the header the device
     /// settled on starts at `seq`.
     pub(crate) fn async_end(&self, seq: u32) -> bool {
         // SAFETY: as in `async_start`.
-        self.with_sock(|_, a| unsafe { bindings::tlsnic_tls_rx_resync_async_end(a, seq) })
+        self.with_async(|a| unsafe { bindings::tlsnic_tls_rx_resync_async_end(a, seq) })
     }
 
     /// `tls_offload_rx_resync_async_request_cancel(resync_async)`.
     pub(crate) fn async_cancel(&self) -> bool {
         // SAFETY: as in `async_start`.
-        self.with_sock(|_, a| unsafe { bindings::tlsnic_tls_rx_resync_async_cancel(a) })
+        self.with_async(|a| unsafe { bindings::tlsnic_tls_rx_resync_async_cancel(a) })
+    }
+
+    /// Runs `f` with the asynchronous structure, if the flow is connected and in
+    /// [`RxResync::DriverReqAsync`] (the only mode whose socket points at it).
+    fn with_async(&self, f: impl FnOnce(*mut bindings::tls_offload_resync_async)) -> bool {
+        self.mode == RxResync::DriverReqAsync && self.with_sock(|_, a| f(a))
     }
 
     /// Connects the control block to `sk` and sets the socket's resync type (and, for
@@ -175,12 +194,19 @@ impl RxResyncCtl {
     /// # Safety
     ///
     /// `sk` is locked by the caller and its receive offload context exists (`tls_dev_add`); the
-    /// control block stays at its address, and [`Self::disconnect`] is called, before the
-    /// context goes (`tls_dev_del`).
+    /// control block stays at its address until the flow's `tls_dev_del` at least, and
+    /// [`Self::disconnect`] is called there before the flow is released.
     unsafe fn connect(&self, sk: *mut bindings::sock) {
         if self.mode == RxResync::DriverReqAsync {
-            // SAFETY: per the function's contract: the core reads the structure through the
-            // context only while it exists, and the structure outlives that.
+            // SAFETY: per the function's contract, `sk`'s receive context exists. The context
+            // (and the pointer stored in it) lives until the socket is destroyed, the structure
+            // only until the flow goes after `tls_dev_del`; the core reads it from its record
+            // parser, and only while the device offloads the socket's receive side: on close,
+            // the parser is stopped under the socket lock before `tls_dev_del`; on device down,
+            // `tls_device_down` sets `TLS_RX_DEV_DEGRADED`, which the parser tests first, before
+            // it calls `tls_dev_del`. A parser in process context that tested the flag just
+            // before it was set can still read the structure as the flow goes: a window of the
+            // kernel's own, which mlx5's structure has too (Documentation/tls-rx-offload.rst).
             unsafe { bindings::tlsnic_tls_rx_set_resync_async(sk, self.async_req.get()) };
         }
         // SAFETY: per the function's contract; the resync type is one of the context's fields.
@@ -188,7 +214,9 @@ impl RxResyncCtl {
         self.sk.lock().0 = sk;
     }
 
-    /// Disconnects the control block: later requests do nothing (`tls_dev_del`).
+    /// Disconnects the control block: later requests from the device do nothing
+    /// (`tls_dev_del`). The socket's context keeps its resync type and pointer; the core stops
+    /// reading them as said in [`Self::connect`].
     fn disconnect(&self) {
         self.sk.lock().0 = ptr::null_mut();
     }
