@@ -24,6 +24,7 @@ for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 	drop0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)
 	err0=$(ethstat "$NS_B" tlsnic1 rx_tls_engine_err)
 	dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
+	ok0=$(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok)
 	bad0=$(tls_stat "$NS_B" TlsDecryptError)
 	txd0=$(tls_stat "$NS_A" TlsTxDevice)
 	rxd0=$(tls_stat "$NS_B" TlsRxDevice)
@@ -41,8 +42,12 @@ for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 	# The device keeps decrypting around the failures. A failure costs the frames (up to 64 KiB
 	# each) that hold the rest of its record, and a dropped TX packet costs the receiver its sync
 	# until the retransmission arrives and the kernel confirms a resync, so the share varies with
-	# timing: 2.0 to 7.2 MiB of 8 in the runs so far. 1 MiB shows offload resumed after faults.
-	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" 1048576
+	# timing: 0.8 to 7.2 MiB of 8 in the runs so far, the least with the crypto blocks placed
+	# (frames reach the receiving device later, and more of the kernel's hints miss). The device
+	# resumed after losing sync (rx_tls_resync_ok), and 512 KiB (32 full records) decrypted
+	# shows offload kept going.
+	expect_ge "$e: rx_tls_resync_ok delta" $(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok) - ok0 )) 1
+	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" 524288
 	expect_eq "$e: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
 	if [[ $e == *cpus=* ]]; then
 		expect_ge "$e: tlsnic0 block_tx_frames delta" $(( $(ethstat "$NS_A" tlsnic0 block_tx_frames) - blk0 )) 100
