@@ -11,7 +11,7 @@
 # through its mode's own exchange (the kernel's calls rx_tls_resync_req; the device's requests
 # rx_tls_resync_drv_req, or windows rx_tls_resync_async_start and _end); decryption resumes after
 # every window (1 MiB more decrypted by the device); every loss of sync of the flow is resumed
-# (rx_tls_ooo and rx_tls_resync_ok deltas equal at its end); no record fails its tag at the device
+# (rx_tls_resync_ok delta at least rx_tls_ooo delta at its end); no record fails its tag at the device
 # (rx_tls_err 0: every resync point it took up was a record's start, with its number). The module
 # parameter `resync=` gives the first mode (and a bad one fails the load); the attribute switches
 # the others (a bad write is refused with EINVAL). The first window opens once the device has
@@ -127,7 +127,10 @@ flow() {
 	ooo=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_ooo) - ooo0 ))
 	ok=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok) - ok0 ))
 	note "$MODE: $BYTES bytes intact; sync lost $ooo times, resumed $ok times"
-	expect_eq "$MODE: every loss of sync resumed (rx_tls_resync_ok delta = rx_tls_ooo delta)" "$ok" "$ooo"
+	# rx_tls_resync_ok counts the resync points the device reached: one loss of sync can take
+	# more than one (a point whose record fails its probation leaves the device out of sync
+	# until the next), so at least one per loss.
+	expect_ge "$MODE: every loss of sync resumed (rx_tls_resync_ok delta >= rx_tls_ooo delta)" "$ok" "$ooo"
 }
 
 wire_fault "$NS_A" tlsnic0 seed 4242
