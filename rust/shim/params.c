@@ -15,3 +15,7 @@ MODULE_PARM_DESC(engine, "Crypto engine of new devices: soft, kcrypto or \"kcryp
 char *tlsnic_param_resync = "next-hint";
 module_param_named(resync, tlsnic_param_resync, charp, 0444);
 MODULE_PARM_DESC(resync, "RX resync mode of new devices: next-hint, driver-req or driver-req-async (default next-hint)");
+
+char *tlsnic_param_tx_resync = "rebuild";
+module_param_named(tx_resync, tlsnic_param_tx_resync, charp, 0444);
+MODULE_PARM_DESC(tx_resync, "TX resync mode of new devices: rebuild or request (default rebuild)");

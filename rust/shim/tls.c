@@ -43,6 +43,26 @@ void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long fla
 	spin_unlock_irqrestore(&octx->lock, flags);
 }
 
+/*
+ * Asks the core for a transmit resync point, unless a request is pending:
+ * tls_offload_tx_resync_request() WARNs when the bit it sets is set already,
+ * and only the core clears it (once tls_dev_resync() succeeded). The caller
+ * serialises its requests for the socket. Returns whether it asked.
+ */
+bool tlsnic_tls_tx_resync_request(struct sock *sk, u32 got_seq, u32 exp_seq)
+{
+	if (tls_offload_tx_resync_pending(sk))
+		return false;
+	tls_offload_tx_resync_request(sk, got_seq, exp_seq);
+	return true;
+}
+
+/* The kernel's software fallback: consumes skb, returns its encrypted copy or NULL. */
+struct sk_buff *tlsnic_tls_encrypt_skb(struct sk_buff *skb)
+{
+	return tls_encrypt_skb(skb);
+}
+
 void tlsnic_tls_rx_resync_set_type(struct sock *sk, int type)
 {
 	tls_offload_rx_resync_set_type(sk, type);

@@ -58,6 +58,7 @@ struct tlsnic_trace_flow {
 extern unsigned int tlsnic_param_pairs;
 extern char *tlsnic_param_engine;
 extern char *tlsnic_param_resync;
+extern char *tlsnic_param_tx_resync;
 
 /* netdev.c: net devices, RCU, RTNL, bottom-half spinlocks, work items, CPUs. */
 void *tlsnic_netdev_priv(const struct net_device *dev);
@@ -135,6 +136,8 @@ void **tlsnic_tls_driver_state(struct tls_context *ctx, int dir);
 struct tls_offload_context_tx *tlsnic_tls_offload_ctx_tx(struct tls_context *ctx);
 unsigned long tlsnic_tls_tx_lock(struct tls_offload_context_tx *octx);
 void tlsnic_tls_tx_unlock(struct tls_offload_context_tx *octx, unsigned long flags);
+bool tlsnic_tls_tx_resync_request(struct sock *sk, u32 got_seq, u32 exp_seq);
+struct sk_buff *tlsnic_tls_encrypt_skb(struct sk_buff *skb);
 void tlsnic_tls_rx_resync_set_type(struct sock *sk, int type);
 void tlsnic_tls_rx_set_resync_async(struct sock *sk, struct tls_offload_resync_async *async);
 void tlsnic_tls_rx_resync_request(struct sock *sk, u32 seq);

@@ -15,13 +15,15 @@ use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use crate::base::trace::{self, End, FlowId, FlowTotals, SeqEvent};
 use crate::tlsnic_core::{
     packet::{self, Endpoint, FlowKey},
+    policy::Choice,
     stats::{Stat, Stats},
     tls12::{self, FlowKeys, Reject},
 };
 use core::ffi::CStr;
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use kernel::{prelude::*, sync::Arc, time::Ktime};
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use kernel::{fmt as kfmt, prelude::*, str::CString, sync::Arc, time::Ktime};
 
 /// Flow objects (TX and RX) of all devices that still exist, in debugfs as
 /// `/sys/kernel/debug/tlsnic/flows_live`: 0 once every context is freed, also after the devices
@@ -180,22 +182,6 @@ pub(crate) fn refuse<T: NetDeviceOps>(
     why.errno()
 }
 
-/// Fires `event` for the flow of `sock` in direction `dir` on `dev`, where the device has no
-/// flow object at hand (a transmit resync request names only the socket).
-pub(crate) fn trace_sock<T: NetDeviceOps>(
-    dev: &Device<T>,
-    dir: Direction,
-    sock: &Socket,
-    event: SeqEvent,
-    reason: &CStr,
-    seq: u32,
-) {
-    if let Some(key) = flow_key(sock) {
-        let id = flow_id(dir, &key, sock.net().cookie());
-        trace::seq_event(dev, event, &id, reason, seq, 0);
-    }
-}
-
 /// Who a live offloaded flow is and what the device did for it: one line of the device's
 /// debugfs `flows` file, and what every tracepoint of the flow shows. The data path counts
 /// into the atomics (relaxed: a reader sees recent values, never torn ones). No key material.
@@ -274,7 +260,8 @@ impl FlowInfo {
         self.resyncs.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Whether the device follows the flow's records now (receive).
+    /// Whether the device follows the flow's records now (receive; transmit in the request
+    /// resync mode).
     pub(crate) fn set_sync(&self, synced: bool) {
         if self.in_sync.load(Ordering::Relaxed) != synced {
             self.in_sync.store(synced, Ordering::Relaxed);
@@ -411,10 +398,10 @@ impl Show for FlowList {
         );
         let flows = self.flows.lock();
         for f in flows.iter().flatten() {
-            let state = match (f.dir, f.in_sync.load(Ordering::Relaxed)) {
-                (Direction::Tx, _) => "-",
-                (Direction::Rx, true) => "in-sync",
-                (Direction::Rx, false) => "out-of-sync",
+            let state = if f.in_sync.load(Ordering::Relaxed) {
+                "in-sync"
+            } else {
+                "out-of-sync"
             };
             let line = writeln!(
                 out,
@@ -486,5 +473,34 @@ fn name(dir: Direction) -> &'static str {
     match dir {
         Direction::Tx => "TX",
         Direction::Rx => "RX",
+    }
+}
+
+/// A device's mode for new flows, chosen by name: a sysfs attribute of the device, whose value
+/// new devices take from a module parameter (the receive and transmit resync modes). Flows keep
+/// the mode they were set up with.
+pub(crate) struct ModeKnob<M: Choice>(AtomicU32, PhantomData<M>);
+
+impl<M: Choice> ModeKnob<M> {
+    /// A knob at `mode`.
+    pub(crate) fn new(mode: M) -> Self {
+        Self(AtomicU32::new(mode.index() as u32), PhantomData)
+    }
+
+    /// The mode of a flow set up now.
+    pub(crate) fn get(&self) -> M {
+        M::at(self.0.load(Ordering::Relaxed) as usize)
+    }
+
+    /// The attribute's text: the mode's name.
+    pub(crate) fn show(&self) -> Result<CString> {
+        CString::try_from_fmt(kfmt!("{}\n", self.get().name()))
+    }
+
+    /// A write to the attribute: one mode's name (`EINVAL` otherwise, and the mode stays).
+    pub(crate) fn store(&self, input: &[u8]) -> Result {
+        let mode = M::parse(input).ok_or(EINVAL)?;
+        self.0.store(mode.index() as u32, Ordering::Relaxed);
+        Ok(())
     }
 }

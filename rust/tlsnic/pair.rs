@@ -29,7 +29,7 @@ use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
     stats::{self, Stats},
 };
-use crate::tx::{self, Env, TxDeferred, TxHandle, Xmit};
+use crate::tx::{self, Env, TxDeferred, TxFlow, TxHandle, TxResyncKnob, Xmit};
 use crate::wire::Wire;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
@@ -94,6 +94,8 @@ pub(crate) struct PairPriv {
     engine: Engine,
     /// The receive resync mode of new flows (sysfs `tlsnic/resync`).
     resync: ResyncKnob,
+    /// The transmit resync mode of new flows (sysfs `tlsnic/tx_resync`).
+    tx_resync: TxResyncKnob,
 }
 
 /// What a device's debugfs directory shows.
@@ -147,16 +149,19 @@ enum Attr {
     Engine,
     /// `resync`: the receive resync mode of new flows.
     Resync,
+    /// `tx_resync`: the transmit resync mode of new flows.
+    TxResync,
 }
 
 impl Attr {
-    const ALL: [Attr; 3] = [Attr::Policy, Attr::Engine, Attr::Resync];
+    const ALL: [Attr; 4] = [Attr::Policy, Attr::Engine, Attr::Resync, Attr::TxResync];
 
     const fn name(self) -> &'static CStr {
         match self {
             Attr::Policy => c_str!("policy"),
             Attr::Engine => c_str!("engine"),
             Attr::Resync => c_str!("resync"),
+            Attr::TxResync => c_str!("tx_resync"),
         }
     }
 }
@@ -192,7 +197,8 @@ impl NetDeviceOps for Pair {
             rx <- RxTable::new(),
             policy <- Policy::new(),
             engine <- Engine::new(),
-            resync: ResyncKnob::new(),
+            resync: rx::resync_knob(),
+            tx_resync: tx::tx_resync_knob(),
         })
     }
 
@@ -333,7 +339,14 @@ impl TlsDevOps for Pair {
         let data = dev.data();
         add_flow(dev, Direction::Tx, sock, crypto_info, |setup| {
             let kick = || data.deferred.kick_source(dev, deferred_xmit);
-            tx::add_tx(setup, kick, sock, crypto_info, start_seq)
+            tx::add_tx(
+                setup,
+                kick,
+                sock,
+                crypto_info,
+                start_seq,
+                data.tx_resync.get(),
+            )
         })
     }
 
@@ -342,8 +355,8 @@ impl TlsDevOps for Pair {
         tx::del_tx(dev, &data.stats, &data.knobs.flows, flow)
     }
 
-    fn resync_tx(dev: &Device<Self>, sock: &TlsSocket, seq: u32, _rcd_sn: u64) -> Result {
-        tx::resync_tx(dev, &dev.data().stats, sock, seq)
+    fn resync_tx(dev: &Device<Self>, flow: Pin<&TxFlow>, seq: u32, rcd_sn: u64) {
+        tx::resync_tx(dev, &dev.data().stats, &flow, seq, rcd_sn)
     }
 
     fn add_rx(
@@ -407,6 +420,7 @@ impl AttributeGroup for Pair {
         Attr::ALL[0].name(),
         Attr::ALL[1].name(),
         Attr::ALL[2].name(),
+        Attr::ALL[3].name(),
     ];
 
     fn show(dev: &Device<Self>, attr: usize) -> Result<CString> {
@@ -414,6 +428,7 @@ impl AttributeGroup for Pair {
             Attr::Policy => dev.data().policy.show(),
             Attr::Engine => dev.data().engine.show(),
             Attr::Resync => dev.data().resync.show(),
+            Attr::TxResync => dev.data().tx_resync.show(),
         }
     }
 
@@ -422,6 +437,7 @@ impl AttributeGroup for Pair {
         match Attr::ALL.get(attr).ok_or(EINVAL)? {
             Attr::Policy => data.policy.store(input),
             Attr::Resync => data.resync.store(input),
+            Attr::TxResync => data.tx_resync.store(input),
             Attr::Engine => data.engine.store(input, |cpus| {
                 // The block's work is allocated when a device is first placed, so that devices
                 // without a placement never carry it (its teardown waits for a grace period).

@@ -41,9 +41,10 @@ use crate::base::params;
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use crate::base::trace::SeqEvent;
 use crate::engine::{EngineFaults, FlowEngine, RxEngine, RxRecord};
-use crate::flow::{self, FlowInfo, FlowList, Live, Refusal, Setup};
+use crate::flow::{self, FlowInfo, FlowList, Live, ModeKnob, Refusal, Setup};
 use crate::tlsnic_core::{
     packet::{self, FlowKey},
+    policy::Choice,
     rx::{
         resync::{Ask, Mode, Requester},
         RxStream, Skip, Start,
@@ -55,7 +56,6 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     fmt,
     prelude::*,
-    str::CString,
     sync::{Arc, ArcBorrow},
 };
 
@@ -76,37 +76,12 @@ fn param_mode() -> Result<Mode> {
 
 /// A device's receive resync mode for new flows (sysfs `tlsnic/resync`; the module parameter
 /// `resync` gives new devices theirs). Flows keep the mode they were set up with.
-pub(crate) struct ResyncKnob(AtomicU32);
+pub(crate) type ResyncKnob = ModeKnob<Mode>;
 
-impl ResyncKnob {
-    /// The module parameter's mode (next-hint if it names none: module load refused it then).
-    pub(crate) fn new() -> Self {
-        Self(AtomicU32::new(mode_index(
-            param_mode().unwrap_or(Mode::NextHint),
-        )))
-    }
-
-    /// The mode of a flow set up now.
-    pub(crate) fn get(&self) -> Mode {
-        let i = self.0.load(Ordering::Relaxed) as usize;
-        Mode::ALL.get(i).copied().unwrap_or(Mode::NextHint)
-    }
-
-    /// The attribute's text: the mode's name.
-    pub(crate) fn show(&self) -> Result<CString> {
-        CString::try_from_fmt(fmt!("{}\n", self.get().name()))
-    }
-
-    /// A write to the attribute: one mode's name (`EINVAL` otherwise, and the mode stays).
-    pub(crate) fn store(&self, input: &[u8]) -> Result {
-        let mode = Mode::parse(input).ok_or(EINVAL)?;
-        self.0.store(mode_index(mode), Ordering::Relaxed);
-        Ok(())
-    }
-}
-
-fn mode_index(mode: Mode) -> u32 {
-    Mode::ALL.iter().position(|&m| m == mode).unwrap_or(0) as u32
+/// A device's receive resync knob, at the module parameter's mode (next-hint if it names none:
+/// module load refused it then).
+pub(crate) fn resync_knob() -> ResyncKnob {
+    ModeKnob::new(param_mode().unwrap_or(Mode::NextHint))
 }
 
 /// The TLS core's name of `mode`.

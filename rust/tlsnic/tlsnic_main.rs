@@ -80,6 +80,7 @@ impl kernel::Module for Tlsnic {
         }
         engine::check_param()?;
         rx::check_param()?;
+        tx::check_param()?;
         // Best effort: without debugfs the devices work, without fault knobs.
         if pair::DEBUGFS_ROOT.create(kernel::c_str!("tlsnic"), None) {
             pair::DEBUGFS_ROOT.u64_ro(kernel::c_str!("flows_live"), &flow::FLOWS_LIVE);

@@ -28,6 +28,13 @@
 //! (the "crypto state rebuilding" of tls-offload.rst); the next in-order segment rebuilds the
 //! current one. Anything that cannot be encrypted is dropped and counted, never sent in clear;
 //! TCP retransmits it.
+//!
+//! That is the `rebuild` transmit resync mode. In the `request` mode
+//! (`tlsnic_core::tx::sync`, chosen per device for new flows) the device counts record numbers
+//! itself: a segment its context cannot place goes to the kernel's software fallback
+//! (`tls_encrypt_skb`), and after a gap the device asks the core for a resync point
+//! (`tls_offload_tx_resync_request`), which the core gives through `tls_dev_resync`
+//! ([`resync_tx`]).
 
 #![forbid(unsafe_code)]
 
@@ -38,23 +45,49 @@ use crate::base::net::tls::{
     tx::{Lookup, TxSkb},
     Direction, TlsDevOps,
 };
+use crate::base::params;
 use crate::base::sync::{new_spinlock_bh, Rcu, SpinLockBh};
 use crate::base::trace::SeqEvent;
 use crate::base::workqueue::{DeviceWork, Kick};
 use crate::engine::{EngineFaults, FlowEngine, RecordSealer};
-use crate::flow::{self, FlowInfo, Live, Refusal, Setup};
+use crate::flow::{self, FlowInfo, Live, ModeKnob, Refusal, Setup};
 use crate::tlsnic_core::{
     fifo::Fifo,
+    policy::Choice,
     stats::{Stat, Stats},
     tls12::{self, MarkerCheck, Span, PREPEND_LEN},
-    tx::{Polled, SealError, SealFault, Sealer, TxRecords},
+    tx::{
+        sync::{Mode, Placement, TxContext},
+        Polled, SealError, SealFault, Sealer, TxRecords,
+    },
 };
 use core::ffi::CStr;
-use kernel::{
-    fmt, new_spinlock,
-    prelude::*,
-    sync::{Arc, SpinLock},
-};
+use kernel::{fmt, prelude::*, sync::Arc};
+
+/// The module parameter's transmit resync mode, checked at module load: `EINVAL` (and a message)
+/// if it names none.
+pub(crate) fn check_param() -> Result {
+    param_mode().map(drop).inspect_err(|_| {
+        pr_err!(
+            "tx_resync={}: refused (rebuild or request)\n",
+            params::tx_resync()
+        );
+    })
+}
+
+fn param_mode() -> Result<Mode> {
+    Mode::parse(params::tx_resync().as_bytes()).ok_or(EINVAL)
+}
+
+/// A device's transmit resync mode for new flows (sysfs `tlsnic/tx_resync`; the module parameter
+/// `tx_resync` gives new devices theirs). Flows keep the mode they were set up with.
+pub(crate) type TxResyncKnob = ModeKnob<Mode>;
+
+/// A device's transmit resync knob, at the module parameter's mode (rebuild if it names none:
+/// module load refused it then).
+pub(crate) fn tx_resync_knob() -> TxResyncKnob {
+    ModeKnob::new(param_mode().unwrap_or(Mode::Rebuild))
+}
 
 /// Packets a device holds for an asynchronous engine; more are dropped (TCP retransmits them).
 const DEFERRED_MAX: usize = 256;
@@ -67,9 +100,10 @@ pub(crate) struct TxFlow {
     /// Who the flow is and what it did (the device's flow list, tracepoints).
     pub(crate) info: Arc<FlowInfo>,
     _live: Live,
-    /// Engine and record bookkeeping. Taken only in the transmit path (softirq or BH disabled).
+    /// Engine and record bookkeeping. Taken in the transmit path (softirq or BH disabled) and by
+    /// `tls_dev_resync` (process context).
     #[pin]
-    state: SpinLock<TxState>,
+    state: SpinLockBh<TxState>,
 }
 
 /// What the socket's TLS context holds for a transmit-offloaded flow.
@@ -78,6 +112,8 @@ pub(crate) type TxHandle = Pin<KBox<TxFlow>>;
 struct TxState {
     sealer: RecordSealer,
     records: TxRecords,
+    /// Where the device's records are (the flow's transmit resync mode).
+    ctx: TxContext,
     /// A segment whose encrypted copy was partly built when a record went asynchronous.
     partial: Option<Partial>,
     /// Segments of this flow in the device's deferred queue: later ones queue behind them.
@@ -139,6 +175,7 @@ pub(crate) fn add_tx<T: NetDeviceOps>(
     sock: &Socket,
     crypto_info: &[u8],
     start_seq: u32,
+    mode: Mode,
 ) -> Result<TxHandle, Refusal> {
     let key = flow::flow_key(sock).ok_or(Refusal::Address)?;
     let keys = flow::parse_keys(crypto_info)?;
@@ -163,12 +200,13 @@ pub(crate) fn add_tx<T: NetDeviceOps>(
             salt,
             info: flow_info,
             _live: Live::new(),
-            state <- new_spinlock!(TxState {
+            state <- new_spinlock_bh!(TxState {
                 sealer,
                 records: TxRecords::new(start_seq),
+                ctx: TxContext::new(mode, start_seq, keys.rec_seq),
                 partial: None,
                 queued: 0,
-            }),
+            }, "tlsnic_tx_flow"),
         }),
         GFP_KERNEL,
     )
@@ -200,24 +238,31 @@ pub(crate) fn del_tx<T: NetDeviceOps>(
     stats.dec(Stat::TxCtxLive);
 }
 
-/// `tls_dev_resync` for transmit. tlsnic never asks the core for a transmit resync (it rebuilds
-/// records instead), so this only counts and traces.
+/// `tls_dev_resync` for transmit: record `rcd_sn` starts at TCP sequence number `seq`, the
+/// start of the next record the socket pushes. The core calls it after the device asked
+/// ([`TxSkb::request_resync`], request mode); the flow's context resumes there.
 pub(crate) fn resync_tx<T: NetDeviceOps>(
     dev: &Device<T>,
     stats: &Stats,
-    sock: &Socket,
+    flow: &TxFlow,
     seq: u32,
-) -> Result {
+    rcd_sn: u64,
+) {
     stats.inc(Stat::TxResync);
-    flow::trace_sock(
-        dev,
-        Direction::Tx,
-        sock,
-        SeqEvent::ResyncRequest,
-        c"tx",
-        seq,
-    );
-    Ok(())
+    let mut st = flow.state.lock();
+    let answered = st.ctx.resync(seq, rcd_sn);
+    if answered {
+        // Under the lock, so that a loss the transmit path sees next is shown after this.
+        flow.info.set_sync(true);
+    }
+    drop(st);
+    flow.info.resync();
+    flow.info.trace(dev, SeqEvent::ResyncRequest, c"tx", seq, 0);
+    if answered {
+        // The device's context resumes at the record the socket is pushing.
+        flow.info
+            .trace(dev, SeqEvent::ResyncDone, c"tx-resync-point", seq, 0);
+    }
 }
 
 /// Why a segment was not encrypted.
@@ -232,6 +277,13 @@ enum DropReason {
     NoMem,
     /// A record went to an asynchronous engine: the segment waits.
     Pending,
+    /// The device's context cannot place the segment (request mode): the kernel's software
+    /// fallback encrypts it. `lost`: the context is lost, and the device asks the core for a
+    /// resync point; `expected` is where it expected the next record.
+    Fallback {
+        lost: bool,
+        expected: Option<u32>,
+    },
 }
 
 impl DropReason {
@@ -244,6 +296,7 @@ impl DropReason {
             DropReason::Engine => c"engine",
             DropReason::NoMem => c"no-memory",
             DropReason::Pending => c"engine-busy",
+            DropReason::Fallback { .. } => c"sw-fallback",
         }
     }
 
@@ -254,6 +307,7 @@ impl DropReason {
             DropReason::Bypass | DropReason::BeforeOffload(_) => Stat::TxDropBypassReq,
             DropReason::BadRecord => Stat::TxDropBadRecord,
             DropReason::Engine | DropReason::Pending => Stat::TxDropEngine,
+            DropReason::Fallback { .. } => Stat::TxDropSwFallback,
             DropReason::NoMem => Stat::TxDropNoMem,
         }
     }
@@ -370,6 +424,14 @@ pub(crate) fn xmit<T: TlsDevOps<TxFlow = TxHandle>>(
             }
         };
     }
+    if let Err(DropReason::Fallback { lost, expected }) = result {
+        let info = fallback_prepare(dev, stats, flow, &mut st, &tx, lost, expected);
+        drop(st);
+        return match sw_fallback(dev, stats, &info, &tx_span(&tx), skb) {
+            Some(out) => Xmit::Send(out),
+            None => Xmit::Dropped,
+        };
+    }
     let settled = settle(dev, stats, flow, tx.seq(), tx.payload_len(), result);
     drop(st);
     match settled {
@@ -437,6 +499,18 @@ pub(crate) fn drain<T: TlsDevOps<TxFlow = TxHandle>>(
             return;
         }
         st.queued = st.queued.saturating_sub(1);
+        if let Err(DropReason::Fallback { lost, expected }) = result {
+            let info = fallback_prepare(dev, stats, flow, &mut st, &tx, lost, expected);
+            let span = tx_span(&tx);
+            // The fallback runs after the flow's lock is released, as in the transmit hook; the
+            // flow's later segments are still behind this one in the queue.
+            drop(st);
+            if let Some(out) = sw_fallback(dev, stats, &info, &span, skb) {
+                stats.inc(Stat::TxAsyncSent);
+                send(out);
+            }
+            continue;
+        }
         match settle(dev, stats, flow, tx.seq(), tx.payload_len(), result) {
             Settled::Encrypted(out) => {
                 stats.inc(Stat::TxAsyncSent);
@@ -454,6 +528,74 @@ pub(crate) fn drain<T: TlsDevOps<TxFlow = TxHandle>>(
     }
     // A full run's worth went out and more may wait: let others run, then go on.
     deferred.work.kick(rcu);
+}
+
+/// The payload of `tx` in the TCP stream.
+fn tx_span(tx: &TxSkb<'_, TxHandle>) -> Span {
+    Span {
+        start: tx.seq(),
+        len: tx.payload_len(),
+    }
+}
+
+/// Before a segment of `flow` goes to the kernel's software fallback, under the flow's lock
+/// `st`: notes it as sent and, if the device's context is `lost`, asks the core for a resync
+/// point (the lock serialises the flow's requests); counts and traces a request made. Returns
+/// the flow's identity for [`sw_fallback`], which runs once the lock is released.
+fn fallback_prepare<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    flow: &TxFlow,
+    st: &mut TxState,
+    tx: &TxSkb<'_, TxHandle>,
+    lost: bool,
+    expected: Option<u32>,
+) -> Arc<FlowInfo> {
+    let got = tx.seq();
+    st.records.sent(tx_span(tx));
+    if lost {
+        flow.info.set_sync(false);
+    }
+    if lost && tx.request_resync(got, expected.unwrap_or(got)) {
+        stats.inc(Stat::TxResyncReq);
+        // The event's length is the gap the device saw (0 if its context was lost before).
+        let gap = expected.map_or(0, |e| got.wrapping_sub(e));
+        flow.info
+            .trace(dev, SeqEvent::ResyncRequest, c"tx-request", got, gap);
+    }
+    flow.info.clone()
+}
+
+/// Hands `skb`, segment `seg` of the flow `info`, to the kernel's software fallback: its
+/// encrypted copy to send, or `None` (dropped, counted and traced; TCP retransmits it).
+fn sw_fallback<T: NetDeviceOps>(
+    dev: &Device<T>,
+    stats: &Stats,
+    info: &FlowInfo,
+    seg: &Span,
+    skb: SkBuff,
+) -> Option<SkBuff> {
+    match skb.tls_sw_fallback() {
+        Some(out) => {
+            stats.inc(Stat::TxSwFallback);
+            Some(out)
+        }
+        None => {
+            stats.inc(Stat::TxDropSwFallback);
+            info.trace(
+                dev,
+                SeqEvent::RecordDrop,
+                DropReason::Fallback {
+                    lost: false,
+                    expected: None,
+                }
+                .name(),
+                seg.start,
+                seg.len,
+            );
+            None
+        }
+    }
 }
 
 /// Builds the encrypted copy of `skb`; `Ok(None)` when the segment precedes the start of
@@ -483,6 +625,23 @@ fn encrypt(
     let (mut out, mut pos, mut frags) = match partial {
         Some(p) => (p.out, p.pos, p.frags),
         None => {
+            // Request mode: a segment the device's own context cannot place goes to the
+            // kernel's fallback.
+            match st.ctx.place(seg.start, st.records.cached(seg.start)) {
+                Placement::Device => {}
+                Placement::Fallback => {
+                    return Err(DropReason::Fallback {
+                        lost: false,
+                        expected: None,
+                    })
+                }
+                Placement::FallbackLost { expected } => {
+                    return Err(DropReason::Fallback {
+                        lost: true,
+                        expected,
+                    })
+                }
+            }
             // Seal the record holding the first byte, unless it is the cached one. The same
             // lookup finds data queued before offload started, which was encrypted in software.
             if st.records.cached(seg.start).is_none() {
@@ -584,7 +743,7 @@ fn load_and_seal(
     env: &Env<'_>,
 ) -> Result<Span, DropReason> {
     st.records.forget();
-    let (span, rcd_sn, pages) = tx.with_record(seq, |l| match l {
+    let (span, listed_sn, pages) = tx.with_record(seq, |l| match l {
         Lookup::Missing => Err(DropReason::NoSync),
         Lookup::Marker { end_seq } => Err(DropReason::BeforeOffload(end_seq)),
         Lookup::Record(r) => {
@@ -602,6 +761,11 @@ fn load_and_seal(
             Ok((span, r.rcd_sn(), pages))
         }
     })?;
+    // The record number the device counts (request mode), or the list's.
+    let rcd_sn = st
+        .ctx
+        .number(span.start, listed_sn)
+        .ok_or(DropReason::NoSync)?;
     // Header and explicit nonce, to check the framing and build the nonce and AAD.
     let mut prepend = [0u8; PREPEND_LEN];
     if !pages.copy_at(0, &mut prepend) {
@@ -613,6 +777,7 @@ fn load_and_seal(
         .seal(&mut st.sealer, span, rcd_sn, pages, &prepend, salt, fault)
     {
         Ok(sealing) => {
+            st.ctx.sealed(span, rcd_sn);
             // Counted now also when the engine went asynchronous: the record goes through the
             // cipher once, whenever it completes.
             env.stats.inc(Stat::TxCipherRecords);

@@ -8,9 +8,10 @@
 # script flips TLS offload features with ethtool, takes links down and up, changes the MTU,
 # attaches and detaches BPF policies, switches engines (soft, kcrypto, asynchronous cryptd, and
 # kcrypto and soft with the crypto block on a CPU set, inline again at the next switch),
-# switches the receive resync mode of new flows (next-hint, driver-req, driver-req-async), sets
-# engine faults and wire drop, reorder and duplication at random. Each epoch ends destructively
-# under live flows: the receiver's namespace is deleted, or the module is removed. Meanwhile
+# switches the receive and transmit resync modes of new flows (next-hint, driver-req,
+# driver-req-async; rebuild, request), sets engine faults and wire drop, reorder and duplication
+# at random. Each epoch ends destructively under live flows: the receiver's namespace is
+# deleted, or the module is removed. Meanwhile
 # tlsnic's tracepoints are on and an operator's loop reads every device's flows file (debugfs)
 # through the churn and the namespace's deletion (it stops before rmmod, which an open flows
 # file would refuse). No mismatch, no data loss on verified flows, no live
@@ -46,7 +47,7 @@ chaos() {
 	local policies=("$BPFFS/port/port_policy" none)
 	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 		"kcrypto cpus=1" "soft cpus=0-1")
-	local resyncs=(next-hint driver-req driver-req-async)
+	local resyncs=(next-hint driver-req driver-req-async) tx_resyncs=(rebuild request) w
 	local ppm
 	set +e
 	: >"$log"
@@ -86,9 +87,10 @@ chaos() {
 		   v=${WIRE_KNOBS[$((RANDOM % 3))]} ppm=$((RANDOM % 4 == 0 ? 0 : RANDOM % 5000))
 		   echo "$ppm" >"/sys/kernel/debug/tlsnic/$dev/$v"
 		   msg="wire $dev $v $ppm" ;;
-		9) v=${resyncs[$((RANDOM % 3))]}
+		9) v=${resyncs[$((RANDOM % 3))]} w=${tx_resyncs[$((RANDOM % 2))]}
 		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/resync" "$v"
-		   msg="resync $dev $v" ;;
+		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/tx_resync" "$w"
+		   msg="resync $dev $v, tx_resync $w" ;;
 		esac
 		printf '%s %s\n' "${EPOCHREALTIME:0:14}" "$msg" >>"$log"
 		nap "0.$((2 + RANDOM % 5))"

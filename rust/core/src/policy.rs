@@ -24,6 +24,36 @@ pub fn attr_line(input: &[u8]) -> &[u8] {
     line
 }
 
+/// A per-device mode chosen by name, through a module parameter (the default of new devices)
+/// and a sysfs attribute of each device: the receive and transmit resync modes.
+pub trait Choice: Copy + PartialEq + 'static {
+    /// Every mode, the default first.
+    const ALL: &'static [Self];
+
+    /// The mode's name, as the attribute and the module parameter spell it.
+    fn name(self) -> &'static str;
+
+    /// Parses a write to the attribute (one name, as [`attr_line`] reads it): `None` for
+    /// anything else.
+    fn parse(input: &[u8]) -> Option<Self> {
+        let line = attr_line(input);
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name().as_bytes() == line)
+    }
+
+    /// The mode's place in [`Choice::ALL`].
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|&m| m == self).unwrap_or(0)
+    }
+
+    /// The mode at `index` in [`Choice::ALL`]; the default for any other index.
+    fn at(index: usize) -> Self {
+        Self::ALL.get(index).copied().unwrap_or(Self::ALL[0])
+    }
+}
+
 /// A parsed write to the `policy` attribute.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command<'a> {

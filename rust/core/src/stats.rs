@@ -130,6 +130,13 @@ stats! {
     TxDropAsync = "tx_tls_drop_async",
     /// TX packets waiting in the device's queue now.
     TxAsyncPending = "tx_tls_async_pending",
+    /// TX resync requests the device made (`tls_offload_tx_resync_request`, request mode).
+    TxResyncReq = "tx_tls_resync_req",
+    /// TX segments the device handed to the kernel's software fallback (`tls_encrypt_skb`,
+    /// request mode: a retransmission, or a segment while its record position was lost).
+    TxSwFallback = "tx_tls_sw_fallback",
+    /// TX segments the kernel's software fallback could not encrypt: dropped.
+    TxDropSwFallback = "tx_tls_drop_sw_fallback",
     /// RX packets passed up as received because the engine failed.
     RxEngineErr = "rx_tls_engine_err",
     /// Frames dropped on the wire by fault injection (debugfs `drop_ppm`).

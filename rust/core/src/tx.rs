@@ -20,6 +20,8 @@
 //! [`TxRecords::seal`] checks a record's framing and derives its nonce and additional data
 //! before handing it to the engine: a record the kernel laid out wrongly is never sealed.
 
+pub mod sync;
+
 use super::tls12::{
     self, seq_before, RecordHeader, Span, AAD_LEN, EXPLICIT_NONCE_LEN, HEADER_LEN, NONCE_LEN,
     PREPEND_LEN, SALT_LEN,

@@ -26,3 +26,10 @@ pub(crate) fn resync() -> &'static CStr {
     // SAFETY: as for `engine`: read-only, a NUL-terminated string living as long as the module.
     unsafe { CStr::from_char_ptr(ptr::addr_of!(bindings::tlsnic_param_resync).read()) }
 }
+
+/// `tx_resync`: the transmit resync mode of new devices, as written to their `tx_resync`
+/// attribute.
+pub(crate) fn tx_resync() -> &'static CStr {
+    // SAFETY: as for `engine`: read-only, a NUL-terminated string living as long as the module.
+    unsafe { CStr::from_char_ptr(ptr::addr_of!(bindings::tlsnic_param_tx_resync).read()) }
+}

@@ -41,6 +41,7 @@
 //! frames bypassed the device), if it regained sync before ending it, or if a frame went up
 //! without passing through the device (an unverified checksum) while the window was open.
 
+use super::super::policy::Choice;
 use super::super::tls12::{seq_before, EXPLICIT_NONCE_LEN, HEADER_LEN, TAG_LEN};
 use super::Hint;
 use super::MAX_CIPHERTEXT;
@@ -71,26 +72,20 @@ pub enum Mode {
     DriverReqAsync,
 }
 
-impl Mode {
+impl Choice for Mode {
     /// Every mode, the default (the kernel's own hints) first.
-    pub const ALL: [Mode; 3] = [Mode::NextHint, Mode::DriverReq, Mode::DriverReqAsync];
+    const ALL: &'static [Mode] = &[Mode::NextHint, Mode::DriverReq, Mode::DriverReqAsync];
 
-    /// The mode's name, as the `resync` attribute and module parameter spell it.
-    pub const fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Mode::NextHint => "next-hint",
             Mode::DriverReq => "driver-req",
             Mode::DriverReqAsync => "driver-req-async",
         }
     }
+}
 
-    /// Parses a write to the attribute (one name, an optional trailing newline): `None` for
-    /// anything else.
-    pub fn parse(input: &[u8]) -> Option<Mode> {
-        let line = super::super::policy::attr_line(input);
-        Mode::ALL.into_iter().find(|m| m.name().as_bytes() == line)
-    }
-
+impl Mode {
     /// The resync point a `tls_dev_resync` call in this mode names: in [`Mode::DriverReq`] the
     /// kernel passes the sequence number of the header's last byte (the one the device asked
     /// about), elsewhere the header's first.

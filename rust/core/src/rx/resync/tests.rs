@@ -4,10 +4,11 @@
 //! `tests/rx_oracle.rs`).
 
 use super::*;
+use crate::policy::Choice;
 
 #[test]
 fn mode_names_parse_back() {
-    for m in Mode::ALL {
+    for &m in Mode::ALL {
         assert_eq!(Mode::parse(m.name().as_bytes()), Some(m));
         let mut line = [0u8; 32];
         let n = m.name().len();

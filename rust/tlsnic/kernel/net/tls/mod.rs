@@ -251,8 +251,15 @@ pub(crate) trait TlsDevOps: NetDeviceOps {
     /// after the socket was closed, or when the device goes down).
     fn del_tx(dev: &Device<Self>, flow: Self::TxFlow);
 
-    /// `tls_dev_resync` for transmit: record `rcd_sn` starts at TCP sequence number `seq`.
-    fn resync_tx(dev: &Device<Self>, sock: &TlsSocket, seq: u32, rcd_sn: u64) -> Result;
+    /// `tls_dev_resync` for transmit, which the core calls after the device asked
+    /// ([`tx::TxSkb::request_resync`]): record `rcd_sn` of `flow` starts at TCP sequence number
+    /// `seq`, the start of the record the socket is pushing. Process context, socket locked.
+    fn resync_tx(
+        dev: &Device<Self>,
+        flow: <Self::TxFlow as ForeignOwnable>::Borrowed<'_>,
+        seq: u32,
+        rcd_sn: u64,
+    );
 
     /// `tls_dev_add` for receive: as [`TlsDevOps::add_tx`]; `start_seq` is the TCP sequence
     /// number of the first record the device is responsible for.
@@ -495,7 +502,17 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
                 )
             };
             match Direction::from_raw(direction).ok_or(EINVAL)? {
-                Direction::Tx => T::resync_tx(dev, sock, seq, sn)?,
+                Direction::Tx => {
+                    // SAFETY: the socket's transmit side is offloaded to `dev`; the core holds
+                    // `device_offload_lock` for reading and has checked that the context still
+                    // names a device, so `tls_dev_del` (on close, or on device-down under the
+                    // lock for writing) has not taken the flow from the slot and cannot during
+                    // the call.
+                    let flow = unsafe { sock.ctx().flow::<T::TxFlow>(Direction::Tx) };
+                    if let Some(flow) = flow {
+                        T::resync_tx(dev, flow, seq, sn);
+                    }
+                }
                 Direction::Rx => {
                     // SAFETY: the socket's receive side is offloaded to `dev`: the core never
                     // calls `tls_dev_resync` after `tls_dev_del`, so the slot holds the

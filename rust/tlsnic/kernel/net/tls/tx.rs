@@ -121,6 +121,7 @@ impl Record<'_> {
 /// The transmit side of an skb whose socket is device-offloaded to this device: the driver's
 /// flow, and where its payload sits in the TCP stream.
 pub(crate) struct TxSkb<'a, F: ForeignOwnable> {
+    sk: NonNull<bindings::sock>,
     ctx: &'a TlsContext,
     flow: F::Borrowed<'a>,
     seq: u32,
@@ -147,6 +148,19 @@ impl<'a, F: ForeignOwnable> TxSkb<'a, F> {
     /// TCP payload bytes.
     pub(crate) fn payload_len(&self) -> u32 {
         self.payload_len
+    }
+
+    /// Asks the TLS core for a transmit resync point (`tls_offload_tx_resync_request`): the
+    /// device got a segment at `got` where it expected the record starting at `expected`. The
+    /// core answers with `tls_dev_resync` for transmit ([`super::TlsDevOps::resync_tx`]) when
+    /// the socket pushes its next record. Does nothing and returns `false` while an earlier
+    /// request is pending. The caller serialises a flow's requests (two racing ones would make
+    /// the kernel warn).
+    pub(crate) fn request_resync(&self, got: u32, expected: u32) -> bool {
+        // SAFETY: the skb holds its socket (and so the socket's TLS context, whose transmit side
+        // is device-offloaded: checked in `tls_tx`); the helper only tests and sets a bit of
+        // the context's flags.
+        unsafe { bindings::tlsnic_tls_tx_resync_request(self.sk.as_ptr(), got, expected) }
     }
 
     /// The socket's records: see [`TxOffload::with_record`].
@@ -195,11 +209,36 @@ impl SkBuff {
         let flow = unsafe { ctx.flow::<T::TxFlow>(Direction::Tx) }?;
         let (seq, hdr_len) = self.tcp_payload()?;
         Some(TxSkb {
+            // SAFETY: offloaded skbs have a socket (`tls_is_skb_tx_device_offloaded`).
+            sk: unsafe { NonNull::new_unchecked(bindings::tlsnic_skb_sk(skb)) },
             ctx,
             flow,
             seq,
             hdr_len,
             payload_len: self.len().saturating_sub(hdr_len),
         })
+    }
+}
+
+impl SkBuff {
+    /// Encrypts this segment of a transmit-offloaded socket in software, with the kernel's
+    /// fallback (`tls_encrypt_skb`, the TLS core's own `tls_device_fallback.c`, as nfp does with
+    /// segments its context cannot place). Returns the encrypted copy to send, or the segment
+    /// itself if it wholly precedes the start of offload (its records were encrypted in
+    /// software already); `None` if the fallback failed or the socket is no longer
+    /// device-offloaded: the packet is then freed as dropped, never sent in clear.
+    pub(crate) fn tls_sw_fallback(self) -> Option<SkBuff> {
+        let skb = self.as_raw();
+        // SAFETY: we hold a valid skb.
+        if !unsafe { bindings::tlsnic_tls_is_skb_tx_device_offloaded(skb) } {
+            drop(self);
+            return None;
+        }
+        // SAFETY: the skb's socket is transmit-offloaded to a device, so its offload context
+        // exists with the fallback's transform (`tls_set_device_offload` set the socket's
+        // `sk_validate_xmit_skb` that `tls_is_skb_tx_device_offloaded` tests only after
+        // `tls_sw_fallback_init` succeeded), and lives as long as the socket, which the skb
+        // holds. The function consumes our reference and returns an owned one, or null.
+        unsafe { SkBuff::from_raw(bindings::tlsnic_tls_encrypt_skb(self.into_raw())) }
     }
 }

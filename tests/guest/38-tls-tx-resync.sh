@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Transmit resync, per device (`tx_resync` attribute; the module parameter `tx_resync=` gives new
+# devices theirs, and a bad one fails the load). The sender's engine fails 2% of its sealings
+# (engine_fault_ppm), so the device drops segments and then sees segments beyond bytes it never
+# sent. OpenSSL s_server (TX offloaded on tlsnic0) -> s_client (RX offloaded on tlsnic1), 8 MiB per
+# round, with both modes (request twice: on kcrypto, and on an asynchronous cryptd engine, where
+# segments wait in the device's deferred queue and its work hands them to the fallback):
+# - request (as nfp): the device counts record numbers itself; after a gap it asks the core
+#   (tls_offload_tx_resync_request, tx_tls_resync_req) and the core names the next record it
+#   pushes (tls_dev_resync for transmit, tx_tls_resync); meanwhile, and for retransmissions, it
+#   hands segments to the kernel's software fallback (tls_encrypt_skb, tx_tls_sw_fallback). The
+#   kernel's own tracepoints tls_device_tx_resync_req and _send count the same requests and
+#   answers, every request but possibly the flow's last is answered, and the device encrypted
+#   records again after them (tx_tls_encrypted_bytes).
+# - rebuild (as mlx5, the default): the device places every segment through the socket's record
+#   list, asks nothing and hands nothing to the fallback.
+# Every byte arrives intact and the receiver sees no decryption error: nothing went out in clear,
+# and the record numbers the device counted after each resync were right.
+# shellcheck source=tests/guest/lib.sh
+. "${0%/*}/lib.sh"
+
+if insmod "$KO" tx_resync=bogus 2>/dev/null; then
+	fail "tx_resync=bogus was accepted"
+fi
+loaded && fail "module loaded with tx_resync=bogus"
+load tx_resync=request
+netns_pair tlsnic0 tlsnic1
+mkcert
+TXR=/sys/class/net/tlsnic0/tlsnic/tx_resync
+tx_resync_mode() { "$NSPROBE" exec "$NS_A" cat "$TXR"; }
+expect_eq "tx_resync from the module parameter" "$(tx_resync_mode)" request
+err=$(sysfs_write "$NS_A" "$TXR" requests 2>&1) && fail "tx_resync 'requests' was accepted"
+case $err in *"Invalid argument"*) ;; *) fail "tx_resync 'requests': '$err'" ;; esac
+expect_eq "tx_resync after a bad write" "$(tx_resync_mode)" request
+
+SMALL_MIB=8
+www_setup
+T=/sys/kernel/tracing
+[ -d "$T/events/tls/tls_device_tx_resync_req" ] || fail "no tls_device_tx_resync_req event in $T"
+echo 1 >"$T/events/tls/tls_device_tx_resync_req/enable"
+echo 1 >"$T/events/tls/tls_device_tx_resync_send/enable"
+echo 1 >"$T/tracing_on"
+wire_fault "$NS_A" tlsnic0 engine_fault_ppm 20000
+
+# events NAME: how many NAME events the trace buffer holds (builtins only).
+events() {
+	local line n=0
+	while IFS= read -r line; do [[ $line == *" $1:"* ]] && n=$((n + 1)); done <"$T/trace"
+	echo "$n"
+}
+
+# round MODE: one GET of /small with tlsnic0 in MODE; sets REQ, SENT, FB, DROPS (deltas).
+round() {
+	local mode=$1 req0 sent0 fb0 fbd0 drop0 enc0 bad0 txd0 rxd0 reqs sends
+	sysfs_write "$NS_A" "$TXR" "$mode" >&2 || fail "cannot set tx_resync $mode"
+	expect_eq "tx_resync shown" "$(tx_resync_mode)" "$mode"
+	: >"$T/trace"
+	req0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync_req)
+	sent0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync)
+	fb0=$(ethstat "$NS_A" tlsnic0 tx_tls_sw_fallback)
+	fbd0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_sw_fallback)
+	drop0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)
+	enc0=$(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes)
+	bad0=$(tls_stat "$NS_B" TlsDecryptError)
+	txd0=$(tls_stat "$NS_A" TlsTxDevice)
+	rxd0=$(tls_stat "$NS_B" TlsRxDevice)
+	www_serve "$TLSPORT" ECDHE-ECDSA-AES128-GCM-SHA256 "$KTLS_CNF"
+	www_fetch "$TLSPORT" small "$KTLS_CNF" /tmp/tlsnic-get.out
+	wait "$WWW_PID" || true
+	www_check /tmp/tlsnic-get.out small "$mode"
+	expect_eq "$mode: TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - txd0 )) 1
+	expect_eq "$mode: TlsRxDevice delta" $(( $(tls_stat "$NS_B" TlsRxDevice) - rxd0 )) 1
+	expect_eq "$mode: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
+	expect_eq "$mode: tx_tls_drop_sw_fallback delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_sw_fallback) - fbd0 )) 0
+	DROPS=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine) - drop0 ))
+	expect_ge "$mode: tx_tls_drop_engine delta" "$DROPS" 1
+	REQ=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_resync_req) - req0 ))
+	SENT=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_resync) - sent0 ))
+	FB=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_sw_fallback) - fb0 ))
+	ENC=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes) - enc0 ))
+	reqs=$(events tls_device_tx_resync_req)
+	sends=$(events tls_device_tx_resync_send)
+	expect_eq "$mode: tls_device_tx_resync_req events" "$reqs" "$REQ"
+	expect_eq "$mode: tls_device_tx_resync_send events" "$sends" "$SENT"
+	note "$mode ($(ethstat "$NS_A" tlsnic0 tx_tls_async_records) async records so far): 8 MiB intact; $DROPS segments dropped by engine faults, $REQ resync requests, $SENT resync points from the core, $FB segments through the software fallback, $ENC bytes encrypted by the device"
+}
+
+# request_round ENGINE: a round in request mode with tlsnic0's flows on ENGINE.
+request_round() {
+	sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/engine "$1" >&2
+	round request
+	expect_ge "request: tx_tls_resync_req delta" "$REQ" 1
+	expect_ge "request: tx_tls_sw_fallback delta" "$FB" 1
+	# Each request is answered when the socket pushes its next record, so only the last may not
+	# be.
+	expect_ge "request: answers (tx_tls_resync delta)" "$SENT" $((REQ - 1))
+	expect_ge "request: requests (tx_tls_resync_req delta)" "$REQ" "$SENT"
+	# The device encrypts again after every answer: most of the data is its own.
+	expect_ge "request: tx_tls_encrypted_bytes delta" "$ENC" $((SMALL_MIB * 1048576 / 2))
+}
+
+request_round kcrypto
+async0=$(ethstat "$NS_A" tlsnic0 tx_tls_async_sent)
+request_round "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
+expect_ge "request on cryptd: tx_tls_async_sent delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_async_sent) - async0 )) 1
+sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/engine kcrypto >&2
+
+round rebuild
+expect_eq "rebuild: tx_tls_resync_req delta" "$REQ" 0
+expect_eq "rebuild: tx_tls_resync delta" "$SENT" 0
+expect_eq "rebuild: tx_tls_sw_fallback delta" "$FB" 0
+expect_ge "rebuild: tx_tls_encrypted_bytes delta" "$ENC" $((SMALL_MIB * 1048576))
+
+echo 0 >"$T/events/tls/tls_device_tx_resync_req/enable"
+echo 0 >"$T/events/tls/tls_device_tx_resync_send/enable"
+: >"$T/trace"
+wire_fault "$NS_A" tlsnic0 engine_fault_ppm 0
+live_ctx_zero "$NS_A" tlsnic0
+live_ctx_zero "$NS_B" tlsnic1
+cleanup_netns
+unload
