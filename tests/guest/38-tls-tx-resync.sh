@@ -12,7 +12,7 @@
 #   hands segments to the kernel's software fallback (tls_encrypt_skb, tx_tls_sw_fallback). The
 #   kernel's own tracepoints tls_device_tx_resync_req and _send count the same requests and
 #   answers, every request but possibly the flow's last is answered, and the device encrypted
-#   records again after them (tx_tls_encrypted_bytes).
+#   records again after them (tx_tls_encrypted_bytes, 1 MiB at least).
 # - rebuild (as mlx5, the default): the device places every segment through the socket's record
 #   list, asks nothing and hands nothing to the fallback.
 # Every byte arrives intact and the receiver sees no decryption error: nothing went out in clear,
@@ -43,10 +43,15 @@ echo 1 >"$T/events/tls/tls_device_tx_resync_send/enable"
 echo 1 >"$T/tracing_on"
 wire_fault "$NS_A" tlsnic0 engine_fault_ppm 20000
 
-# events NAME: how many NAME events the trace buffer holds (builtins only).
+# events NAME: how many NAME events the trace buffer holds. The file is read in one go: the read
+# builtin seeks back after each line, and the trace file's iterator then repeats lines.
 events() {
-	local line n=0
-	while IFS= read -r line; do [[ $line == *" $1:"* ]] && n=$((n + 1)); done <"$T/trace"
+	local rest n=0
+	rest=$(<"$T/trace")
+	while [[ $rest == *" $1:"* ]]; do
+		rest=${rest#*" $1:"}
+		n=$((n + 1))
+	done
 	echo "$n"
 }
 
@@ -81,9 +86,13 @@ round() {
 	ENC=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes) - enc0 ))
 	reqs=$(events tls_device_tx_resync_req)
 	sends=$(events tls_device_tx_resync_send)
+	if [ "$reqs" != "$REQ" ]; then
+		grep -E "tls_device_tx_resync" "$T/trace" >&2
+		ethtool_all >&2
+	fi
 	expect_eq "$mode: tls_device_tx_resync_req events" "$reqs" "$REQ"
 	expect_eq "$mode: tls_device_tx_resync_send events" "$sends" "$SENT"
-	note "$mode ($(ethstat "$NS_A" tlsnic0 tx_tls_async_records) async records so far): 8 MiB intact; $DROPS segments dropped by engine faults, $REQ resync requests, $SENT resync points from the core, $FB segments through the software fallback, $ENC bytes encrypted by the device"
+	note "$mode: 8 MiB intact; $DROPS segments dropped by engine faults, $REQ resync requests, $SENT resync points from the core, $FB segments through the software fallback, $ENC bytes encrypted by the device"
 }
 
 # request_round ENGINE: a round in request mode with tlsnic0's flows on ENGINE.
@@ -96,8 +105,12 @@ request_round() {
 	# be.
 	expect_ge "request: answers (tx_tls_resync delta)" "$SENT" $((REQ - 1))
 	expect_ge "request: requests (tx_tls_resync_req delta)" "$REQ" "$SENT"
-	# The device encrypts again after every answer: most of the data is its own.
-	expect_ge "request: tx_tls_encrypted_bytes delta" "$ENC" $((SMALL_MIB * 1048576 / 2))
+	# The device encrypts again after the answers: 1 MiB (64 full records) or more is its own.
+	# Not most of it: the core's answer names the next record the socket pushes, so all that the
+	# socket had queued between a gap and that record (up to its send buffer) goes through the
+	# fallback. In the runs so far that left the device 7.7-7.9 MiB of 8 on kcrypto and 3.0 on
+	# cryptd (slower, so more is queued).
+	expect_ge "request: tx_tls_encrypted_bytes delta" "$ENC" 1048576
 }
 
 request_round kcrypto
