@@ -4,7 +4,8 @@
 # Build the samples into build/samples/ and print that directory: the userspace kTLS tools
 # (samples/ktls, linking the system's unmodified OpenSSL) and the BPF policy programs
 # (samples/bpf, clang -target bpf), and the test suite's own programs (tests/bpf, tests/ktls,
-# tests/tools).
+# tests/tools), and the kernel's kTLS selftest from the test kernel's tree (tests/selftest;
+# KDIR=TREE for another tree).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,4 +19,6 @@ make -s -C "$TLSNIC_ROOT/samples/bpf" O="$out/bpf" >&2
 make -s -C "$TLSNIC_ROOT/tests/bpf" O="$out/bpf-tests" >&2
 make -s -C "$TLSNIC_ROOT/tests/ktls" O="$out/tests" >&2
 make -s -C "$TLSNIC_ROOT/tests/tools" O="$out/tests" >&2
+kdir=${KDIR:-$("$here/build-kernel.sh" test)}
+make -s -C "$TLSNIC_ROOT/tests/selftest" KDIR="$kdir" O="$out/tests" >&2
 echo "$out"
