@@ -79,7 +79,7 @@ t=$(now)
 ko=$("$here/build-module.sh" test) || die "module build failed"
 took[module]=$(secs "$t" "$(now)")
 t=$(now)
-"$here/build-samples.sh" >/dev/null || die "samples build failed"
+KDIR=$kdir "$here/build-samples.sh" >/dev/null || die "samples build failed"
 took[samples]=$(secs "$t" "$(now)")
 
 # --- Lint: each linter one test, counted by its exit status --------------------------------
