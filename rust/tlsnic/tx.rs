@@ -410,6 +410,8 @@ pub(crate) fn xmit<T: TlsDevOps<TxFlow = TxHandle>>(
                 Xmit::Deferred
             }
             Err(extra) => {
+                // The segment is gone: a retransmission of it starts over.
+                st.partial = None;
                 drop(st);
                 drop(extra);
                 stats.inc(Stat::TxDropAsync);
@@ -502,8 +504,10 @@ pub(crate) fn drain<T: TlsDevOps<TxFlow = TxHandle>>(
         if let Err(DropReason::Fallback { lost, expected }) = result {
             let info = fallback_prepare(dev, stats, flow, &mut st, &tx, lost, expected);
             let span = tx_span(&tx);
-            // The fallback runs after the flow's lock is released, as in the transmit hook; the
-            // flow's later segments are still behind this one in the queue.
+            // The fallback runs after the flow's lock is released, as in the transmit hook (the
+            // encrypted copy owns the socket once made, and the flow may go once the socket is
+            // gone). If this was the flow's last queued segment, the transmit hook may send the
+            // flow's next one first: reordering on the wire, which TCP absorbs.
             drop(st);
             if let Some(out) = sw_fallback(dev, stats, &info, &span, skb) {
                 stats.inc(Stat::TxAsyncSent);
@@ -627,7 +631,7 @@ fn encrypt(
         None => {
             // Request mode: a segment the device's own context cannot place goes to the
             // kernel's fallback.
-            match st.ctx.place(seg.start, st.records.cached(seg.start)) {
+            match st.ctx.place(seg, st.records.cached(seg.start)) {
                 Placement::Device => {}
                 Placement::Fallback => {
                     return Err(DropReason::Fallback {
@@ -766,6 +770,11 @@ fn load_and_seal(
         .ctx
         .number(span.start, listed_sn)
         .ok_or(DropReason::NoSync)?;
+    if rcd_sn != listed_sn {
+        // The device's own count disagrees with the socket's records: never seal with it.
+        env.stats.inc(Stat::TxDropRcdSnMismatch);
+        return Err(DropReason::BadRecord);
+    }
     // Header and explicit nonce, to check the framing and build the nonce and AAD.
     let mut prepend = [0u8; PREPEND_LEN];
     if !pages.copy_at(0, &mut prepend) {
@@ -777,7 +786,9 @@ fn load_and_seal(
         .seal(&mut st.sealer, span, rcd_sn, pages, &prepend, salt, fault)
     {
         Ok(sealing) => {
-            st.ctx.sealed(span, rcd_sn);
+            if st.ctx.sealed(span, rcd_sn) {
+                env.stats.inc(Stat::TxResyncOk);
+            }
             // Counted now also when the engine went asynchronous: the record goes through the
             // cipher once, whenever it completes.
             env.stats.inc(Stat::TxCipherRecords);

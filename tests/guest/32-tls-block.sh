@@ -113,9 +113,11 @@ expect_ge "tlsnic0 block_rx_frames delta (ACKs)" "$(delta a_block_rx_frames)" 10
 expect_ge "tlsnic1 block_rx_frames delta" "$(delta b_block_rx_frames)" 100
 expect_ge "tlsnic1 block_tx_frames delta (ACKs)" "$(delta b_block_tx_frames)" 100
 expect_ge "tlsnic0 tx_tls_encrypted_bytes delta" "$(delta a_tx_tls_encrypted_bytes)" $((mib * MIB / 2))
-# Each loss costs the receiver its sync until the next record the kernel hints (see 19): 1 MiB
-# shows decryption resumed after faults.
-expect_ge "tlsnic1 rx_tls_decrypted_bytes delta" "$(delta b_rx_tls_decrypted_bytes)" "$MIB"
+# Each loss costs the receiver its sync until the next record the kernel hints (see 19): the
+# device resumed (rx_tls_resync_ok), and 512 KiB (32 full records; 1.0 MiB of 8 in a run on a
+# shared machine) shows decryption kept going after faults.
+expect_ge "tlsnic1 rx_tls_resync_ok delta" "$(delta b_rx_tls_resync_ok)" 1
+expect_ge "tlsnic1 rx_tls_decrypted_bytes delta" "$(delta b_rx_tls_decrypted_bytes)" $((MIB / 2))
 expect_ge "faults on the wire A -> B" "$(delta wire_a)" 1
 expect_ge "faults on the wire B -> A" "$(delta wire_b)" 1
 note "faulty wire: $mib MiB intact through both blocks; tlsnic0 block tx $(delta a_block_tx_frames) rx $(delta a_block_rx_frames), tlsnic1 block rx $(delta b_block_rx_frames) tx $(delta b_block_tx_frames), $(delta b_rx_tls_resync_ok) resyncs"

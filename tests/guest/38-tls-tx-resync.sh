@@ -11,8 +11,9 @@
 #   pushes (tls_dev_resync for transmit, tx_tls_resync); meanwhile, and for retransmissions, it
 #   hands segments to the kernel's software fallback (tls_encrypt_skb, tx_tls_sw_fallback). The
 #   kernel's own tracepoints tls_device_tx_resync_req and _send count the same requests and
-#   answers, every request but possibly the flow's last is answered, and the device encrypted
-#   records again after them (tx_tls_encrypted_bytes, 1 MiB at least).
+#   answers, every request but possibly the flow's last is answered, the device sealed the record
+#   at a resync point (tx_tls_resync_ok) and 512 KiB or more, and the record numbers it counted
+#   always matched the socket's (tx_tls_drop_rcd_sn_mismatch 0).
 # - rebuild (as mlx5, the default): the device places every segment through the socket's record
 #   list, asks nothing and hands nothing to the fallback.
 # Every byte arrives intact and the receiver sees no decryption error: nothing went out in clear,
@@ -33,6 +34,8 @@ expect_eq "tx_resync from the module parameter" "$(tx_resync_mode)" request
 err=$(sysfs_write "$NS_A" "$TXR" requests 2>&1) && fail "tx_resync 'requests' was accepted"
 case $err in *"Invalid argument"*) ;; *) fail "tx_resync 'requests': '$err'" ;; esac
 expect_eq "tx_resync after a bad write" "$(tx_resync_mode)" request
+# The receiver's own transmit (the request, alerts) stays out of the kernel's event counts below.
+sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/tx_resync rebuild >&2
 
 SMALL_MIB=8
 www_setup
@@ -57,12 +60,14 @@ events() {
 
 # round MODE: one GET of /small with tlsnic0 in MODE; sets REQ, SENT, FB, DROPS (deltas).
 round() {
-	local mode=$1 req0 sent0 fb0 fbd0 drop0 enc0 bad0 txd0 rxd0 reqs sends
+	local mode=$1 req0 sent0 ok0 fb0 fbd0 drop0 enc0 mm0 bad0 txd0 rxd0 reqs sends
 	sysfs_write "$NS_A" "$TXR" "$mode" >&2 || fail "cannot set tx_resync $mode"
 	expect_eq "tx_resync shown" "$(tx_resync_mode)" "$mode"
 	: >"$T/trace"
 	req0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync_req)
 	sent0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync)
+	ok0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync_ok)
+	mm0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_rcd_sn_mismatch)
 	fb0=$(ethstat "$NS_A" tlsnic0 tx_tls_sw_fallback)
 	fbd0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_sw_fallback)
 	drop0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)
@@ -77,7 +82,10 @@ round() {
 	expect_eq "$mode: TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - txd0 )) 1
 	expect_eq "$mode: TlsRxDevice delta" $(( $(tls_stat "$NS_B" TlsRxDevice) - rxd0 )) 1
 	expect_eq "$mode: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
-	expect_eq "$mode: tx_tls_drop_sw_fallback delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_sw_fallback) - fbd0 )) 0
+	# The record numbers the device counted always agreed with the socket's.
+	expect_eq "$mode: tx_tls_drop_rcd_sn_mismatch delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_rcd_sn_mismatch) - mm0 )) 0
+	FBD=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_sw_fallback) - fbd0 ))
+	OK=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_resync_ok) - ok0 ))
 	DROPS=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine) - drop0 ))
 	expect_ge "$mode: tx_tls_drop_engine delta" "$DROPS" 1
 	REQ=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_resync_req) - req0 ))
@@ -92,7 +100,7 @@ round() {
 	fi
 	expect_eq "$mode: tls_device_tx_resync_req events" "$reqs" "$REQ"
 	expect_eq "$mode: tls_device_tx_resync_send events" "$sends" "$SENT"
-	note "$mode: 8 MiB intact; $DROPS segments dropped by engine faults, $REQ resync requests, $SENT resync points from the core, $FB segments through the software fallback, $ENC bytes encrypted by the device"
+	note "$mode: 8 MiB intact; $DROPS segments dropped by engine faults, $REQ resync requests, $SENT resync points from the core, $FB segments through the software fallback ($FBD it dropped), $OK records sealed at a resync point, $ENC bytes encrypted by the device"
 }
 
 # request_round ENGINE: a round in request mode with tlsnic0's flows on ENGINE.
@@ -105,12 +113,14 @@ request_round() {
 	# be.
 	expect_ge "request: answers (tx_tls_resync delta)" "$SENT" $((REQ - 1))
 	expect_ge "request: requests (tx_tls_resync_req delta)" "$REQ" "$SENT"
-	# The device encrypts again after the answers: 1 MiB (64 full records) or more is its own.
-	# Not most of it: the core's answer names the next record the socket pushes, so all that the
-	# socket had queued between a gap and that record (up to its send buffer) goes through the
-	# fallback. In the runs so far that left the device 7.7-7.9 MiB of 8 on kcrypto and 3.0 on
-	# cryptd (slower, so more is queued).
-	expect_ge "request: tx_tls_encrypted_bytes delta" "$ENC" 1048576
+	# The device resumed at the core's resync points (it sealed the record there) and encrypted
+	# 512 KiB or more. Not most of it: the core's answer names the next record the socket pushes,
+	# so all that the socket had queued between a gap and that record (up to its send buffer)
+	# goes through the fallback. In the runs so far that left the device 7.7-7.9 MiB of 8 on
+	# kcrypto and 3.0 on cryptd (slower, so more is queued).
+	expect_ge "request: tx_tls_resync_ok delta" "$OK" 1
+	expect_ge "request: tx_tls_resync (answers) delta >= tx_tls_resync_ok delta" "$SENT" "$OK"
+	expect_ge "request: tx_tls_encrypted_bytes delta" "$ENC" 524288
 }
 
 request_round kcrypto
@@ -123,6 +133,7 @@ round rebuild
 expect_eq "rebuild: tx_tls_resync_req delta" "$REQ" 0
 expect_eq "rebuild: tx_tls_resync delta" "$SENT" 0
 expect_eq "rebuild: tx_tls_sw_fallback delta" "$FB" 0
+expect_eq "rebuild: tx_tls_resync_ok delta" "$OK" 0
 expect_ge "rebuild: tx_tls_encrypted_bytes delta" "$ENC" $((SMALL_MIB * 1048576))
 
 echo 0 >"$T/events/tls/tls_device_tx_resync_req/enable"

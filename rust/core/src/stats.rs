@@ -132,8 +132,15 @@ stats! {
     TxAsyncPending = "tx_tls_async_pending",
     /// TX resync requests the device made (`tls_offload_tx_resync_request`, request mode).
     TxResyncReq = "tx_tls_resync_req",
+    /// TX records the device sealed at the core's resync point after a loss (request mode): it
+    /// resumed there.
+    TxResyncOk = "tx_tls_resync_ok",
+    /// TX segments dropped because the record number the device counted differs from the
+    /// socket's record list (request mode; a device bug if ever nonzero: never sent).
+    TxDropRcdSnMismatch = "tx_tls_drop_rcd_sn_mismatch",
     /// TX segments the device handed to the kernel's software fallback (`tls_encrypt_skb`,
-    /// request mode: a retransmission, or a segment while its record position was lost).
+    /// request mode): those its context cannot place (behind it, or while it is lost), and
+    /// those from before the start of offload, which the fallback returns as they are.
     TxSwFallback = "tx_tls_sw_fallback",
     /// TX segments the kernel's software fallback could not encrypt: dropped.
     TxDropSwFallback = "tx_tls_drop_sw_fallback",

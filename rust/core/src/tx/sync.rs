@@ -78,6 +78,9 @@ pub struct TxContext {
     mode: Mode,
     /// In [`Mode::Request`]: the next record, or `None` while lost.
     next: Option<NextRecord>,
+    /// The core's last resync point that answered a loss, until the device seals the record
+    /// there.
+    resume_at: Option<u32>,
 }
 
 impl TxContext {
@@ -90,6 +93,7 @@ impl TxContext {
                 start: start_seq,
                 rcd_sn,
             }),
+            resume_at: None,
         }
     }
 
@@ -103,10 +107,20 @@ impl TxContext {
         self.next
     }
 
-    /// Where a segment whose first byte is at `seq` goes; `cached` is the record sealed in the
-    /// device's buffer, if it holds `seq`. A segment ahead of the context loses it.
-    pub fn place(&mut self, seq: u32, cached: Option<Span>) -> Placement {
-        if self.mode == Mode::Rebuild || cached.is_some_and(|c| c.contains(seq)) {
+    /// Where segment `seg` goes; `cached` is the record sealed in the device's buffer, if it
+    /// holds the segment's first byte. A segment ahead of the context loses it.
+    pub fn place(&mut self, seg: Span, cached: Option<Span>) -> Placement {
+        let seq = seg.start;
+        if self.mode == Mode::Rebuild {
+            return Placement::Device;
+        }
+        if let Some(c) = cached.filter(|c| c.contains(seq)) {
+            // A segment running past the cached record needs the number of the record after
+            // it, which the device knows only if that is the next one it expects.
+            let crosses = seq_before(c.end(), seg.end());
+            if crosses && self.next.map(|n| n.start) != Some(c.end()) {
+                return Placement::Fallback;
+            }
             return Placement::Device;
         }
         match self.next {
@@ -132,14 +146,22 @@ impl TxContext {
         }
     }
 
-    /// The device sealed record `span`, numbered `rcd_sn`: the next one follows it.
-    pub fn sealed(&mut self, span: Span, rcd_sn: u64) {
-        if self.mode == Mode::Request {
-            self.next = Some(NextRecord {
-                start: span.end(),
-                rcd_sn: rcd_sn.wrapping_add(1),
-            });
+    /// The device sealed record `span`, numbered `rcd_sn`: the next one follows it. Returns
+    /// whether it is the record at the core's resync point that answered a loss (the device
+    /// resumed there).
+    pub fn sealed(&mut self, span: Span, rcd_sn: u64) -> bool {
+        if self.mode != Mode::Request {
+            return false;
         }
+        self.next = Some(NextRecord {
+            start: span.end(),
+            rcd_sn: rcd_sn.wrapping_add(1),
+        });
+        let resumed = self.resume_at == Some(span.start);
+        if resumed {
+            self.resume_at = None;
+        }
+        resumed
     }
 
     /// The core's resync point (`tls_dev_resync` for transmit): record `rcd_sn` starts at `seq`.
@@ -148,6 +170,9 @@ impl TxContext {
         let lost = self.next.is_none();
         if self.mode == Mode::Request {
             self.next = Some(NextRecord { start: seq, rcd_sn });
+            if lost {
+                self.resume_at = Some(seq);
+            }
         }
         lost
     }
@@ -177,7 +202,7 @@ mod tests {
     fn rebuild_places_everything_with_the_lists_numbers() {
         let mut c = TxContext::new(Mode::Rebuild, 1000, 5);
         for seq in [0, 999, 1000, 5000, u32::MAX] {
-            assert_eq!(c.place(seq, None), Placement::Device);
+            assert_eq!(c.place(span(seq, 1), None), Placement::Device);
         }
         assert_eq!(c.number(7000, 42), Some(42));
         c.sealed(span(1000, 100), 5);
@@ -189,13 +214,13 @@ mod tests {
     fn request_counts_records_in_order() {
         let mut c = TxContext::new(Mode::Request, u32::MAX - 50, 7);
         // The first record, then the one after it, across the sequence wrap.
-        assert_eq!(c.place(u32::MAX - 50, None), Placement::Device);
+        assert_eq!(c.place(span(u32::MAX - 50, 1), None), Placement::Device);
         assert_eq!(c.number(u32::MAX - 50, 0), Some(7));
         c.sealed(span(u32::MAX - 50, 100), 7);
         let cached = Some(span(u32::MAX - 50, 100));
         // Later segments of the sealed record continue it.
-        assert_eq!(c.place(u32::MAX, cached), Placement::Device);
-        assert_eq!(c.place(49, None), Placement::Device);
+        assert_eq!(c.place(span(u32::MAX, 1), cached), Placement::Device);
+        assert_eq!(c.place(span(49, 1), None), Placement::Device);
         assert_eq!(c.number(49, 0), Some(8));
         assert_eq!(c.number(50, 8), None);
         c.sealed(span(49, 30), 8);
@@ -209,15 +234,48 @@ mod tests {
     }
 
     #[test]
+    fn request_never_crosses_into_a_record_it_cannot_number() {
+        let mut c = TxContext::new(Mode::Request, 100, 0);
+        c.sealed(span(100, 50), 0);
+        let cached = Some(span(100, 50));
+        // Into the next record it expects: the device's.
+        assert_eq!(c.place(span(140, 30), cached), Placement::Device);
+        // The core moved the context past the cached record: a segment crossing out of it
+        // goes to the fallback, one inside it stays the device's.
+        c.resync(300, 4);
+        assert_eq!(c.place(span(140, 30), cached), Placement::Fallback);
+        assert_eq!(c.place(span(140, 10), cached), Placement::Device);
+    }
+
+    #[test]
+    fn request_reports_the_record_where_it_resumed() {
+        let mut c = TxContext::new(Mode::Request, 100, 0);
+        assert!(!c.sealed(span(100, 50), 0));
+        assert_eq!(
+            c.place(span(180, 10), None),
+            Placement::FallbackLost {
+                expected: Some(150)
+            }
+        );
+        assert!(c.resync(400, 6));
+        assert!(!c.sealed(span(350, 50), 5));
+        assert!(c.sealed(span(400, 50), 6));
+        assert!(!c.sealed(span(450, 50), 7));
+        // A point that answered no loss is not a resumption.
+        assert!(!c.resync(600, 9));
+        assert!(!c.sealed(span(600, 50), 9));
+    }
+
+    #[test]
     fn request_sends_retransmissions_to_the_fallback_and_stays() {
         let mut c = TxContext::new(Mode::Request, 100, 0);
         c.sealed(span(100, 50), 0);
         c.sealed(span(150, 50), 1);
         let cached = Some(span(150, 50));
-        assert_eq!(c.place(120, cached), Placement::Fallback);
-        assert_eq!(c.place(100, None), Placement::Fallback);
-        assert_eq!(c.place(170, cached), Placement::Device);
-        assert_eq!(c.place(200, cached), Placement::Device);
+        assert_eq!(c.place(span(120, 1), cached), Placement::Fallback);
+        assert_eq!(c.place(span(100, 1), None), Placement::Fallback);
+        assert_eq!(c.place(span(170, 1), cached), Placement::Device);
+        assert_eq!(c.place(span(200, 1), cached), Placement::Device);
         assert_eq!(c.number(200, 99), Some(2));
     }
 
@@ -228,23 +286,23 @@ mod tests {
         let cached = Some(span(100, 50));
         // Bytes 150.. were never sent by the device (it dropped them): lost.
         assert_eq!(
-            c.place(180, cached),
+            c.place(span(180, 1), cached),
             Placement::FallbackLost {
                 expected: Some(150)
             }
         );
         // Everything but the cached record now goes to the fallback, the expected record too.
         assert_eq!(
-            c.place(150, None),
+            c.place(span(150, 1), None),
             Placement::FallbackLost { expected: None }
         );
-        assert_eq!(c.place(120, cached), Placement::Device);
+        assert_eq!(c.place(span(120, 1), cached), Placement::Device);
         assert_eq!(c.number(150, 1), None);
         // The core names the record its next push starts; segments before it stay on the
         // fallback, the record itself is the device's again.
         assert!(c.resync(400, 6));
-        assert_eq!(c.place(300, None), Placement::Fallback);
-        assert_eq!(c.place(400, None), Placement::Device);
+        assert_eq!(c.place(span(300, 1), None), Placement::Fallback);
+        assert_eq!(c.place(span(400, 1), None), Placement::Device);
         assert_eq!(c.number(400, 0), Some(6));
         // A resync point while in sync is taken too, and reported as not answering a loss.
         assert!(!c.resync(500, 7));

@@ -503,11 +503,13 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
             };
             match Direction::from_raw(direction).ok_or(EINVAL)? {
                 Direction::Tx => {
-                    // SAFETY: the socket's transmit side is offloaded to `dev`; the core holds
-                    // `device_offload_lock` for reading and has checked that the context still
-                    // names a device, so `tls_dev_del` (on close, or on device-down under the
-                    // lock for writing) has not taken the flow from the slot and cannot during
-                    // the call.
+                    // SAFETY: the socket's transmit side is offloaded to `dev`, and the slot
+                    // keeps the flow for the whole call: on device-down, `tls_dev_del` runs
+                    // under `device_offload_lock` for writing after the context's device was
+                    // cleared, while the core calls this holding the lock for reading with the
+                    // device set; on close, it runs only once the socket is destroyed, while
+                    // the core calls this from `tls_push_record` under the socket's lock, held
+                    // by a user of the socket.
                     let flow = unsafe { sock.ctx().flow::<T::TxFlow>(Direction::Tx) };
                     if let Some(flow) = flow {
                         T::resync_tx(dev, flow, seq, sn);
