@@ -26,6 +26,8 @@
 #include <net/inet_sock.h>
 #include <net/sock.h>
 #include <net/tls.h>
+#include <net/xdp.h>
+#include <trace/events/xdp.h>
 
 #include "tlsnic_shim.h"
 
@@ -37,3 +39,4 @@
 #include "crypto.c"
 #include "bpf.c"
 #include "trace.c"
+#include "xdp.c"

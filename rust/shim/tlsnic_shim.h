@@ -39,6 +39,10 @@ struct tls_context;
 struct tls_offload_context_tx;
 struct tls_offload_resync_async;
 struct work_struct;
+struct xdp_buff;
+struct xdp_frame;
+struct xdp_rxq_info;
+struct bpf_net_context;
 
 /*
  * trace.c: tlsnic's tracepoints (tlsnic_trace.h). Every event starts with
@@ -114,6 +118,8 @@ void *tlsnic_page_address(struct page *page);
 int tlsnic_page_ref_count(struct page *page);
 void tlsnic_get_page(struct page *page);
 void tlsnic_put_page(struct page *page);
+void tlsnic_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+bool tlsnic_skb_is_gso(const struct sk_buff *skb);
 void tlsnic_memcpy_from_page(void *dst, struct page *page, u32 off, u32 len);
 bool tlsnic_virt_addr_valid(const void *addr);
 
@@ -205,5 +211,22 @@ void tlsnic_trace_fallback(const struct net_device *dev, const struct tlsnic_tra
 			   const char *reason, u32 seq, u32 len);
 void tlsnic_trace_engine_fault(const struct net_device *dev, const struct tlsnic_trace_flow *id,
 			       const char *engine, u32 count);
+
+/* xdp.c: native XDP. */
+u32 tlsnic_bpf_prog_run_xdp(const struct bpf_prog *prog, struct xdp_buff *xdp);
+void tlsnic_xdp_init_buff(struct xdp_buff *xdp, u32 frame_sz, struct xdp_rxq_info *rxq);
+void tlsnic_xdp_prepare_buff(struct xdp_buff *xdp, unsigned char *hard_start,
+			     int headroom, int len);
+int tlsnic_xdp_rxq_info_reg(struct xdp_rxq_info *rxq, struct net_device *dev);
+struct bpf_net_context *tlsnic_bpf_net_ctx_set(struct bpf_net_context *ctx);
+void tlsnic_bpf_net_ctx_clear(struct bpf_net_context *ctx);
+void tlsnic_trace_xdp_exception(const struct net_device *dev, const struct bpf_prog *prog,
+				u32 act);
+bool tlsnic_xdp_frame_has_frags(const struct xdp_frame *frame);
+bool tlsnic_prog_xdp_has_frags(const struct bpf_prog *prog);
+void tlsnic_skb_metadata_set(struct sk_buff *skb, u8 len);
+void tlsnic_skb_set_csum_unnecessary(struct sk_buff *skb);
+void tlsnic_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+bool tlsnic_skb_is_gso(const struct sk_buff *skb);
 
 #endif /* TLSNIC_SHIM_H */

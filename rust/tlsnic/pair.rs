@@ -9,7 +9,7 @@
 #![forbid(unsafe_code)]
 
 use crate::base::debugfs::{Dir, Files, Knobs};
-use crate::base::error::enametoolong;
+use crate::base::error::{enametoolong, enetdown, enotconn};
 use crate::base::net::device::{
     features, Device, NetDeviceOps, PeerLink, SetupDevice, ETH_HLEN, ETH_MAX_MTU, ETH_MIN_MTU,
 };
@@ -18,6 +18,7 @@ use crate::base::net::link::{LinkOps, NewDevice, NewLink, RtnlLinkOps, Unregiste
 use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
 use crate::base::net::skb::SkBuff;
 use crate::base::net::tls::{Direction, RxResyncCtl, TlsDevOps, TlsSocket};
+use crate::base::net::xdp::{XdpFrames, XdpProg, FRAME_MAX};
 use crate::base::sync::{Rcu, RcuGuard};
 use crate::base::sysfs::AttributeGroup;
 use crate::block::{Block, Way};
@@ -27,10 +28,11 @@ use crate::policy::{Admit, Policy};
 use crate::rx::{self, ResyncKnob, RxFlow, RxTable};
 use crate::tlsnic_core::{
     ifname::{self, IfName, NameError},
-    stats::{self, Stats},
+    stats::{self, Stat, Stats},
 };
 use crate::tx::{self, Env, TxDeferred, TxFlow, TxHandle, TxResyncKnob, Xmit};
 use crate::wire::Wire;
+use crate::xdp::{self as xdp_rx, DevXdp, XdpRx};
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{
     c_str, fmt,
@@ -76,6 +78,9 @@ pub(crate) struct PairPriv {
     /// Packets waiting for an asynchronous engine, and the work that sends them.
     #[pin]
     deferred: TxDeferred<Pair>,
+    /// Native XDP: the program, and the queue of `XDP_TX` and redirected frames.
+    #[pin]
+    xdp: DevXdp<Pair>,
     /// This device's debugfs directory and what it shows: fault knobs and live flows.
     #[pin]
     knobs: Knobs<Shown>,
@@ -184,6 +189,7 @@ impl NetDeviceOps for Pair {
         pin_init!(PairPriv {
             block <- Block::new(engine::param_cpus()),
             deferred <- TxDeferred::new(),
+            xdp <- DevXdp::new(),
             knobs <- Knobs::new(pin_init!(Shown {
                 faults <- pin_init!(Faults {
                     wire <- Wire::new(),
@@ -207,6 +213,7 @@ impl NetDeviceOps for Pair {
         if dev.data().block.placed() {
             dev.data().block.prepare(dev, run_block)?;
         }
+        dev.data().xdp.txq.prepare(dev, xdp_tx_run)?;
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             if peer.is_running() {
                 dev.carrier_on();
@@ -220,6 +227,7 @@ impl NetDeviceOps for Pair {
         dev.carrier_off();
         dev.data().knobs.faults.wire.flush();
         dev.data().deferred.purge(&dev.data().stats);
+        dev.data().xdp.txq.purge(&dev.data().stats);
         // A frame the device transmitted counts as its drop, one from the wire as the peer's.
         let peer = dev.data().peer.get_rtnl(rtnl);
         dev.data().block.purge(&dev.data().stats, |way| match way {
@@ -252,6 +260,65 @@ impl NetDeviceOps for Pair {
         let rcu = RcuGuard::lock();
         dev.data().peer.get(&rcu).map_or(0, |peer| peer.ifindex())
     }
+
+    fn fix_features(rtnl: &Rtnl, dev: &Device<Self>, features: u64) -> u64 {
+        // A peer running XDP takes frames that fit one page: no GSO super-frames from here.
+        match dev.data().peer.get_rtnl(rtnl) {
+            Some(peer) if peer.data().xdp.slot.attached() => features & !features::GSO_SOFTWARE,
+            _ => features,
+        }
+    }
+
+    fn xdp_setup(
+        rtnl: &Rtnl,
+        dev: &Device<Self>,
+        prog: Option<XdpProg>,
+        extack: &ExtAck,
+    ) -> Result {
+        let data = dev.data();
+        let peer = data.peer.get_rtnl(rtnl);
+        // Frames come from the peer: each must fit one XDP buffer (a page), as tlsnic builds
+        // no multi-buffer frames, frags-aware program or not.
+        let max_mtu = FRAME_MAX - ETH_HLEN;
+        if prog.is_some() {
+            let Some(peer) = peer else {
+                extack.set_msg(c_str!("tlsnic: cannot set XDP without a peer"));
+                return Err(enotconn());
+            };
+            if peer.mtu() > max_mtu {
+                extack.set_msg(if prog.as_ref().is_some_and(XdpProg::has_frags) {
+                    c_str!("tlsnic: peer MTU too large for XDP: no multi-buffer frames, even for xdp.frags")
+                } else {
+                    c_str!("tlsnic: peer MTU too large for XDP (frames must fit one page)")
+                });
+                return Err(ERANGE);
+            }
+        }
+        let was = data.xdp.slot.attached();
+        dev.xdp_attach(rtnl, &data.xdp.slot, prog)?;
+        let now = data.xdp.slot.attached();
+        if let Some(peer) = peer {
+            peer.set_max_mtu(rtnl, if now { max_mtu } else { ETH_MAX_MTU });
+            if was != now {
+                peer.update_features(rtnl);
+            }
+        }
+        Ok(())
+    }
+
+    fn xdp_xmit(
+        rcu: &Rcu,
+        dev: &Device<Self>,
+        frames: XdpFrames<'_>,
+        _flush: bool,
+    ) -> Result<usize> {
+        let data = dev.data();
+        if !dev.is_running() || data.peer.get(rcu).is_none() {
+            data.stats.add(Stat::XdpXmitErrors, frames.len() as u64);
+            return Err(enetdown());
+        }
+        Ok(xdp_rx::xmit(rcu, dev, &data.xdp.txq, &data.stats, &frames))
+    }
 }
 
 #[vtable]
@@ -269,6 +336,7 @@ impl RtnlLinkOps for Pair {
         dev.set_ethtool_ops();
         dev.set_tlsdev_ops();
         dev.set_sysfs_group();
+        dev.set_xdp_features();
     }
 
     fn newlink(rtnl: &Rtnl, src_net: &Net, dev: NewLink<'_, Self>, extack: &ExtAck) -> Result {
@@ -475,7 +543,7 @@ fn run_block(rcu: &Rcu, dev: &Device<Pair>) {
         Way::Tx => transmit(rcu, dev, skb),
         // A frame from the wire: its sender is the peer (gone: the pair is being deleted).
         Way::Rx => match dev.data().peer.get(rcu) {
-            Some(peer) => receive(peer, dev, skb),
+            Some(peer) => receive(rcu, peer, dev, skb),
             None => drop(skb),
         },
     });
@@ -523,12 +591,23 @@ fn deliver(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
         }
         return;
     }
-    receive(dev, peer, skb);
+    receive(rcu, dev, peer, skb);
 }
 
-/// `peer` receives a frame from `dev`'s wire: its receive offload sees it first.
-fn receive(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
+/// `peer` receives a frame from `dev`'s wire: its XDP program sees it first, as it crossed the
+/// wire, then its receive offload.
+fn receive(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
     let data = peer.data();
+    let xdp = XdpRx {
+        xdp: &data.xdp,
+        stats: &data.stats,
+    };
+    let Some(skb) = xdp_rx::receive(rcu, peer, &xdp, skb, |len| {
+        dev.count_tx(len);
+        peer.count_rx(len);
+    }) else {
+        return;
+    };
     let skb = rx::receive(peer, &data.stats, &data.rx, &data.knobs.faults.engine, skb);
     let len = skb.len();
     match peer.receive(skb) {
@@ -537,6 +616,21 @@ fn receive(dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
             peer.count_rx(len);
         }
         Err(_) => dev.count_tx_dropped(),
+    }
+}
+
+/// The device's XDP transmit work ran: put `XDP_TX` frames and frames redirected to the device
+/// on its wire. Process context, inside `rcu_read_lock_bh`.
+fn xdp_tx_run(rcu: &Rcu, dev: &Device<Pair>) {
+    let data = dev.data();
+    let peer = data.peer.get(rcu);
+    match peer {
+        Some(peer) if dev.is_running() => {
+            data.xdp
+                .txq
+                .drain(rcu, |skb| put_on_wire(rcu, dev, peer, skb));
+        }
+        _ => data.xdp.txq.purge(&data.stats),
     }
 }
 

@@ -20,6 +20,8 @@
 //! This file holds the module declaration and its load and unload.
 
 #![deny(unsafe_code)]
+// The device's private data is one pin-init expression, nested deeper than the default limit.
+#![recursion_limit = "256"]
 
 use base::net::{link::Registration, rtnl::Net, rtnl::Rtnl};
 use kernel::prelude::*;
@@ -36,6 +38,7 @@ mod policy;
 mod rx;
 mod tx;
 mod wire;
+mod xdp;
 
 /// Kernel-independent logic: the `tlsnic-core` crate's sources (`rust/core`), whose `lib.rs`
 /// lists its modules.

@@ -18,6 +18,13 @@
  *   tc filter add dev tlsnic0 egress bpf direct-action object-pinned /sys/fs/bpf/tlsnic-sni/sni_egress
  *   samples/bpf/tlsnic-policy-map sni /sys/fs/bpf/tlsnic-sni/sni_allow www.example.com
  *   echo /sys/fs/bpf/tlsnic-sni/sni_policy > /sys/class/net/tlsnic0/tlsnic/policy
+ *
+ * The XDP variant sni_xdp does what sni_ingress does on a server's device, in native
+ * XDP: it sees each frame as it arrives on the wire, before the stack and before the device's
+ * receive TLS offload (a ClientHello is never encrypted anyway), records the name in the same
+ * sni_flows map and passes every frame on. Attach it instead of the tc ingress program:
+ *
+ *   ip link set dev tlsnic0 xdpdrv pinned /sys/fs/bpf/tlsnic-sni/sni_xdp
  */
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -64,16 +71,22 @@ struct {
 	__type(value, struct sni_name);
 } sni_scratch SEC(".maps");
 
-static __always_inline int load(struct __sk_buff *skb, __u32 off, void *to, __u32 len)
+/*
+ * The parser reads the packet through load(): from an skb (tc, xdp == 0) or an XDP buffer
+ * (xdp == 1). Every caller passes a constant, so each program keeps only its own helper.
+ */
+static __always_inline int load(void *ctx, int xdp, __u32 off, void *to, __u32 len)
 {
-	return bpf_skb_load_bytes(skb, off, to, len);
+	if (xdp)
+		return bpf_xdp_load_bytes(ctx, off, to, len);
+	return bpf_skb_load_bytes(ctx, off, to, len);
 }
 
-static __always_inline int load16(struct __sk_buff *skb, __u32 off, __u32 *val)
+static __always_inline int load16(void *skb, int xdp, __u32 off, __u32 *val)
 {
 	__u8 b[2];
 
-	if (load(skb, off, b, 2))
+	if (load(skb, xdp, off, b, 2))
 		return -1;
 	*val = (b[0] << 8) | b[1];
 	return 0;
@@ -83,35 +96,36 @@ static __always_inline int load16(struct __sk_buff *skb, __u32 off, __u32 *val)
  * Finds the server_name in a ClientHello starting at TCP payload offset off;
  * returns the name's offset and sets *len, or returns 0.
  */
-static __always_inline __u32 find_sni(struct __sk_buff *skb, __u32 off, __u32 *len)
+static __always_inline __u32 find_sni(void *skb, int xdp, __u32 off, __u32 *len)
 {
 	__u8 hdr[6];
 	__u32 n, end, type, ext_len;
 	int i;
 
 	/* Record header: handshake (22), version 3.x, length; handshake type 1. */
-	if (load(skb, off, hdr, 6) || hdr[0] != 22 || hdr[1] != 3 || hdr[5] != 1)
+	if (load(skb, xdp, off, hdr, 6) || hdr[0] != 22 || hdr[1] != 3 || hdr[5] != 1)
 		return 0;
 	off += 5 + 4 + 2 + 32;		/* record, handshake headers, client_version, random */
-	if (load(skb, off, hdr, 1))	/* session_id */
+	if (load(skb, xdp, off, hdr, 1))	/* session_id */
 		return 0;
 	off += 1 + hdr[0];
-	if (load16(skb, off, &n))	/* cipher_suites */
+	if (load16(skb, xdp, off, &n))	/* cipher_suites */
 		return 0;
 	off += 2 + n;
-	if (load(skb, off, hdr, 1))	/* compression_methods */
+	if (load(skb, xdp, off, hdr, 1))	/* compression_methods */
 		return 0;
 	off += 1 + hdr[0];
-	if (load16(skb, off, &n))	/* extensions */
+	if (load16(skb, xdp, off, &n))	/* extensions */
 		return 0;
 	off += 2;
 	end = off + n;
 	for (i = 0; i < MAX_EXTENSIONS; i++) {
-		if (off + 4 > end || load16(skb, off, &type) || load16(skb, off + 2, &ext_len))
+		if (off + 4 > end || load16(skb, xdp, off, &type) ||
+		    load16(skb, xdp, off + 2, &ext_len))
 			return 0;
 		if (type == 0) {
 			/* server_name_list length, name_type host_name (0), name length */
-			if (load(skb, off + 4, hdr, 5) || hdr[2] != 0)
+			if (load(skb, xdp, off + 4, hdr, 5) || hdr[2] != 0)
 				return 0;
 			*len = (hdr[3] << 8) | hdr[4];
 			return off + 9;
@@ -121,7 +135,8 @@ static __always_inline __u32 find_sni(struct __sk_buff *skb, __u32 off, __u32 *l
 	return 0;
 }
 
-static __always_inline int record(struct __sk_buff *skb, int ingress)
+/* Records the name of a ClientHello in this frame, if any; proto is its Ethernet type. */
+static __always_inline void record(void *skb, int xdp, __be16 proto, int ingress)
 {
 	struct sni_flow flow = {};
 	struct sni_name *name;
@@ -130,34 +145,34 @@ static __always_inline int record(struct __sk_buff *skb, int ingress)
 	struct tcphdr th;
 	int i;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP)) {
+	if (proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr ip;
 
-		if (load(skb, ETH_HLEN, &ip, sizeof(ip)) || ip.protocol != IPPROTO_TCP ||
+		if (load(skb, xdp, ETH_HLEN, &ip, sizeof(ip)) || ip.protocol != IPPROTO_TCP ||
 		    (ip.frag_off & bpf_htons(0x3fff)))
-			return TC_ACT_OK;
+			return;
 		flow.family = AF_INET;
 		flow.raddr[0] = ingress ? ip.saddr : ip.daddr;
 		l4 = ETH_HLEN + ip.ihl * 4;
-	} else if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
 
-		if (load(skb, ETH_HLEN, &ip6, sizeof(ip6)) || ip6.nexthdr != IPPROTO_TCP)
-			return TC_ACT_OK;
+		if (load(skb, xdp, ETH_HLEN, &ip6, sizeof(ip6)) || ip6.nexthdr != IPPROTO_TCP)
+			return;
 		flow.family = AF_INET6;
 		__builtin_memcpy(flow.raddr, ingress ? &ip6.saddr : &ip6.daddr, 16);
 		l4 = ETH_HLEN + sizeof(ip6);
 	} else {
-		return TC_ACT_OK;
+		return;
 	}
-	if (load(skb, l4, &th, sizeof(th)))
-		return TC_ACT_OK;
+	if (load(skb, xdp, l4, &th, sizeof(th)))
+		return;
 	flow.rport = ingress ? th.source : th.dest;
 	flow.lport = ingress ? th.dest : th.source;
 	doff = th.doff;
-	off = find_sni(skb, l4 + doff * 4, &len);
+	off = find_sni(skb, xdp, l4 + doff * 4, &len);
 	if (!off || len == 0 || len >= SNI_LEN)
-		return TC_ACT_OK;
+		return;
 	/*
 	 * Bound the length again where the verifier sees it: without the barrier the compiler
 	 * drops the mask (it knows len < SNI_LEN already) and loads len from a copy the verifier
@@ -166,13 +181,13 @@ static __always_inline int record(struct __sk_buff *skb, int ingress)
 	barrier_var(len);
 	len &= SNI_LEN - 1;
 	if (len == 0)
-		return TC_ACT_OK;
+		return;
 	name = bpf_map_lookup_elem(&sni_scratch, &zero);
 	if (!name)
-		return TC_ACT_OK;
+		return;
 	__builtin_memset(name->name, 0, SNI_LEN);
-	if (load(skb, off, name->name, len))
-		return TC_ACT_OK;
+	if (load(skb, xdp, off, name->name, len))
+		return;
 	for (i = 0; i < SNI_LEN; i++) {
 		char c = name->name[i];
 
@@ -180,19 +195,31 @@ static __always_inline int record(struct __sk_buff *skb, int ingress)
 			name->name[i] = c + ('a' - 'A');
 	}
 	bpf_map_update_elem(&sni_flows, &flow, name, BPF_ANY);
-	return TC_ACT_OK;
 }
 
 SEC("tc")
 int sni_ingress(struct __sk_buff *skb)
 {
-	return record(skb, 1);
+	record(skb, 0, skb->protocol, 1);
+	return TC_ACT_OK;
 }
 
 SEC("tc")
 int sni_egress(struct __sk_buff *skb)
 {
-	return record(skb, 0);
+	record(skb, 0, skb->protocol, 0);
+	return TC_ACT_OK;
+}
+
+/* Native XDP on the server's device: frames as they arrive, before receive TLS offload. */
+SEC("xdp")
+int sni_xdp(struct xdp_md *ctx)
+{
+	struct ethhdr eth;
+
+	if (!bpf_xdp_load_bytes(ctx, 0, &eth, sizeof(eth)))
+		record(ctx, 1, eth.h_proto, 1);
+	return XDP_PASS;
 }
 
 SEC("cgroup/post_bind4")

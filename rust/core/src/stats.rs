@@ -161,6 +161,34 @@ stats! {
     /// Frames dropped because the crypto block's queue was full or the device went down while
     /// they waited (TCP retransmits them).
     BlockDrop = "block_drop",
+    /// Frames this device's XDP program ran on (native XDP, before receive TLS offload).
+    XdpPackets = "rx_xdp_packets",
+    /// Bytes of the frames this device's XDP program ran on.
+    XdpBytes = "rx_xdp_bytes",
+    /// Frames the XDP program passed to the stack (`XDP_PASS`).
+    XdpPass = "rx_xdp_pass",
+    /// Frames the XDP program dropped (`XDP_DROP`).
+    XdpDrop = "rx_xdp_drop",
+    /// Frames the XDP program sent back out of this device (`XDP_TX`).
+    XdpTx = "rx_xdp_tx",
+    /// `XDP_TX` frames lost because the device's XDP transmit queue was full or it was down.
+    XdpTxErrors = "rx_xdp_tx_errors",
+    /// Frames the XDP program redirected (`XDP_REDIRECT`) and the target took.
+    XdpRedirect = "rx_xdp_redirect",
+    /// `XDP_REDIRECT` frames the target refused (traced by `xdp:xdp_redirect_err`).
+    XdpRedirectErrors = "rx_xdp_redirect_errors",
+    /// Frames the XDP program aborted (`XDP_ABORTED`) or gave an invalid action (traced by
+    /// `xdp:xdp_exception`).
+    XdpAborted = "rx_xdp_aborted",
+    /// Frames dropped before the XDP program because they do not fit one buffer (tlsnic builds
+    /// no multi-buffer frames).
+    XdpOversize = "rx_xdp_oversize",
+    /// Frames dropped before or after the XDP program for want of memory.
+    XdpNoMem = "rx_xdp_nomem",
+    /// XDP frames other devices redirected to this one (`ndo_xdp_xmit`) that it took to send.
+    XdpXmit = "tx_xdp_xmit",
+    /// XDP frames this device refused or dropped on their way to the wire (queue full, down).
+    XdpXmitErrors = "tx_xdp_xmit_errors",
 }
 
 /// Number of counters.

@@ -23,6 +23,7 @@
 #include <net/net_namespace.h>
 #include <net/rtnetlink.h>
 #include <net/sock.h>
+#include <net/xdp.h>
 #include <net/tls.h>
 
 #include "../../shim/tlsnic_shim.h"
@@ -61,3 +62,9 @@ const u8 TLSNIC_CHECKSUM_PARTIAL = CHECKSUM_PARTIAL;
 const u8 TLSNIC_CHECKSUM_UNNECESSARY = CHECKSUM_UNNECESSARY;
 const u32 TLSNIC_CRYPTO_ALG_ASYNC = CRYPTO_ALG_ASYNC;
 const u32 TLSNIC_CRYPTO_ALG_INTERNAL = CRYPTO_ALG_INTERNAL;
+const unsigned int TLSNIC_XDP_HEADROOM = XDP_PACKET_HEADROOM;
+const unsigned int TLSNIC_PAGE_SIZE = PAGE_SIZE;
+/* The largest frame one XDP buffer (a page, its headroom and skb_shared_info) holds. */
+const unsigned int TLSNIC_XDP_FRAME_MAX = SKB_WITH_OVERHEAD(PAGE_SIZE - XDP_PACKET_HEADROOM);
+const u32 TLSNIC_XDP_FEATURES = NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
+				NETDEV_XDP_ACT_NDO_XMIT;

@@ -14,3 +14,13 @@ pub(crate) fn enametoolong() -> Error {
 pub(crate) fn eopnotsupp() -> Error {
     Error::from_errno(-(bindings::EOPNOTSUPP as c_int))
 }
+
+/// `-ENOTCONN`.
+pub(crate) fn enotconn() -> Error {
+    Error::from_errno(-(bindings::ENOTCONN as c_int))
+}
+
+/// `-ENETDOWN`.
+pub(crate) fn enetdown() -> Error {
+    Error::from_errno(-(bindings::ENETDOWN as c_int))
+}

@@ -7,8 +7,9 @@
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
 use crate::base::bindings;
-use crate::base::net::rtnl::{Net, Rtnl};
+use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
 use crate::base::net::skb::{Dropped, SkBuff};
+use crate::base::net::xdp::{Verdict, XdpFrames, XdpProg, XdpSlot};
 use crate::base::sync::Rcu;
 use core::{
     marker::PhantomData,
@@ -91,6 +92,37 @@ pub(crate) trait NetDeviceOps: Sized + Send + Sync + 'static {
     fn get_iflink(_dev: &Device<Self>) -> i32 {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
+
+    /// `ndo_fix_features`: the features the device can have now, out of `features`. Under
+    /// RTNL.
+    fn fix_features(_rtnl: &Rtnl, _dev: &Device<Self>, _features: u64) -> u64 {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_bpf`, `XDP_SETUP_PROG`: attach `prog` as the device's native XDP program, replacing
+    /// the one attached, or detach (`None`). Under RTNL. On success the driver keeps the
+    /// reference; on failure it drops it, and the core keeps the program attached before.
+    fn xdp_setup(
+        _rtnl: &Rtnl,
+        _dev: &Device<Self>,
+        _prog: Option<XdpProg>,
+        _extack: &ExtAck,
+    ) -> Result {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_xdp_xmit`: send `frames`, redirected to this device by XDP programs (of this or
+    /// another device), inside the redirecting device's receive path (bottom halves off,
+    /// `rcu`). Returns how many frames the driver consumed (sent or dropped itself); the core
+    /// frees the others. `flush`: the redirecting device ends its batch (`XDP_XMIT_FLUSH`).
+    fn xdp_xmit(
+        _rcu: &Rcu,
+        _dev: &Device<Self>,
+        _frames: XdpFrames<'_>,
+        _flush: bool,
+    ) -> Result<usize> {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A network device driven by `T`.
@@ -168,6 +200,75 @@ impl<T: NetDeviceOps> Device<T> {
     pub(crate) fn net(&self) -> &Net {
         // SAFETY: the device is valid and a device's namespace outlives the device.
         unsafe { Net::from_raw(bindings::tlsnic_dev_net(self.as_raw())) }
+    }
+
+    /// The device's MTU.
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: the device is valid; the MTU is written with `WRITE_ONCE` and read once.
+        unsafe { ptr::read_volatile(ptr::addr_of!((*self.as_raw()).mtu)) }
+    }
+
+    /// Sets the largest MTU `ip link set mtu` accepts from now on.
+    pub(crate) fn set_max_mtu(&self, _rtnl: &Rtnl, max: u32) {
+        // SAFETY: the device is valid; `max_mtu` is read and written under RTNL, which the
+        // caller holds.
+        unsafe { (*self.as_raw()).max_mtu = max }
+    }
+
+    /// Recomputes the device's features (`netdev_update_features`): the driver's
+    /// `fix_features` is asked again.
+    pub(crate) fn update_features(&self, _rtnl: &Rtnl) {
+        // SAFETY: the device is registered and RTNL is held, as the function requires.
+        unsafe { bindings::netdev_update_features(self.as_raw()) }
+    }
+
+    /// Attaches `prog` as this device's XDP program in `slot` (part of its private data),
+    /// replacing the one attached, or detaches (`None`).
+    pub(crate) fn xdp_attach(&self, rtnl: &Rtnl, slot: &XdpSlot, prog: Option<XdpProg>) -> Result {
+        self.check_own(slot)?;
+        // SAFETY: the device is live and `slot` lies in its private data (checked).
+        unsafe { slot.set(rtnl, self.as_raw(), prog) }
+    }
+
+    /// Runs the XDP program of `slot` (part of this device's private data; nothing attached:
+    /// [`Verdict::NoProg`]) on `skb`, arriving at this device. Receive path, bottom halves off.
+    pub(crate) fn xdp_run(&self, rcu: &Rcu, slot: &XdpSlot, skb: SkBuff) -> Verdict {
+        if self.check_own(slot).is_err() {
+            return Verdict::NoProg(skb);
+        }
+        // SAFETY: the device is live, `slot` lies in its private data (checked), and the
+        // receive path runs with bottom halves off (the transmit path's `rcu_read_lock_bh`,
+        // or a device work's).
+        unsafe { slot.run(rcu, self.as_raw(), skb) }
+    }
+
+    /// Reports an `XDP_TX` frame of `slot`'s program this device could not send.
+    pub(crate) fn xdp_tx_failed(&self, rcu: &Rcu, slot: &XdpSlot) {
+        if self.check_own(slot).is_ok() {
+            // SAFETY: the device is live and `slot` lies in its private data (checked).
+            unsafe { slot.tx_failed(rcu, self.as_raw()) }
+        }
+    }
+
+    /// Turns `frames` redirected to this device into skbs for its wire, each handed to `send`
+    /// (see [`XdpFrames`]); returns how many were consumed.
+    pub(crate) fn xdp_frames_each(
+        &self,
+        frames: &XdpFrames<'_>,
+        send: impl FnMut(SkBuff),
+    ) -> usize {
+        // SAFETY: the device is live.
+        unsafe { frames.each(self.as_raw(), send) }
+    }
+
+    /// `EINVAL` unless `slot` lies inside this device's private data.
+    fn check_own(&self, slot: &XdpSlot) -> Result {
+        let data = ptr::from_ref(self.data().get_ref()) as usize;
+        let me = ptr::from_ref(slot) as usize;
+        if me < data || me + mem::size_of::<XdpSlot>() > data + mem::size_of::<T::Priv>() {
+            return Err(EINVAL);
+        }
+        Ok(())
     }
 
     /// Counts a transmitted packet of `len` bytes.
@@ -327,6 +428,12 @@ impl<'a, T: NetDeviceOps> SetupDevice<'a, T> {
         unsafe { bindings::netif_carrier_off(self.0) }
     }
 
+    /// Sets the XDP features the device advertises (`NETDEV_XDP_ACT_*`: basic actions,
+    /// redirect, and `ndo_xdp_xmit` as a redirect target), before registration.
+    pub(crate) fn set_xdp_features(&mut self) {
+        self.0.xdp_features = bindings::TLSNIC_XDP_FEATURES;
+    }
+
     /// Allows GSO packets up to the largest size the stack builds.
     pub(crate) fn set_max_tso(&mut self) {
         // SAFETY: the device is being set up and not yet visible to anyone else.
@@ -416,6 +523,21 @@ impl<T: NetDeviceOps> NetDeviceOpsTable<T> {
         } else {
             None
         },
+        ndo_fix_features: if T::HAS_FIX_FEATURES {
+            Some(Self::ndo_fix_features)
+        } else {
+            None
+        },
+        ndo_bpf: if T::HAS_XDP_SETUP {
+            Some(Self::ndo_bpf)
+        } else {
+            None
+        },
+        ndo_xdp_xmit: if T::HAS_XDP_XMIT {
+            Some(Self::ndo_xdp_xmit)
+        } else {
+            None
+        },
         // SAFETY: `net_device_ops` holds only optional function pointers; all-zero means "no
         // callback" for every remaining one.
         ..unsafe { mem::zeroed() }
@@ -487,5 +609,92 @@ impl<T: NetDeviceOps> NetDeviceOpsTable<T> {
     unsafe extern "C" fn ndo_get_iflink(dev: *const bindings::net_device) -> c_int {
         // SAFETY: called on one of our registered devices.
         T::get_iflink(unsafe { Device::<T>::from_raw(dev.cast_mut()) })
+    }
+
+    /// `ndo_fix_features`: [`NetDeviceOps::fix_features`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core, under RTNL, for a registered device of `T`.
+    unsafe extern "C" fn ndo_fix_features(
+        dev: *mut bindings::net_device,
+        features: bindings::netdev_features_t,
+    ) -> bindings::netdev_features_t {
+        // SAFETY: `ndo_fix_features` runs under RTNL (`__netdev_update_features`) on one of our
+        // devices.
+        let (rtnl, dev) = unsafe { (Rtnl::assume_held(), Device::<T>::from_raw(dev)) };
+        T::fix_features(&rtnl, dev, features)
+    }
+
+    /// `ndo_bpf`: [`NetDeviceOps::xdp_setup`] for `XDP_SETUP_PROG`; `EINVAL` for the other
+    /// commands (offload to a device's own BPF engine, XSK pools).
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core, under RTNL, for a registered device of `T`, with a valid
+    /// command.
+    unsafe extern "C" fn ndo_bpf(
+        dev: *mut bindings::net_device,
+        bpf: *mut bindings::netdev_bpf,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `ndo_bpf` runs under RTNL (`dev_xdp_install`) on one of our devices with a
+            // valid command.
+            let (rtnl, dev, bpf) =
+                unsafe { (Rtnl::assume_held(), Device::<T>::from_raw(dev), &*bpf) };
+            if bpf.command != bindings::bpf_netdev_command_XDP_SETUP_PROG {
+                return Err(EINVAL);
+            }
+            // SAFETY: `XDP_SETUP_PROG` uses the union's first member.
+            let (prog, extack) = unsafe {
+                (
+                    bpf.__bindgen_anon_1.__bindgen_anon_1.prog,
+                    bpf.__bindgen_anon_1.__bindgen_anon_1.extack,
+                )
+            };
+            // The core took a reference for the driver, which it releases itself if the driver
+            // fails. The driver gets one of its own, and the core's is released on success,
+            // so each path releases exactly one.
+            if !prog.is_null() {
+                // SAFETY: `prog` is live: the core holds a reference.
+                unsafe { bindings::bpf_prog_inc(prog) };
+            }
+            // SAFETY: null, or the reference taken just above, which the driver now owns.
+            let owned = unsafe { XdpProg::from_raw(prog) };
+            T::xdp_setup(&rtnl, dev, owned, &ExtAck(extack))?;
+            if !prog.is_null() {
+                // SAFETY: the core's reference, which a successful setup consumes.
+                unsafe { bindings::bpf_prog_put(prog) };
+            }
+            Ok(0)
+        })
+    }
+
+    /// `ndo_xdp_xmit`: [`NetDeviceOps::xdp_xmit`].
+    ///
+    /// # Safety
+    ///
+    /// Called only by the core (a redirect's flush) for a registered device of `T`, with
+    /// bottom halves off inside an RCU read-side section, and `n` live frames.
+    unsafe extern "C" fn ndo_xdp_xmit(
+        dev: *mut bindings::net_device,
+        n: c_int,
+        frames: *mut *mut bindings::xdp_frame,
+        flags: u32,
+    ) -> c_int {
+        // SAFETY: the core flushes a redirect's bulk queue with bottom halves off, inside the
+        // receive path's RCU section, on one of our devices, with `n` live frames it hands over.
+        let (rcu, dev, frames) = unsafe {
+            (
+                Rcu::assume_held(),
+                Device::<T>::from_raw(dev),
+                XdpFrames::from_raw(frames, n),
+            )
+        };
+        let flush = flags & bindings::XDP_XMIT_FLUSH != 0;
+        match T::xdp_xmit(&rcu, dev, frames, flush) {
+            Ok(sent) => c_int::try_from(sent).unwrap_or(0),
+            Err(e) => e.to_errno(),
+        }
     }
 }

@@ -8,7 +8,8 @@
 //! - [`ethtool`]: [`ethtool::EthtoolOps`] (`struct ethtool_ops`);
 //! - [`skb`]: socket buffers;
 //! - [`sock`]: sockets and their TCP connection;
-//! - [`tls`]: kTLS device offload and [`tls::TlsDevOps`] (`struct tlsdev_ops`).
+//! - [`tls`]: kTLS device offload and [`tls::TlsDevOps`] (`struct tlsdev_ops`);
+//! - [`xdp`]: native XDP: the attached program, running it on a frame, redirected frames.
 
 pub(crate) mod device;
 pub(crate) mod ethtool;
@@ -17,3 +18,4 @@ pub(crate) mod rtnl;
 pub(crate) mod skb;
 pub(crate) mod sock;
 pub(crate) mod tls;
+pub(crate) mod xdp;
