@@ -144,8 +144,9 @@ ip -n "$NS_C" link set dev vc xdpdrv pinned "$X/xdp_pass" || fail "xdp_pass on v
 bpftool map update pinned "$X/xdp_redir" key 0 0 0 0 value $(le32 "${ifx[1]}") ||
 	fail "xdp_redir -> vb"
 r0=$(ethstat "$NS_B" tlsnic1 rx_xdp_redirect)
+vc0=$(probe "$NS_C:vc:if.rx_packets")
 lost 3 || fail "pings answered through XDP_REDIRECT to vb"
-wait_for -t 10 "$NS_B:tlsnic1:rx_xdp_redirect>=$((r0 + 3))" "$NS_C:vc:if.rx_packets>=3" \
+wait_for -t 10 "$NS_B:tlsnic1:rx_xdp_redirect>=$((r0 + 3))" "$NS_C:vc:if.rx_packets>=$((vc0 + 3))" \
 	"$NS_B:tlsnic1:rx_xdp_redirect_errors=0" || fail "redirect to vb did not reach vc"
 
 # And the other way: vc's program (veth's native XDP) redirects to tlsnic3, whose
@@ -154,8 +155,9 @@ wait_for -t 10 "$NS_B:tlsnic1:rx_xdp_redirect>=$((r0 + 3))" "$NS_C:vc:if.rx_pack
 bpftool map update pinned "$X/xdp_redir" key 0 0 0 0 value $(le32 "${ifx[2]}") ||
 	fail "xdp_redir -> tlsnic3"
 ip -n "$NS_C" -force link set dev vc xdpdrv pinned "$X/xdp_redirect" || fail "xdp_redirect on vc"
+t20=$(probe "$NS_B:tlsnic2:if.rx_packets")
 ! in_b ping -q -c 3 -i 0.2 -w 1 198.51.100.2 >/dev/null 2>&1 || fail "vb pings answered"
-wait_for -t 10 "$NS_C:tlsnic3:tx_xdp_xmit>=3" "$NS_B:tlsnic2:if.rx_packets>=3" ||
+wait_for -t 10 "$NS_C:tlsnic3:tx_xdp_xmit>=3" "$NS_B:tlsnic2:if.rx_packets>=$((t20 + 3))" ||
 	fail "redirect from vc to tlsnic3 did not reach tlsnic2"
 
 # --- Detach; bpftool attach and detach ---------------------------------------------------------
@@ -200,3 +202,7 @@ expect_ge "tlsnic0 rx_xdp_pass (sni_xdp)" "$(ethstat "$NS_A" tlsnic0 rx_xdp_pass
 ip -n "$NS_A" link set dev tlsnic0 xdp off || fail "detach sni_xdp"
 live_ctx_zero "$NS_A" tlsnic0
 rm -rf "${BPFFS:?}/xdp" "${BPFFS:?}/sni"
+# Teardown with programs attached (tlsnic3 and vc in NS_C): the namespaces go, then the module.
+ip netns del "$NS_C"
+cleanup_netns
+unload || fail "rmmod after the namespaces with XDP programs went"

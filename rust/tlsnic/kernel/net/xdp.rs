@@ -145,22 +145,22 @@ impl XdpSlot {
             let rxq = KBox::into_raw(rxq);
             // SAFETY: `rxq` is a fresh, zeroed queue info we own; `dev` is a live device.
             let err = unsafe { bindings::tlsnic_xdp_rxq_info_reg(rxq, dev) };
-            let err = if err == 0 {
-                // SAFETY: the queue info was registered just now; the page-shared model needs
-                // no allocator.
-                unsafe {
-                    bindings::xdp_rxq_info_reg_mem_model(
-                        rxq,
-                        bindings::xdp_mem_type_MEM_TYPE_PAGE_SHARED,
-                        ptr::null_mut(),
-                    )
-                }
-            } else {
-                err
+            if err != 0 {
+                // SAFETY: `rxq` is ours, left unregistered, and was never published.
+                drop(unsafe { KBox::from_raw(rxq) });
+                return Err(Error::from_errno(err));
+            }
+            // SAFETY: the queue info was registered just now; the page-shared model needs no
+            // allocator.
+            let err = unsafe {
+                bindings::xdp_rxq_info_reg_mem_model(
+                    rxq,
+                    bindings::xdp_mem_type_MEM_TYPE_PAGE_SHARED,
+                    ptr::null_mut(),
+                )
             };
             if err != 0 {
-                // SAFETY: `rxq` is ours; unregistering a queue info that registration left
-                // unregistered does nothing, and it was never published.
+                // SAFETY: `rxq` is ours, registered above, and was never published.
                 unsafe {
                     bindings::xdp_rxq_info_unreg(rxq);
                     drop(KBox::from_raw(rxq));
@@ -206,9 +206,11 @@ impl XdpSlot {
             return Verdict::Oversize;
         }
         let trusted = skb.csum_trusted();
-        // SAFETY: we own the skb; `skb_checksum_help` completes a partial checksum in place,
-        // copying the head first if it is shared.
-        if skb.csum_partial() && unsafe { bindings::skb_checksum_help(skb.as_raw()) } != 0 {
+        // SAFETY: we own the skb; `skb_csum_hwoffload_help` with no offload features completes a
+        // partial checksum in place (an SCTP CRC32c as a CRC, anything else as an Internet
+        // checksum), copying the head first if it is shared.
+        if skb.csum_partial() && unsafe { bindings::skb_csum_hwoffload_help(skb.as_raw(), 0) } != 0
+        {
             return Verdict::NoMem;
         }
         // SAFETY: an order-0 page of our own, or null.
