@@ -487,6 +487,22 @@ impl<M: Choice> ModeKnob<M> {
         Self(AtomicU32::new(mode.index() as u32), PhantomData)
     }
 
+    /// A knob at the mode that a module parameter's `value` names (the default, the first of
+    /// `M::ALL`, if it names none: module load refused it then, see [`Self::check_param`]).
+    pub(crate) fn from_param(value: &kernel::str::CStr) -> Self {
+        Self::new(M::parse(value.as_bytes()).unwrap_or(M::ALL[0]))
+    }
+
+    /// Checks the module parameter `name` at module load: `EINVAL`, and a message listing
+    /// `choices`, if its `value` names no mode.
+    pub(crate) fn check_param(name: &str, value: &kernel::str::CStr, choices: &str) -> Result {
+        if M::parse(value.as_bytes()).is_none() {
+            pr_err!("{}={}: refused ({})\n", name, value, choices);
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
     /// The mode of a flow set up now.
     pub(crate) fn get(&self) -> M {
         M::at(self.0.load(Ordering::Relaxed) as usize)

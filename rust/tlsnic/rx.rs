@@ -44,7 +44,6 @@ use crate::engine::{EngineFaults, FlowEngine, RxEngine, RxRecord};
 use crate::flow::{self, FlowInfo, FlowList, Live, ModeKnob, Refusal, Setup};
 use crate::tlsnic_core::{
     packet::{self, FlowKey},
-    policy::Choice,
     rx::{
         resync::{Ask, Mode, Requester},
         RxStream, Skip, Start,
@@ -62,26 +61,20 @@ use kernel::{
 /// The module parameter's resync mode, checked at module load: `EINVAL` (and a message) if it
 /// names none.
 pub(crate) fn check_param() -> Result {
-    param_mode().map(drop).inspect_err(|_| {
-        pr_err!(
-            "resync={}: refused (next-hint, driver-req or driver-req-async)\n",
-            params::resync()
-        );
-    })
-}
-
-fn param_mode() -> Result<Mode> {
-    Mode::parse(params::resync().as_bytes()).ok_or(EINVAL)
+    ResyncKnob::check_param(
+        "resync",
+        params::resync(),
+        "next-hint, driver-req or driver-req-async",
+    )
 }
 
 /// A device's receive resync mode for new flows (sysfs `tlsnic/resync`; the module parameter
 /// `resync` gives new devices theirs). Flows keep the mode they were set up with.
 pub(crate) type ResyncKnob = ModeKnob<Mode>;
 
-/// A device's receive resync knob, at the module parameter's mode (next-hint if it names none:
-/// module load refused it then).
+/// A device's receive resync knob, at the module parameter's mode.
 pub(crate) fn resync_knob() -> ResyncKnob {
-    ModeKnob::new(param_mode().unwrap_or(Mode::NextHint))
+    ResyncKnob::from_param(params::resync())
 }
 
 /// The TLS core's name of `mode`.

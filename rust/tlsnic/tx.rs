@@ -53,7 +53,6 @@ use crate::engine::{EngineFaults, FlowEngine, RecordSealer};
 use crate::flow::{self, FlowInfo, Live, ModeKnob, Refusal, Setup};
 use crate::tlsnic_core::{
     fifo::Fifo,
-    policy::Choice,
     stats::{Stat, Stats},
     tls12::{self, MarkerCheck, Span, PREPEND_LEN},
     tx::{
@@ -67,26 +66,16 @@ use kernel::{fmt, prelude::*, sync::Arc};
 /// The module parameter's transmit resync mode, checked at module load: `EINVAL` (and a message)
 /// if it names none.
 pub(crate) fn check_param() -> Result {
-    param_mode().map(drop).inspect_err(|_| {
-        pr_err!(
-            "tx_resync={}: refused (rebuild or request)\n",
-            params::tx_resync()
-        );
-    })
-}
-
-fn param_mode() -> Result<Mode> {
-    Mode::parse(params::tx_resync().as_bytes()).ok_or(EINVAL)
+    TxResyncKnob::check_param("tx_resync", params::tx_resync(), "rebuild or request")
 }
 
 /// A device's transmit resync mode for new flows (sysfs `tlsnic/tx_resync`; the module parameter
 /// `tx_resync` gives new devices theirs). Flows keep the mode they were set up with.
 pub(crate) type TxResyncKnob = ModeKnob<Mode>;
 
-/// A device's transmit resync knob, at the module parameter's mode (rebuild if it names none:
-/// module load refused it then).
+/// A device's transmit resync knob, at the module parameter's mode.
 pub(crate) fn tx_resync_knob() -> TxResyncKnob {
-    ModeKnob::new(param_mode().unwrap_or(Mode::Rebuild))
+    TxResyncKnob::from_param(params::tx_resync())
 }
 
 /// Packets a device holds for an asynchronous engine; more are dropped (TCP retransmits them).
