@@ -58,40 +58,52 @@ events() {
 	echo "$n"
 }
 
-# round MODE: one GET of /small with tlsnic0 in MODE; sets REQ, SENT, FB, DROPS (deltas).
+# The counters a round compares: tlsnic0's, then TlsTxDevice in A, TlsRxDevice and TlsDecryptError
+# in B.
+COUNTERS=(tx_tls_resync_req tx_tls_resync tx_tls_resync_ok tx_tls_drop_rcd_sn_mismatch
+	tx_tls_sw_fallback tx_tls_drop_sw_fallback tx_tls_drop_engine tx_tls_encrypted_bytes
+	tx_tls_async_sent)
+declare -A S0=() S1=()
+# snap ARRAY: those counters into the associative ARRAY (one nsprobe call).
+snap() {
+	local -n _s=$1
+	local vals n i=0
+	probes vals "${COUNTERS[@]/#/$NS_A:tlsnic0:}" "$NS_A:TlsTxDevice" "$NS_B:TlsRxDevice" \
+		"$NS_B:TlsDecryptError"
+	for n in "${COUNTERS[@]}" TlsTxDevice TlsRxDevice TlsDecryptError; do
+		_s[$n]=${vals[i]}
+		i=$((i + 1))
+	done
+}
+# delta NAME: the change of NAME over the round.
+delta() { echo $(( S1[$1] - S0[$1] )); }
+
+# round MODE: one GET of /small with tlsnic0 in MODE; sets REQ, SENT, OK, FB, FBD, DROPS, ENC
+# (deltas).
 round() {
-	local mode=$1 req0 sent0 ok0 fb0 fbd0 drop0 enc0 mm0 bad0 txd0 rxd0 reqs sends
+	local mode=$1 reqs sends
 	sysfs_write "$NS_A" "$TXR" "$mode" >&2 || fail "cannot set tx_resync $mode"
 	expect_eq "tx_resync shown" "$(tx_resync_mode)" "$mode"
 	: >"$T/trace"
-	req0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync_req)
-	sent0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync)
-	ok0=$(ethstat "$NS_A" tlsnic0 tx_tls_resync_ok)
-	mm0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_rcd_sn_mismatch)
-	fb0=$(ethstat "$NS_A" tlsnic0 tx_tls_sw_fallback)
-	fbd0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_sw_fallback)
-	drop0=$(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine)
-	enc0=$(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes)
-	bad0=$(tls_stat "$NS_B" TlsDecryptError)
-	txd0=$(tls_stat "$NS_A" TlsTxDevice)
-	rxd0=$(tls_stat "$NS_B" TlsRxDevice)
+	snap S0
 	www_serve "$TLSPORT" ECDHE-ECDSA-AES128-GCM-SHA256 "$KTLS_CNF"
 	www_fetch "$TLSPORT" small "$KTLS_CNF" /tmp/tlsnic-get.out
 	wait "$WWW_PID" || true
 	www_check /tmp/tlsnic-get.out small "$mode"
-	expect_eq "$mode: TlsTxDevice delta" $(( $(tls_stat "$NS_A" TlsTxDevice) - txd0 )) 1
-	expect_eq "$mode: TlsRxDevice delta" $(( $(tls_stat "$NS_B" TlsRxDevice) - rxd0 )) 1
-	expect_eq "$mode: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
+	snap S1
+	expect_eq "$mode: TlsTxDevice delta" "$(delta TlsTxDevice)" 1
+	expect_eq "$mode: TlsRxDevice delta" "$(delta TlsRxDevice)" 1
+	expect_eq "$mode: TlsDecryptError delta" "$(delta TlsDecryptError)" 0
 	# The record numbers the device counted always agreed with the socket's.
-	expect_eq "$mode: tx_tls_drop_rcd_sn_mismatch delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_rcd_sn_mismatch) - mm0 )) 0
-	FBD=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_sw_fallback) - fbd0 ))
-	OK=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_resync_ok) - ok0 ))
-	DROPS=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_drop_engine) - drop0 ))
+	expect_eq "$mode: tx_tls_drop_rcd_sn_mismatch delta" "$(delta tx_tls_drop_rcd_sn_mismatch)" 0
+	FBD=$(delta tx_tls_drop_sw_fallback)
+	OK=$(delta tx_tls_resync_ok)
+	DROPS=$(delta tx_tls_drop_engine)
 	expect_ge "$mode: tx_tls_drop_engine delta" "$DROPS" 1
-	REQ=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_resync_req) - req0 ))
-	SENT=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_resync) - sent0 ))
-	FB=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_sw_fallback) - fb0 ))
-	ENC=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_encrypted_bytes) - enc0 ))
+	REQ=$(delta tx_tls_resync_req)
+	SENT=$(delta tx_tls_resync)
+	FB=$(delta tx_tls_sw_fallback)
+	ENC=$(delta tx_tls_encrypted_bytes)
 	reqs=$(events tls_device_tx_resync_req)
 	sends=$(events tls_device_tx_resync_send)
 	if [ "$reqs" != "$REQ" ]; then
@@ -124,9 +136,8 @@ request_round() {
 }
 
 request_round kcrypto
-async0=$(ethstat "$NS_A" tlsnic0 tx_tls_async_sent)
 request_round "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
-expect_ge "request on cryptd: tx_tls_async_sent delta" $(( $(ethstat "$NS_A" tlsnic0 tx_tls_async_sent) - async0 )) 1
+expect_ge "request on cryptd: tx_tls_async_sent delta" "$(delta tx_tls_async_sent)" 1
 sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/engine kcrypto >&2
 
 round rebuild
