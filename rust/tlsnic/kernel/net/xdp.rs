@@ -244,9 +244,9 @@ impl XdpSlot {
         // page's size as its frame size; the receive queue info is registered for `dev` and
         // lives as long as the device (type invariant). The program is live (the slot's
         // reference, or a grace period that `_rcu` holds off). The BPF network context
-        // (`bpf_redirect`'s state and the flush lists) is set unless an outer one is (the
-        // core's transmit path sets one), cleared if set here, and outlives its use: the
-        // redirect is flushed before it goes.
+        // (`bpf_redirect`'s state and the flush lists) is set unless an outer one is (a caller
+        // such as tc or a NAPI poll may have set one; flushing its lists early is harmless),
+        // cleared if set here, and outlives its use: the redirect is flushed before it goes.
         unsafe {
             bindings::tlsnic_xdp_init_buff(xdp, bindings::TLSNIC_PAGE_SIZE, rxq);
             bindings::tlsnic_xdp_prepare_buff(xdp, hard_start, headroom as c_int, len as c_int);
