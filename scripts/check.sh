@@ -212,6 +212,15 @@ for name in "${failed[@]}"; do
 	tail -n 40 "$f.log" 2>/dev/null
 done
 [ "${#failed[@]}" -eq 0 ] || log "failed guest tests: ${failed[*]}"
+# One line per failed test with why (its first FAIL, or how the runner saw it end), so that the
+# log's last lines say it.
+for name in "${failed[@]}"; do
+	why=$(grep -m 1 '^# FAIL: ' "$TLSNIC_ROOT/build/guest-logs/$name.log" 2>/dev/null)
+	how=$(grep -E '^# (timed out|exit status|kernel report)' "$TLSNIC_ROOT/build/guest-logs/$name.log" 2>/dev/null |
+		paste -sd ';' -)
+	line="  $name: ${why:-no FAIL line}${how:+ ($how)}"
+	log "${line:0:300}"
+done
 log "times: total $total s; setup ${took[setup]} s, cargo test ${took[cargo]} s, fuzz ${took[fuzz]:-0} s," \
 	"kernel ${took[kernel]} s (a cold build of it took $kcold s), module ${took[module]} s," \
 	"samples ${took[samples]} s, lint ${took[lint]} s, builds ${took[builds]} s," \

@@ -126,14 +126,20 @@ for t in "${tests[@]}"; do
 	echo "# $((f1 - f0 - 1)) processes" >>"$logs/$name.log"
 	dmesg >"$logs/$name.dmesg"
 	reports=$(grep -E "$REPORT_RE" "$logs/$name.dmesg")
+	# Why it failed, as the last line of its log (scripts/check.sh shows the log's end, and a test
+	# killed by the timeout or a signal prints nothing itself).
+	case $rc in
+	0) ;;
+	124) echo "# timed out after ${TLSNIC_TEST_TIMEOUT:-600} s" >>"$logs/$name.log" ;;
+	*) echo "# exit status $rc" >>"$logs/$name.log" ;;
+	esac
+	[ -z "$reports" ] || echo "# kernel report: $(grep -m 1 -E "$REPORT_RE" "$logs/$name.dmesg")" >>"$logs/$name.log"
 	while IFS= read -r line || [ -n "$line" ]; do printf '    %s\n' "$line"; done <"$logs/$name.log"
 	if [ "$rc" -eq 0 ] && [ -z "$reports" ]; then
 		echo "ok $n - $name (${secs} s)"
 		pass=$((pass + 1))
 		rm -f "$logs/$name.dmesg"
 	else
-		[ "$rc" -eq 124 ] && echo "    # timed out after ${TLSNIC_TEST_TIMEOUT:-600} s"
-		[ "$rc" -ne 0 ] && echo "    # exit status $rc"
 		echo "    # kernel log (last 80 lines):"
 		tail -n 80 "$logs/$name.dmesg" | sed 's/^/    #   /'
 		[ -n "$reports" ] && echo "    # the kernel log has reports (BUG, WARNING, KASAN, lockdep, ...)"
