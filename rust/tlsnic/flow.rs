@@ -476,6 +476,24 @@ fn name(dir: Direction) -> &'static str {
     }
 }
 
+/// The names of every mode of `M`, in order, as a message lists them: `a, b or c`.
+struct Names<M: Choice>(PhantomData<M>);
+
+impl<M: Choice> fmt::Display for Names<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last = M::ALL.len().saturating_sub(1);
+        for (i, mode) in M::ALL.iter().enumerate() {
+            let sep = match i {
+                0 => "",
+                _ if i == last => " or ",
+                _ => ", ",
+            };
+            write!(f, "{}{}", sep, mode.name())?;
+        }
+        Ok(())
+    }
+}
+
 /// A device's mode for new flows, chosen by name: a sysfs attribute of the device, whose value
 /// new devices take from a module parameter (the receive and transmit resync modes). Flows keep
 /// the mode they were set up with.
@@ -493,11 +511,16 @@ impl<M: Choice> ModeKnob<M> {
         Self::new(M::parse(value.as_bytes()).unwrap_or(M::ALL[0]))
     }
 
-    /// Checks the module parameter `name` at module load: `EINVAL`, and a message listing
-    /// `choices`, if its `value` names no mode.
-    pub(crate) fn check_param(name: &str, value: &kernel::str::CStr, choices: &str) -> Result {
+    /// Checks the module parameter `name` at module load: `EINVAL`, and a message listing the
+    /// modes' names, if its `value` names no mode.
+    pub(crate) fn check_param(name: &str, value: &kernel::str::CStr) -> Result {
         if M::parse(value.as_bytes()).is_none() {
-            pr_err!("{}={}: refused ({})\n", name, value, choices);
+            pr_err!(
+                "{}={}: refused ({})\n",
+                name,
+                value,
+                Names::<M>(PhantomData)
+            );
             return Err(EINVAL);
         }
         Ok(())

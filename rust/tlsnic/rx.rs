@@ -61,11 +61,7 @@ use kernel::{
 /// The module parameter's resync mode, checked at module load: `EINVAL` (and a message) if it
 /// names none.
 pub(crate) fn check_param() -> Result {
-    ResyncKnob::check_param(
-        "resync",
-        params::resync(),
-        "next-hint, driver-req or driver-req-async",
-    )
+    ResyncKnob::check_param("resync", params::resync())
 }
 
 /// A device's receive resync mode for new flows (sysfs `tlsnic/resync`; the module parameter

@@ -66,7 +66,7 @@ use kernel::{fmt, prelude::*, sync::Arc};
 /// The module parameter's transmit resync mode, checked at module load: `EINVAL` (and a message)
 /// if it names none.
 pub(crate) fn check_param() -> Result {
-    TxResyncKnob::check_param("tx_resync", params::tx_resync(), "rebuild or request")
+    TxResyncKnob::check_param("tx_resync", params::tx_resync())
 }
 
 /// A device's transmit resync mode for new flows (sysfs `tlsnic/tx_resync`; the module parameter
