@@ -246,45 +246,60 @@ impl XdpSlot {
         // reference, or a grace period that `_rcu` holds off). The BPF network context
         // (`bpf_redirect`'s state and the flush lists) is set unless an outer one is (a caller
         // such as tc or a NAPI poll may have set one; flushing its lists early is harmless),
-        // cleared if set here, and outlives its use: the redirect is flushed before it goes.
-        unsafe {
+        // and cleared below, after the redirect is flushed.
+        let (ctx, act) = unsafe {
             bindings::tlsnic_xdp_init_buff(xdp, bindings::TLSNIC_PAGE_SIZE, rxq);
             bindings::tlsnic_xdp_prepare_buff(xdp, hard_start, headroom as c_int, len as c_int);
             let ctx = bindings::tlsnic_bpf_net_ctx_set(net_ctx.as_mut_ptr());
-            let act = bindings::tlsnic_bpf_prog_run_xdp(prog, xdp);
-            let verdict = match act {
-                bindings::xdp_action_XDP_PASS | bindings::xdp_action_XDP_TX => {
-                    match build_skb(xdp, page, dev, trusted) {
-                        Some(skb) if act == bindings::xdp_action_XDP_PASS => Verdict::Pass(skb),
-                        Some(skb) => Verdict::Tx(skb),
-                        None => Verdict::NoMem,
-                    }
+            (ctx, bindings::tlsnic_bpf_prog_run_xdp(prog, xdp))
+        };
+        let verdict = match act {
+            bindings::xdp_action_XDP_PASS | bindings::xdp_action_XDP_TX => {
+                // SAFETY: `xdp` describes `page`, a whole order-0 page we own, whose ownership
+                // passes to the skb; `dev` is live.
+                match unsafe { build_skb(xdp, page, dev, trusted) } {
+                    Some(skb) if act == bindings::xdp_action_XDP_PASS => Verdict::Pass(skb),
+                    Some(skb) => Verdict::Tx(skb),
+                    None => Verdict::NoMem,
                 }
-                bindings::xdp_action_XDP_DROP => {
-                    bindings::tlsnic_put_page(page);
-                    Verdict::Drop
-                }
-                bindings::xdp_action_XDP_REDIRECT => {
-                    if bindings::xdp_do_redirect(dev, xdp, prog) == 0 {
-                        bindings::xdp_do_flush();
+            }
+            bindings::xdp_action_XDP_DROP => {
+                // SAFETY: the program dropped the frame: the page is ours and unreferenced.
+                unsafe { bindings::tlsnic_put_page(page) };
+                Verdict::Drop
+            }
+            bindings::xdp_action_XDP_REDIRECT => {
+                // SAFETY: inside the BPF network context set above, with the live program that
+                // asked for the redirect; `dev` and `xdp` are as the program left them.
+                match unsafe { bindings::xdp_do_redirect(dev, xdp, prog) } {
+                    0 => {
+                        // SAFETY: inside the BPF network context set above.
+                        unsafe { bindings::xdp_do_flush() };
                         Verdict::Redirected
-                    } else {
-                        bindings::tlsnic_put_page(page);
+                    }
+                    _ => {
+                        // SAFETY: a failed redirect leaves the page to us, unreferenced.
+                        unsafe { bindings::tlsnic_put_page(page) };
                         Verdict::RedirectFailed
                     }
                 }
-                _ => {
+            }
+            _ => {
+                // SAFETY: `dev` and the program are live; the page is ours and unreferenced
+                // (an aborted or invalid action keeps nothing).
+                unsafe {
                     if act != bindings::xdp_action_XDP_ABORTED {
                         bindings::bpf_warn_invalid_xdp_action(dev, prog, act);
                     }
                     bindings::tlsnic_trace_xdp_exception(dev, prog, act);
                     bindings::tlsnic_put_page(page);
-                    Verdict::Aborted
                 }
-            };
-            bindings::tlsnic_bpf_net_ctx_clear(ctx);
-            verdict
-        }
+                Verdict::Aborted
+            }
+        };
+        // SAFETY: `ctx` is what `tlsnic_bpf_net_ctx_set` returned above, cleared once.
+        unsafe { bindings::tlsnic_bpf_net_ctx_clear(ctx) };
+        verdict
     }
 
     /// Reports an `XDP_TX` frame the device could not send (`xdp:xdp_exception`), as drivers
