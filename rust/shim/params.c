@@ -19,3 +19,7 @@ MODULE_PARM_DESC(resync, "RX resync mode of new devices: next-hint, driver-req o
 char *tlsnic_param_tx_resync = "rebuild";
 module_param_named(tx_resync, tlsnic_param_tx_resync, charp, 0444);
 MODULE_PARM_DESC(tx_resync, "TX resync mode of new devices: rebuild or request (default rebuild)");
+
+unsigned int tlsnic_param_key_contexts = 64;
+module_param_named(key_contexts, tlsnic_param_key_contexts, uint, 0444);
+MODULE_PARM_DESC(key_contexts, "Idle kernel-engine key contexts a device keeps per direction for new flows (0 keeps none, default 64)");

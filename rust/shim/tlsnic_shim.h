@@ -63,6 +63,7 @@ extern unsigned int tlsnic_param_pairs;
 extern char *tlsnic_param_engine;
 extern char *tlsnic_param_resync;
 extern char *tlsnic_param_tx_resync;
+extern unsigned int tlsnic_param_key_contexts;
 
 /* netdev.c: net devices, RCU, RTNL, bottom-half spinlocks, work items, CPUs. */
 void *tlsnic_netdev_priv(const struct net_device *dev);

@@ -420,7 +420,7 @@ impl TlsDevOps for Pair {
 
     fn del_tx(dev: &Device<Self>, flow: TxHandle) {
         let data = dev.data();
-        tx::del_tx(dev, &data.stats, &data.knobs.flows, flow)
+        tx::del_tx(dev, &data.stats, &data.engine, &data.knobs.flows, flow)
     }
 
     fn resync_tx(dev: &Device<Self>, flow: Pin<&TxFlow>, seq: u32, rcd_sn: u64) {
@@ -448,7 +448,14 @@ impl TlsDevOps for Pair {
 
     fn del_rx(dev: &Device<Self>, flow: Arc<RxFlow>) {
         let data = dev.data();
-        rx::del_rx(dev, &data.stats, &data.rx, &data.knobs.flows, flow)
+        rx::del_rx(
+            dev,
+            &data.stats,
+            &data.engine,
+            &data.rx,
+            &data.knobs.flows,
+            flow,
+        )
     }
 
     fn resync_rx(dev: &Device<Self>, flow: ArcBorrow<'_, RxFlow>, seq: u32, rcd_sn: u64) {

@@ -40,7 +40,7 @@ use crate::base::page::FragAlloc;
 use crate::base::params;
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use crate::base::trace::SeqEvent;
-use crate::engine::{EngineFaults, FlowEngine, RxEngine, RxRecord};
+use crate::engine::{Engine, EngineFaults, FlowEngine, RxEngine, RxRecord};
 use crate::flow::{self, FlowInfo, FlowList, Live, ModeKnob, Refusal, Setup};
 use crate::tlsnic_core::{
     packet::{self, FlowKey},
@@ -187,7 +187,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
     let keys = flow::parse_keys(crypto_info)?;
     let engine = match setup.engine.for_flow().map_err(Refusal::Engine)? {
         FlowEngine::Soft => RxEngine::soft(keys.key.expose()),
-        FlowEngine::Kcrypto(_) => RxEngine::kernel(keys.key.expose()),
+        FlowEngine::Kcrypto(_) => setup.engine.kernel_opener(setup.stats, keys.key.expose()),
     }
     .map_err(Refusal::Engine)?;
     let (engine_stat, engine_name) = if engine.is_soft() {
@@ -240,17 +240,21 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
 }
 
 /// Removes a flow (`tls_dev_del`, receive) from `table` and the device's list `flows`. A frame
-/// being decrypted right now keeps the flow alive until it is done; the key is zeroed when the
-/// last reference goes.
+/// being decrypted right now finishes first (the flow's lock); a kernel engine's key context then
+/// goes back to `engine`'s table, wiped, and a frame that found the flow before it left the
+/// table goes up as it arrived. The soft key zeroes itself when the last reference goes.
 pub(crate) fn del_rx<T: NetDeviceOps>(
     dev: &Device<T>,
     stats: &Stats,
+    engine: &Engine,
     table: &RxTable,
     flows: &FlowList,
     flow: Arc<RxFlow>,
 ) {
     table.remove(&flow);
     flows.remove(dev, &flow.info);
+    let opener = flow.state.lock().engine.retire();
+    engine.retire_opener(stats, opener);
     stats.inc(Stat::RxDel);
     stats.dec(Stat::RxCtxLive);
 }
@@ -388,6 +392,10 @@ pub(crate) fn receive<T: NetDeviceOps>(
         requester,
         buf,
     } = &mut *guard;
+    if engine.retired() {
+        // The flow ended (`del_rx`) after this frame found it.
+        return skb;
+    }
     match stream.begin(seg.seq, seg.payload_len as u32) {
         Start::Process => {}
         Start::Skip(Skip::Empty) => return skb,

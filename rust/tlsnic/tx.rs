@@ -49,7 +49,7 @@ use crate::base::params;
 use crate::base::sync::{new_spinlock_bh, Rcu, SpinLockBh};
 use crate::base::trace::SeqEvent;
 use crate::base::workqueue::{DeviceWork, Kick};
-use crate::engine::{EngineFaults, FlowEngine, RecordSealer};
+use crate::engine::{Engine, EngineFaults, FlowEngine, RecordSealer};
 use crate::flow::{self, FlowInfo, Live, ModeKnob, Refusal, Setup};
 use crate::tlsnic_core::{
     fifo::Fifo,
@@ -169,18 +169,20 @@ pub(crate) fn add_tx<T: NetDeviceOps>(
     let key = flow::flow_key(sock).ok_or(Refusal::Address)?;
     let keys = flow::parse_keys(crypto_info)?;
     let choice = setup.engine.for_flow().map_err(Refusal::Engine)?;
-    let sealer = match &choice {
-        FlowEngine::Soft => RecordSealer::soft(keys.key.expose()),
-        FlowEngine::Kcrypto(alg) => {
-            kick().and_then(|kick| RecordSealer::kernel(alg, keys.key.expose(), Some(kick)))
-        }
-    }
-    .map_err(Refusal::Engine)?;
-    flow::report_engine(Direction::Tx, fmt!("{}", sealer.driver_name()));
     let (engine_stat, engine_name) = match choice {
         FlowEngine::Soft => (Stat::TxEngineSoft, c"soft"),
         FlowEngine::Kcrypto(_) => (Stat::TxEngineKcrypto, c"kcrypto"),
     };
+    let sealer = match choice {
+        FlowEngine::Soft => RecordSealer::soft(keys.key.expose()),
+        FlowEngine::Kcrypto(alg) => kick().and_then(|kick| {
+            setup
+                .engine
+                .kernel_sealer(setup.stats, alg, keys.key.expose(), kick)
+        }),
+    }
+    .map_err(Refusal::Engine)?;
+    flow::report_engine(Direction::Tx, fmt!("{}", sealer.driver_name()));
     let flow_info = FlowInfo::new(Direction::Tx, sock, key, &keys, engine_name)?;
     let listed = flow_info.clone();
     let salt = keys.salt.clone();
@@ -212,16 +214,20 @@ pub(crate) fn add_tx<T: NetDeviceOps>(
 }
 
 /// Destroys the transmit state of a flow (`tls_dev_del`), taking it off the device's list
-/// `flows`. Dropping the flow waits for an asynchronous engine request and frees the transform
-/// (and the soft key, which zeroes itself). Its packets still in the device's deferred queue
-/// are dropped when the work reaches them (their socket is no longer offloaded).
+/// `flows`. A kernel engine's key context goes back to `engine`'s table, wiped (after an
+/// asynchronous request in flight completes); the soft key zeroes itself when the flow is
+/// dropped. Its packets still in the device's deferred queue are dropped when the work reaches
+/// them (their socket is no longer offloaded).
 pub(crate) fn del_tx<T: NetDeviceOps>(
     dev: &Device<T>,
     stats: &Stats,
+    engine: &Engine,
     flows: &flow::FlowList,
     flow: TxHandle,
 ) {
     flows.remove(dev, &flow.info);
+    let sealer = flow.state.lock().sealer.retire();
+    engine.retire_sealer(stats, sealer);
     drop(flow);
     stats.inc(Stat::TxDel);
     stats.dec(Stat::TxCtxLive);

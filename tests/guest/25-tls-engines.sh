@@ -6,7 +6,10 @@
 # - OpenSSL s_server -> s_client with kTLS at both ends, TX offloaded on the sender and RX on
 #   the receiver, on each engine (soft, kcrypto) and each cipher (/small each): every byte intact,
 #   the flows counted on the engine they were set up with;
-# - switching the engine under a live flow: the flow keeps its engine, new flows get the new one.
+# - switching the engine under a live flow: the flow keeps its engine, new flows get the new one;
+# - key contexts: a kcrypto flow set up after another ended takes the ended flow's transforms
+#   from the device's table and loads its own key (an AES-128 context rekeyed for AES-256): the
+#   bytes are intact, the reuse counted.
 # 26-tls-engines-soft runs the TX and RX interop tests on the soft engine.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
@@ -84,6 +87,9 @@ get() {
 	local e=$1 cipher=$2 tx0 rx0 txd0 rxd0 dec0
 	set_engine "$NS_A" tlsnic0 "$e" >/dev/null
 	set_engine "$NS_B" tlsnic1 "$e" >/dev/null
+	# The last flow's contexts went back to the devices' tables.
+	live_ctx_zero "$NS_A" tlsnic0
+	live_ctx_zero "$NS_B" tlsnic1
 	tx0=$(ethstat "$NS_A" tlsnic0 "tx_tls_engine_$e")
 	rx0=$(ethstat "$NS_B" tlsnic1 "rx_tls_engine_$e")
 	txd0=$(tls_stat "$NS_A" TlsTxDevice)
@@ -103,8 +109,22 @@ get() {
 }
 for e in soft kcrypto; do
 	get "$e" ECDHE-ECDSA-AES128-GCM-SHA256
+	txk0=$(ethstat "$NS_A" tlsnic0 tx_tls_key_ctx_reused)
+	rxk0=$(ethstat "$NS_B" tlsnic1 rx_tls_key_ctx_reused)
 	get "$e" ECDHE-ECDSA-AES256-GCM-SHA384
+	txk=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_key_ctx_reused) - txk0 ))
+	rxk=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_key_ctx_reused) - rxk0 ))
+	if [ "$e" = soft ]; then
+		expect_eq "soft flows taking key contexts (TX, RX)" "$txk $rxk" "0 0"
+	else
+		expect_eq "kcrypto AES-256 flow on the AES-128 flow's key contexts (TX, RX)" "$txk $rxk" "1 1"
+	fi
 done
+live_ctx_zero "$NS_A" tlsnic0
+live_ctx_zero "$NS_B" tlsnic1
+idle=$(ethstat "$NS_A" tlsnic0 tls_key_ctx_idle)
+expect_ge "tlsnic0 idle key contexts after its flows ended" "$idle" 1
+note "key contexts: the AES-256 flows reused the AES-128 flows' transforms; tlsnic0 keeps $idle idle"
 for dev in "$NS_A tlsnic0" "$NS_B tlsnic1"; do
 	# shellcheck disable=SC2086
 	set -- $dev

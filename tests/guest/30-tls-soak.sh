@@ -7,7 +7,8 @@
 # each way. Reports the peak of live contexts, flow setup time percentiles and memory before
 # and after (module unloaded). Every flow is offloaded, every context is released,
 # unreclaimable slab grows by 16 MiB at most, free memory falls by 64 MiB at most and no key
-# material shows anywhere.
+# material shows anywhere. With the kernel engine, later flows reuse the key contexts of ended
+# ones, and a device keeps no more idle than key_contexts per direction.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
@@ -147,6 +148,22 @@ for side in "$NS_A tlsnic0 $a0 $a1" "$NS_B tlsnic1 $b0 $b1"; do
 	[ "$ltx $lrx" = "0 0" ] || live_ctx_zero "$ns" "$dev"
 done
 flows_live_zero soak
+
+# Key contexts (kernel engine): flows set up after others ended took their transforms from the
+# device's table, which keeps at most key_contexts per direction.
+if [[ ${TLSNIC_ENGINE:-kcrypto} == kcrypto* ]]; then
+	kmax=$(</sys/module/tlsnic/parameters/key_contexts)
+	for side in "$NS_A tlsnic0" "$NS_B tlsnic1"; do
+		read -r ns dev <<<"$side"
+		txk=$(ethstat "$ns" "$dev" tx_tls_key_ctx_reused)
+		rxk=$(ethstat "$ns" "$dev" rx_tls_key_ctx_reused)
+		idle=$(ethstat "$ns" "$dev" tls_key_ctx_idle)
+		expect_ge "$dev TX flows on reused key contexts" "$txk" 1
+		expect_ge "$dev RX flows on reused key contexts" "$rxk" 1
+		[ "$idle" -le $((2 * kmax)) ] || fail "$dev keeps $idle idle key contexts, more than 2 x $kmax"
+		note "$dev: $txk TX and $rxk RX flows on reused key contexts, $idle idle now"
+	done
+fi
 
 key_leak_check soak
 rm -f "$PEAK"

@@ -119,6 +119,13 @@ stats! {
     RxEngineSoft = "rx_tls_engine_soft",
     /// RX flows set up on the kernel crypto API engine.
     RxEngineKcrypto = "rx_tls_engine_kcrypto",
+    /// TX flows on the kernel crypto API engine set up on an idle key context of the device
+    /// (rekeyed) instead of newly allocated transforms.
+    TxKeyCtxReused = "tx_tls_key_ctx_reused",
+    /// RX flows likewise.
+    RxKeyCtxReused = "rx_tls_key_ctx_reused",
+    /// Idle key contexts the device keeps (gauge; both directions).
+    KeyCtxIdle = "tls_key_ctx_idle",
     /// TX records whose encryption completed asynchronously.
     TxAsyncRecords = "tx_tls_async_records",
     /// TX packets that waited in the device's queue for an asynchronous engine.

@@ -17,12 +17,17 @@
 //! A choice may end in a placement, `cpus=LIST` (`kcrypto cpus=1`): the device's crypto block
 //! ([`crate::block`]) then runs on those CPUs, from the write on. A placement none of whose CPUs
 //! is online is refused (`EINVAL`). Reading shows it at the end (` cpus=1`).
+//!
+//! Kernel-engine flows take their transforms from the device's table of idle key contexts
+//! ([`KeyTable`]) and give them back when they end.
 
 #![forbid(unsafe_code)]
 
+mod keys;
 mod open;
 mod seal;
 
+pub(crate) use keys::KeyTable;
 pub(crate) use open::{RxEngine, RxRecord};
 pub(crate) use seal::RecordSealer;
 
@@ -30,9 +35,11 @@ use crate::base::cpu;
 use crate::base::debugfs::Files;
 use crate::base::error::enametoolong;
 use crate::base::params;
+use crate::base::workqueue::Kick;
 use crate::tlsnic_core::{
     engine::{BadSpec, Choice, CpuSet, Spec},
     policy::attr_line,
+    stats::{Stat, Stats},
 };
 use crate::wire::Dice;
 use core::sync::atomic::AtomicU32;
@@ -81,6 +88,9 @@ pub(crate) struct Engine {
     /// parameter's.
     #[pin]
     choice: Mutex<Option<KVec<u8>>>,
+    /// Idle key contexts of the kernel engine.
+    #[pin]
+    keys: KeyTable,
 }
 
 /// The engine a new flow gets.
@@ -96,7 +106,56 @@ impl Engine {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             choice <- new_mutex!(None, "tlsnic_engine"),
+            keys <- KeyTable::new(),
         })
+    }
+
+    /// A kernel-engine sealer for a new flow on `alg`, keyed with `key`, its asynchronous
+    /// completions kicking `kick`: an idle key context of the device if there is one
+    /// (`tx_tls_key_ctx_reused`), else new transforms. Process context.
+    pub(crate) fn kernel_sealer(
+        &self,
+        stats: &Stats,
+        alg: CString,
+        key: &[u8],
+        kick: Kick,
+    ) -> Result<RecordSealer> {
+        match self.keys.take_tx(stats, &alg, key, Some(kick.clone())) {
+            Some(ctx) => {
+                stats.inc(Stat::TxKeyCtxReused);
+                Ok(RecordSealer::Kernel(ctx))
+            }
+            None => RecordSealer::kernel(alg, key, Some(kick)),
+        }
+    }
+
+    /// A kernel-engine receive engine for a new flow, keyed with `key`: an idle key context of
+    /// the device if there is one (`rx_tls_key_ctx_reused`), else new transforms. Process
+    /// context.
+    pub(crate) fn kernel_opener(&self, stats: &Stats, key: &[u8]) -> Result<RxEngine> {
+        let opener = match self.keys.take_rx(stats, key) {
+            Some(ctx) => {
+                stats.inc(Stat::RxKeyCtxReused);
+                ctx
+            }
+            None => open::KernelOpener::new(key)?,
+        };
+        Ok(RxEngine::kernel(opener))
+    }
+
+    /// An ended flow's sealer: its kernel key context (if any) is wiped and kept for the next
+    /// flow. Call without the flow's lock held (process context).
+    pub(crate) fn retire_sealer(&self, stats: &Stats, sealer: Option<seal::KernelSealer>) {
+        if let Some(ctx) = sealer {
+            self.keys.put_tx(stats, ctx);
+        }
+    }
+
+    /// An ended flow's receive engine, likewise.
+    pub(crate) fn retire_opener(&self, stats: &Stats, opener: Option<open::KernelOpener>) {
+        if let Some(ctx) = opener {
+            self.keys.put_rx(stats, ctx);
+        }
     }
 
     /// Calls `f` with the current choice.
@@ -165,7 +224,7 @@ fn describe(choice: Choice<'_>) -> Result<CString> {
         Spec::Kcrypto(alg) => {
             let name = alg_name(alg)?;
             let key = [0u8; 16];
-            let sealer = RecordSealer::kernel(&name, &key, None)?;
+            let sealer = RecordSealer::kernel(alg_name(alg)?, &key, None)?;
             let opener = open::KernelOpener::new(&key)?;
             let n = opener.driver_names();
             CString::try_from_fmt(fmt!(

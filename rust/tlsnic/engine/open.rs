@@ -17,6 +17,9 @@
 //! segmentation offload on the wire) the kernel engine opens in one synchronous `gcm(aes)`
 //! operation instead ([`AeadDecryptor`]), falling back to the pieces when that cannot run at the
 //! moment.
+//!
+//! A [`KernelOpener`] is a key context of the device's [`super::KeyTable`]: taken from it and
+//! rekeyed ([`KernelOpener::set_key`]) when a flow starts, given back wiped when the flow ends.
 
 #![forbid(unsafe_code)]
 
@@ -178,6 +181,36 @@ impl KernelOpener {
             opened_whole: 0,
             errors: 0,
         })
+    }
+
+    /// Keys every transform with `key` (another flow's; zeroes wipe the schedules) and clears
+    /// the counts. On error some transform has no usable key: the opener must not be used for a
+    /// flow. Process context (`ghash-generic` allocates its tables).
+    pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
+        self.opened_whole = 0;
+        self.errors = 0;
+        let mut h = [0u8; 16];
+        let keyed = Self::key_pieces(&mut self.pieces, key, &mut h).and_then(|()| {
+            if let Some(simd) = self.simd.as_mut() {
+                simd.ctr.set_key(key)?;
+                simd.ghash.set_key(&h)?;
+            }
+            match self.whole.as_mut() {
+                Some(whole) => whole.set_key(key),
+                None => Ok(()),
+            }
+        });
+        wipe(&mut h);
+        keyed
+    }
+
+    /// Keys `pieces` with `key`, leaving H = E(K, 0^128) in `h`.
+    fn key_pieces(pieces: &mut Pieces, key: &[u8], h: &mut [u8; 16]) -> Result {
+        pieces.ctr.set_key(key)?;
+        // H is the keystream of the all-zero counter block.
+        h.fill(0);
+        pieces.ctr.encrypt(&mut [0u8; 16], h)?;
+        pieces.ghash.set_key(h)
     }
 
     /// The implementations the kernel resolved: counter mode and GHASH for records begun where
@@ -377,6 +410,8 @@ impl Opener for KernelOpener {
 enum RxKind {
     Soft(Gcm),
     Kernel(KernelOpener),
+    /// The flow ended and its key context went back to the device ([`RxEngine::retire`]).
+    Retired,
 }
 
 /// A receive flow's engine, with fault injection.
@@ -398,6 +433,8 @@ pub(crate) struct RxRecord {
 enum RxRecordKind {
     Soft(GcmState),
     Kernel(KernelRecord),
+    /// Begun on a retired engine: it fails.
+    Retired,
 }
 
 impl RxEngine {
@@ -406,9 +443,27 @@ impl RxEngine {
         Ok(Self::new(RxKind::Soft(Gcm::new(key).map_err(|_| EINVAL)?)))
     }
 
-    /// An engine on the kernel crypto API, keyed with `key`. Process context.
-    pub(crate) fn kernel(key: &[u8]) -> Result<Self> {
-        KernelOpener::new(key).map(|k| Self::new(RxKind::Kernel(k)))
+    /// An engine on a key context of the kernel crypto API (keyed by its maker).
+    pub(crate) fn kernel(opener: KernelOpener) -> Self {
+        Self::new(RxKind::Kernel(opener))
+    }
+
+    /// Takes the kernel key context out of the engine, which is retired afterwards: records
+    /// begun on it fail, and [`RxEngine::retired`] says so. `None` for the soft engine (whose
+    /// key zeroes itself when dropped).
+    pub(crate) fn retire(&mut self) -> Option<KernelOpener> {
+        match core::mem::replace(&mut self.kind, RxKind::Retired) {
+            RxKind::Kernel(k) => Some(k),
+            other => {
+                self.kind = other;
+                None
+            }
+        }
+    }
+
+    /// Whether the flow ended ([`RxEngine::retire`]).
+    pub(crate) fn retired(&self) -> bool {
+        matches!(self.kind, RxKind::Retired)
     }
 
     fn new(kind: RxKind) -> Self {
@@ -432,6 +487,7 @@ impl RxEngine {
         }
         match &self.kind {
             RxKind::Soft(_) => [super::SOFT_DRIVER, "", ""],
+            RxKind::Retired => ["retired", "", ""],
             RxKind::Kernel(k) => {
                 let n = k.driver_names();
                 [
@@ -451,7 +507,7 @@ impl RxEngine {
     /// Records opened in one operation since the last call (kernel engine only).
     pub(crate) fn take_whole(&mut self) -> u32 {
         match &mut self.kind {
-            RxKind::Soft(_) => 0,
+            RxKind::Soft(_) | RxKind::Retired => 0,
             RxKind::Kernel(e) => e.take_whole(),
         }
     }
@@ -460,7 +516,7 @@ impl RxEngine {
     /// injected ones; the soft engine cannot fail by itself).
     pub(crate) fn take_errors(&mut self) -> u32 {
         let own = match &mut self.kind {
-            RxKind::Soft(_) => 0,
+            RxKind::Soft(_) | RxKind::Retired => 0,
             RxKind::Kernel(e) => e.take_errors(),
         };
         own + core::mem::take(&mut self.injected)
@@ -474,10 +530,11 @@ impl Opener for RxEngine {
         let kind = match &mut self.kind {
             RxKind::Soft(e) => RxRecordKind::Soft(e.begin(nonce, aad)),
             RxKind::Kernel(e) => RxRecordKind::Kernel(e.begin(nonce, aad)),
+            RxKind::Retired => RxRecordKind::Retired,
         };
         RxRecord {
+            failed: matches!(kind, RxRecordKind::Retired),
             kind,
-            failed: false,
         }
     }
 
@@ -508,6 +565,7 @@ impl Opener for RxEngine {
         let ok = match &mut self.kind {
             RxKind::Soft(e) => e.open(nonce, aad, record),
             RxKind::Kernel(e) => e.open(nonce, aad, record),
+            RxKind::Retired => false,
         };
         if core::mem::take(&mut self.inject) {
             // As in `decrypt`: the record went through, its output is not trusted.

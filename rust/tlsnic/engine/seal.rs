@@ -9,6 +9,9 @@
 //! and seals it there; it is always synchronous. Either way a block still referenced by skbs is
 //! never written again: the next record gets a fresh one, and only headers, ciphertext and tags
 //! are left in blocks.
+//!
+//! A kernel sealer's transform is a key context of the device's [`super::KeyTable`]: taken from
+//! it and rekeyed when a flow starts, given back (wiped) when the flow ends.
 
 #![forbid(unsafe_code)]
 
@@ -21,7 +24,7 @@ use crate::tlsnic_core::{
     tls12::{AAD_LEN, MAX_RECORD, NONCE_LEN, OVERHEAD, PREPEND_LEN, TAG_LEN},
     tx::{SealError, Sealer},
 };
-use kernel::{prelude::*, str::CStr};
+use kernel::{prelude::*, str::CString};
 
 // A record block holds the largest record.
 const _: () = assert!(MAX_RECORD <= PageBlock::SIZE);
@@ -32,9 +35,19 @@ const _: () = assert!(MAX_RECORD <= PageBlock::SIZE);
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum RecordSealer {
     /// The kernel crypto API.
-    Kernel(AeadEncryptor),
+    Kernel(KernelSealer),
     /// The soft engine.
     Soft(SoftSealer),
+    /// The flow ended and its key context went back to the device (see
+    /// [`RecordSealer::retire`]): every operation fails.
+    Retired,
+}
+
+/// A transmit key context on the kernel crypto API: the transform (with its request and record
+/// block) and the algorithm name it was allocated for.
+pub(crate) struct KernelSealer {
+    pub(super) alg: CString,
+    pub(super) enc: AeadEncryptor,
 }
 
 /// The soft engine's sealer: a key and a record block.
@@ -61,26 +74,41 @@ impl RecordSealer {
         }))
     }
 
-    /// A sealer on kernel transform `alg` (e.g. `gcm(aes)`), keyed with `key`. `kick` is kicked
-    /// when an asynchronous request completes. Process context only.
-    pub(crate) fn kernel(alg: &CStr, key: &[u8], kick: Option<Kick>) -> Result<Self> {
-        AeadEncryptor::new(alg, key, TAG_LEN as u32, kick).map(Self::Kernel)
+    /// A sealer on a new kernel transform `alg` (e.g. `gcm(aes)`), keyed with `key`. `kick` is
+    /// kicked when an asynchronous request completes. Process context only.
+    pub(crate) fn kernel(alg: CString, key: &[u8], kick: Option<Kick>) -> Result<Self> {
+        let enc = AeadEncryptor::new(&alg, key, TAG_LEN as u32, kick)?;
+        Ok(Self::Kernel(KernelSealer { alg, enc }))
+    }
+
+    /// Takes the kernel key context out of the sealer, which is [`RecordSealer::Retired`]
+    /// afterwards; `None` for the soft engine (whose key zeroes itself when dropped).
+    pub(crate) fn retire(&mut self) -> Option<KernelSealer> {
+        match core::mem::replace(self, Self::Retired) {
+            Self::Kernel(k) => Some(k),
+            other => {
+                *self = other;
+                None
+            }
+        }
     }
 
     /// The implementation: the one the kernel resolved (e.g. `generic-gcm-aesni`), or the soft
     /// engine's.
     pub(crate) fn driver_name(&self) -> &str {
         match self {
-            Self::Kernel(e) => e.driver_name().to_str().unwrap_or("?"),
+            Self::Kernel(k) => k.enc.driver_name().to_str().unwrap_or("?"),
             Self::Soft(_) => SOFT_DRIVER,
+            Self::Retired => "retired",
         }
     }
 
     /// The sealed record's block, to attach to skbs. Fails while a request is in flight.
     pub(crate) fn block(&self) -> Result<&PageBlock, SealError> {
         match self {
-            Self::Kernel(e) => e.block().map_err(from_aead),
+            Self::Kernel(k) => k.enc.block().map_err(from_aead),
             Self::Soft(s) => s.block.as_ref().ok_or(SealError::NoMem),
+            Self::Retired => Err(SealError::Failed),
         }
     }
 
@@ -106,7 +134,7 @@ impl Sealer for RecordSealer {
         }
         let pt_len = len - OVERHEAD;
         match self {
-            Self::Kernel(e) => {
+            Self::Kernel(KernelSealer { enc: e, .. }) => {
                 e.block_mut().map_err(from_aead)?[..PREPEND_LEN].copy_from_slice(prepend);
                 e.encrypt(
                     src,
@@ -119,20 +147,21 @@ impl Sealer for RecordSealer {
                 .map_err(from_aead)
             }
             Self::Soft(s) => s.seal(&src, prepend, aad, nonce, pt_len),
+            Self::Retired => Err(SealError::Failed),
         }
     }
 
     fn busy(&self) -> bool {
         match self {
-            Self::Kernel(e) => e.busy(),
-            Self::Soft(_) => false,
+            Self::Kernel(k) => k.enc.busy(),
+            Self::Soft(_) | Self::Retired => false,
         }
     }
 
     fn take_async_result(&mut self) -> Option<Result<(), SealError>> {
         match self {
-            Self::Kernel(e) => e.take_async_result().map(|r| r.map_err(from_aead)),
-            Self::Soft(_) => None,
+            Self::Kernel(k) => k.enc.take_async_result().map(|r| r.map_err(from_aead)),
+            Self::Soft(_) | Self::Retired => None,
         }
     }
 }

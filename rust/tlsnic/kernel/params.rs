@@ -33,3 +33,10 @@ pub(crate) fn tx_resync() -> &'static CStr {
     // SAFETY: as for `engine`: read-only, a NUL-terminated string living as long as the module.
     unsafe { CStr::from_char_ptr(ptr::addr_of!(bindings::tlsnic_param_tx_resync).read()) }
 }
+
+/// `key_contexts`: how many idle key contexts a device keeps per direction
+/// (`crate::engine::KeyTable`).
+pub(crate) fn key_contexts() -> u32 {
+    // SAFETY: as for `pairs`: read-only, written only by the module loader before `init`.
+    unsafe { ptr::addr_of!(bindings::tlsnic_param_key_contexts).read() }
+}

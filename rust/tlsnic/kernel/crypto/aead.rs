@@ -175,6 +175,36 @@ impl AeadEncryptor {
         unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(self.tfm.as_ptr())) }
     }
 
+    /// Waits for a request in flight to complete, and forgets its result. Process context.
+    pub(crate) fn quiesce(&mut self) {
+        while self.busy() {
+            // SAFETY: `msleep` may be called from process context.
+            unsafe { bindings::msleep(1) };
+        }
+        self.inner.completed.store(false, Ordering::Relaxed);
+    }
+
+    /// Hands the encryptor to another flow, or takes it from one: waits for a request in
+    /// flight ([`AeadEncryptor::quiesce`]), keys the transform with `key` (zeroes wipe the
+    /// schedule), sets the work kicked on asynchronous completion, and lets go of the last
+    /// request's pages and of the output block (a new one is allocated by the next
+    /// [`AeadEncryptor::block_mut`]). On error the transform has no usable key. Process context.
+    pub(crate) fn set_key(&mut self, key: &[u8], kick: Option<Kick>) -> Result {
+        self.quiesce();
+        let inner = &mut *self.inner;
+        // Nothing is in flight: the completion callback no longer reads `inner`.
+        inner.kick = kick;
+        inner.src = None;
+        inner.block = None;
+        wipe(&mut inner.aad);
+        wipe(&mut inner.iv);
+        // SAFETY: the transform is live and ours (`&mut self`), idle (nothing in flight);
+        // `key` is valid for its length.
+        to_result(unsafe {
+            bindings::crypto_aead_setkey(self.tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+        })
+    }
+
     /// Whether an asynchronous request is still running.
     pub(crate) fn busy(&self) -> bool {
         self.inner.inflight.load(Ordering::Acquire)
@@ -342,10 +372,7 @@ impl Drop for AeadEncryptor {
     fn drop(&mut self) {
         // Process context (flow teardown): wait for an asynchronous request to let go of the
         // block, the IV and the request.
-        while self.busy() {
-            // SAFETY: `msleep` may be called from process context.
-            unsafe { bindings::msleep(1) };
-        }
+        self.quiesce();
         // SAFETY: nothing is in flight; the request and transform were allocated in `new` and
         // are freed once (the request with `kfree_sensitive`, the transform's key schedule too).
         unsafe {
@@ -465,6 +492,16 @@ impl AeadDecryptor {
         // SAFETY: the transform is live and its algorithm's name is a static NUL-terminated
         // string that outlives it.
         unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(self.tfm.as_ptr())) }
+    }
+
+    /// Keys the transform with `key` (another flow's, or zeroes to wipe the schedule). On error
+    /// the transform has no usable key. Process context.
+    pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
+        // SAFETY: the transform is live and ours (`&mut self`) and synchronous, so idle; `key`
+        // is valid for its length.
+        to_result(unsafe {
+            bindings::crypto_aead_setkey(self.tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+        })
     }
 
     /// Decrypts `data`, ciphertext followed by the tag, in place and checks the tag over `aad`

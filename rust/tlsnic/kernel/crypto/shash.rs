@@ -161,6 +161,17 @@ impl Shash {
         to_result(unsafe { bindings::crypto_shash_final(self.desc_ptr(), out.as_mut_ptr()) })
     }
 
+    /// Keys the transform with `key` (another flow's, or zeroes to wipe it) and zeroes the
+    /// descriptor's state. On error the transform has no usable key. Process context (a keyed
+    /// hash may allocate, as `ghash-generic` does for its tables).
+    pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
+        self.wipe();
+        // SAFETY: the transform is live and ours (`&mut self`); `key` is valid for its length.
+        to_result(unsafe {
+            bindings::crypto_shash_setkey(self.tfm.as_ptr(), key.as_ptr(), key.len() as u32)
+        })
+    }
+
     /// Zeroes the descriptor's state (the key-dependent running hash).
     pub(crate) fn wipe(&mut self) {
         let tfm = self.tfm.as_ptr();

@@ -117,6 +117,19 @@ impl SyncSkcipher {
         }
     }
 
+    /// Keys the transform with `key` (another flow's key, or zeroes to wipe the schedule). On
+    /// error the transform has no usable key. Process context.
+    pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
+        // SAFETY: the transform is live and ours (`&mut self`); `key` is valid for its length.
+        to_result(unsafe {
+            bindings::tlsnic_crypto_sync_skcipher_setkey(
+                self.tfm.as_ptr(),
+                key.as_ptr(),
+                key.len() as u32,
+            )
+        })
+    }
+
     /// Encrypts `data` in place with the IV `iv`, which is updated to the chaining value (for
     /// `ctr(aes)`: XORs the keystream from counter block `iv` into `data`, and leaves `iv` at the
     /// next counter block). `EBUSY`, with `data` and `iv` untouched, if the transform needs SIMD

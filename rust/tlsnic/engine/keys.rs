@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A device's table of idle key contexts ([`KeyTable`]), as a NIC keeps a table of crypto
+//! contexts and only loads a key into one when a flow starts.
+//!
+//! A kernel-engine flow needs transforms: a transmit flow one AEAD (behind the SIMD wrapper on
+//! x86, with its `cryptd` child), a receive flow up to six (see [`super::open`]). Allocating them
+//! is most of a flow's setup cost in `tls_dev_add`. When a flow ends, its transforms are keyed
+//! with zeroes (which overwrites the key schedules; `ghash-generic` frees its key tables with
+//! `kfree_sensitive`) and kept here; the next flow takes them and loads its own key. The table
+//! keeps at most `key_contexts` (module parameter) idle contexts per direction; more are freed.
+//! A transmit context is reused only for the algorithm it was allocated for; the others are
+//! freed when a flow of another algorithm finds them. Everything is freed with the device.
+//!
+//! Taking and giving back happen in process context (`tls_dev_add`, `tls_dev_del`), under a
+//! mutex: rekeying may allocate and waits for an asynchronous request still in flight.
+
+#![forbid(unsafe_code)]
+
+use super::open::KernelOpener;
+use super::seal::KernelSealer;
+use crate::base::params;
+use crate::base::workqueue::Kick;
+use crate::tlsnic_core::stats::{Stat, Stats};
+use kernel::{new_mutex, prelude::*, str::CStr, sync::Mutex};
+
+/// The all-zero key given to a context when its flow ends.
+const ZERO_KEY: [u8; 16] = [0; 16];
+
+/// Idle key contexts of one device. See the module documentation.
+#[pin_data]
+pub(crate) struct KeyTable {
+    #[pin]
+    idle: Mutex<Idle>,
+}
+
+struct Idle {
+    tx: Slots<KernelSealer>,
+    rx: Slots<KernelOpener>,
+}
+
+/// Idle contexts of one direction: a taken one leaves an empty slot for the next to fill.
+struct Slots<T> {
+    slots: KVec<Option<T>>,
+    /// Filled slots.
+    len: usize,
+}
+
+impl<T> Slots<T> {
+    const fn new() -> Self {
+        Self {
+            slots: KVec::new(),
+            len: 0,
+        }
+    }
+
+    /// Takes an idle context, if any.
+    fn take(&mut self) -> Option<T> {
+        let ctx = self
+            .slots
+            .as_mut_slice()
+            .iter_mut()
+            .find_map(Option::take)?;
+        self.len -= 1;
+        Some(ctx)
+    }
+
+    /// Keeps `ctx` if there is room under `key_contexts` and memory for a slot, and says
+    /// whether it did; frees it otherwise.
+    fn keep(&mut self, ctx: T) -> bool {
+        if self.len >= params::key_contexts() as usize {
+            return false;
+        }
+        match self.slots.as_mut_slice().iter_mut().find(|s| s.is_none()) {
+            Some(slot) => *slot = Some(ctx),
+            None => {
+                if self.slots.push(Some(ctx), GFP_KERNEL).is_err() {
+                    return false;
+                }
+            }
+        }
+        self.len += 1;
+        true
+    }
+}
+
+impl KeyTable {
+    /// An empty table.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            idle <- new_mutex!(
+                Idle {
+                    tx: Slots::new(),
+                    rx: Slots::new(),
+                },
+                "tlsnic_key_table"
+            ),
+        })
+    }
+
+    /// An idle transmit context for `alg`, keyed with `key`, its asynchronous completions
+    /// kicking `kick`; `None` if there is none (idle contexts of other algorithms are freed).
+    pub(crate) fn take_tx(
+        &self,
+        stats: &Stats,
+        alg: &CStr,
+        key: &[u8],
+        kick: Option<Kick>,
+    ) -> Option<KernelSealer> {
+        let mut idle = self.idle.lock();
+        loop {
+            let mut ctx = idle.tx.take()?;
+            stats.dec(Stat::KeyCtxIdle);
+            if ctx.alg.as_bytes() != alg.as_bytes() {
+                // The device's engine changed since this context was made.
+                continue;
+            }
+            if ctx.enc.set_key(key, kick.clone()).is_ok() {
+                return Some(ctx);
+            }
+        }
+    }
+
+    /// An idle receive context keyed with `key`; `None` if there is none.
+    pub(crate) fn take_rx(&self, stats: &Stats, key: &[u8]) -> Option<KernelOpener> {
+        let mut idle = self.idle.lock();
+        loop {
+            let mut ctx = idle.rx.take()?;
+            stats.dec(Stat::KeyCtxIdle);
+            if ctx.set_key(key).is_ok() {
+                return Some(ctx);
+            }
+        }
+    }
+
+    /// Wipes an ended flow's transmit context and keeps it, or frees it if the table is full or
+    /// the wipe failed.
+    pub(crate) fn put_tx(&self, stats: &Stats, mut ctx: KernelSealer) {
+        if ctx.enc.set_key(&ZERO_KEY, None).is_err() {
+            return;
+        }
+        let mut idle = self.idle.lock();
+        if idle.tx.keep(ctx) {
+            stats.inc(Stat::KeyCtxIdle);
+        }
+    }
+
+    /// Wipes an ended flow's receive context and keeps it, or frees it if the table is full or
+    /// the wipe failed.
+    pub(crate) fn put_rx(&self, stats: &Stats, mut ctx: KernelOpener) {
+        if ctx.set_key(&ZERO_KEY).is_err() {
+            return;
+        }
+        let mut idle = self.idle.lock();
+        if idle.rx.keep(ctx) {
+            stats.inc(Stat::KeyCtxIdle);
+        }
+    }
+}
