@@ -15,6 +15,12 @@ void tlsnic_aead_request_free(struct aead_request *req)
 	aead_request_free(req);
 }
 
+/* Zeroes the implementation's part of an idle request (its __ctx: state of the last operation). */
+void tlsnic_aead_request_wipe(struct aead_request *req)
+{
+	memzero_explicit(req->__ctx, crypto_aead_reqsize(crypto_aead_reqtfm(req)));
+}
+
 void tlsnic_aead_request_set_callback(struct aead_request *req,
 				      void (*done)(void *data, int err), void *data)
 {
@@ -98,6 +104,13 @@ void tlsnic_skcipher_request_set_callback(struct skcipher_request *req, u32 flag
 void tlsnic_skcipher_request_free(struct skcipher_request *req)
 {
 	skcipher_request_free(req);
+}
+
+/* Zeroes the implementation's part of an idle request (its __ctx: state of the last operation). */
+void tlsnic_skcipher_request_wipe(struct skcipher_request *req)
+{
+	memzero_explicit(req->__ctx,
+			 crypto_skcipher_reqsize(crypto_skcipher_reqtfm(req)));
 }
 
 void tlsnic_skcipher_request_set_crypt(struct skcipher_request *req, struct scatterlist *src,

@@ -155,6 +155,7 @@ void tlsnic_tls_rx_resync_async_cancel(struct tls_offload_resync_async *async);
 /* crypto.c: the kernel crypto API. */
 struct aead_request *tlsnic_aead_request_alloc(struct crypto_aead *tfm, gfp_t gfp);
 void tlsnic_aead_request_free(struct aead_request *req);
+void tlsnic_aead_request_wipe(struct aead_request *req);
 void tlsnic_aead_request_set_callback(struct aead_request *req,
 				      void (*done)(void *data, int err), void *data);
 void tlsnic_aead_request_set_crypt(struct aead_request *req, struct scatterlist *src,
@@ -176,6 +177,7 @@ struct skcipher_request *tlsnic_sync_skcipher_request_alloc(struct crypto_sync_s
 void tlsnic_skcipher_request_set_callback(struct skcipher_request *req, u32 flags,
 					  void (*done)(void *data, int err), void *data);
 void tlsnic_skcipher_request_free(struct skcipher_request *req);
+void tlsnic_skcipher_request_wipe(struct skcipher_request *req);
 void tlsnic_skcipher_request_set_crypt(struct skcipher_request *req, struct scatterlist *src,
 				       struct scatterlist *dst, unsigned int len, u8 *iv);
 void tlsnic_crypto_free_shash(struct crypto_shash *tfm);

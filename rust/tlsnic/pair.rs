@@ -513,7 +513,7 @@ impl AttributeGroup for Pair {
             Attr::Policy => data.policy.store(input),
             Attr::Resync => data.resync.store(input),
             Attr::TxResync => data.tx_resync.store(input),
-            Attr::Engine => data.engine.store(input, |cpus| {
+            Attr::Engine => data.engine.store(&data.stats, input, |cpus| {
                 // The block's work is allocated when a device is first placed, so that devices
                 // without a placement never carry it (its teardown waits for a grace period).
                 if cpus.is_some() {

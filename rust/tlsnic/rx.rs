@@ -240,9 +240,10 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
 }
 
 /// Removes a flow (`tls_dev_del`, receive) from `table` and the device's list `flows`. A frame
-/// being decrypted right now finishes first (the flow's lock); a kernel engine's key context then
+/// being decrypted right now finishes first (the flow's lock). A kernel engine's key context then
 /// goes back to `engine`'s table, wiped, and a frame that found the flow before it left the
-/// table goes up as it arrived. The soft key zeroes itself when the last reference goes.
+/// table goes up as it arrived. A soft engine stays with the flow (such a frame is still
+/// decrypted) and its key zeroes itself when the last reference goes.
 pub(crate) fn del_rx<T: NetDeviceOps>(
     dev: &Device<T>,
     stats: &Stats,

@@ -8,8 +8,8 @@
 #   the flows counted on the engine they were set up with;
 # - switching the engine under a live flow: the flow keeps its engine, new flows get the new one;
 # - key contexts: a kcrypto flow set up after another ended takes the ended flow's transforms
-#   from the device's table and loads its own key (an AES-128 context rekeyed for AES-256): the
-#   bytes are intact, the reuse counted.
+#   from the device's table and loads its own key (an AES-128 context rekeyed for AES-256, then
+#   back): the bytes are intact, the reuse counted; with key_contexts=0 nothing is kept or reused.
 # 26-tls-engines-soft runs the TX and RX interop tests on the soft engine.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
@@ -112,19 +112,21 @@ for e in soft kcrypto; do
 	txk0=$(ethstat "$NS_A" tlsnic0 tx_tls_key_ctx_reused)
 	rxk0=$(ethstat "$NS_B" tlsnic1 rx_tls_key_ctx_reused)
 	get "$e" ECDHE-ECDSA-AES256-GCM-SHA384
+	# And back: an AES-128 key in the contexts the AES-256 flow wiped.
+	[ "$e" = soft ] || get "$e" ECDHE-ECDSA-AES128-GCM-SHA256
 	txk=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_key_ctx_reused) - txk0 ))
 	rxk=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_key_ctx_reused) - rxk0 ))
 	if [ "$e" = soft ]; then
 		expect_eq "soft flows taking key contexts (TX, RX)" "$txk $rxk" "0 0"
 	else
-		expect_eq "kcrypto AES-256 flow on the AES-128 flow's key contexts (TX, RX)" "$txk $rxk" "1 1"
+		expect_eq "kcrypto flows on the previous flow's key contexts (TX, RX)" "$txk $rxk" "2 2"
 	fi
 done
 live_ctx_zero "$NS_A" tlsnic0
 live_ctx_zero "$NS_B" tlsnic1
 idle=$(ethstat "$NS_A" tlsnic0 tls_key_ctx_idle)
 expect_ge "tlsnic0 idle key contexts after its flows ended" "$idle" 1
-note "key contexts: the AES-256 flows reused the AES-128 flows' transforms; tlsnic0 keeps $idle idle"
+note "key contexts: the AES-256 and the second AES-128 flows reused the previous flows' transforms; tlsnic0 keeps $idle idle"
 for dev in "$NS_A tlsnic0" "$NS_B tlsnic1"; do
 	# shellcheck disable=SC2086
 	set -- $dev
@@ -160,3 +162,17 @@ live_ctx_zero "$NS_B" tlsnic1
 cleanup_netns
 unload
 
+# key_contexts=0: a device keeps no idle context; every kcrypto flow allocates its transforms.
+load key_contexts=0 engine=kcrypto
+netns_pair tlsnic0 tlsnic1
+for i in 1 2; do
+	tls_server "$NS_A" --bytes 65536
+	tls_client "$NS_B" "$A4" --bytes 65536
+	wait "$SERVER_PID" || fail "key_contexts=0: flow $i: server failed"
+	live_ctx_zero "$NS_A" tlsnic0
+done
+expect_eq "key_contexts=0: tlsnic0 kcrypto TX flows" "$(ethstat "$NS_A" tlsnic0 tx_tls_engine_kcrypto)" 2
+expect_eq "key_contexts=0: tlsnic0 reused, idle" \
+	"$(ethstat "$NS_A" tlsnic0 tx_tls_key_ctx_reused) $(ethstat "$NS_A" tlsnic0 tls_key_ctx_idle)" "0 0"
+cleanup_netns
+unload

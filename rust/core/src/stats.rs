@@ -233,7 +233,12 @@ impl Stats {
 
     /// Subtracts one from a gauge.
     pub fn dec(&self, stat: Stat) {
-        self.vals[stat as usize].fetch_sub(1, Ordering::Relaxed);
+        self.sub(stat, 1);
+    }
+
+    /// Subtracts `n` from a gauge.
+    pub fn sub(&self, stat: Stat, n: u64) {
+        self.vals[stat as usize].fetch_sub(n, Ordering::Relaxed);
     }
 
     /// Current value of `stat`.

@@ -6,14 +6,17 @@
 //! A kernel-engine flow needs transforms: a transmit flow one AEAD (behind the SIMD wrapper on
 //! x86, with its `cryptd` child), a receive flow up to six (see [`super::open`]). Allocating them
 //! is most of a flow's setup cost in `tls_dev_add`. When a flow ends, its transforms are keyed
-//! with zeroes (which overwrites the key schedules; `ghash-generic` frees its key tables with
-//! `kfree_sensitive`) and kept here; the next flow takes them and loads its own key. The table
-//! keeps at most `key_contexts` (module parameter) idle contexts per direction; more are freed.
-//! A transmit context is reused only for the algorithm it was allocated for; the others are
-//! freed when a flow of another algorithm finds them. Everything is freed with the device.
+//! with an all-zero key of the longest AES key size, which overwrites every round key an AES-128
+//! or AES-256 schedule holds (`ghash-generic` frees its key tables with `kfree_sensitive`), and
+//! the requests' contexts are zeroed; the context is then kept here, and the next flow takes it
+//! and loads its own key. The table keeps at most `key_contexts` (module parameter) idle contexts
+//! per direction; more are freed. A transmit context is reused only for the algorithm it was
+//! allocated for; an engine change frees the idle contexts, and one of another algorithm given
+//! back later is freed when a flow meets it. Everything is freed with the device.
 //!
-//! Taking and giving back happen in process context (`tls_dev_add`, `tls_dev_del`), under a
-//! mutex: rekeying may allocate and waits for an asynchronous request still in flight.
+//! Taking and giving back happen in process context (`tls_dev_add`, `tls_dev_del`): rekeying may
+//! allocate and waits for an asynchronous request still in flight. The table's mutex covers only
+//! the list; contexts are rekeyed outside it.
 
 #![forbid(unsafe_code)]
 
@@ -24,8 +27,10 @@ use crate::base::workqueue::Kick;
 use crate::tlsnic_core::stats::{Stat, Stats};
 use kernel::{new_mutex, prelude::*, str::CStr, sync::Mutex};
 
-/// The all-zero key given to a context when its flow ends.
-const ZERO_KEY: [u8; 16] = [0; 16];
+/// The all-zero key given to a context when its flow ends: as long as the longest AES key, so
+/// that it overwrites every round key of the schedule (an AES-128 key would leave the last
+/// rounds of an AES-256 schedule in place).
+const ZERO_KEY: [u8; 32] = [0; 32];
 
 /// Idle key contexts of one device. See the module documentation.
 #[pin_data]
@@ -54,6 +59,16 @@ impl<T> Slots<T> {
         }
     }
 
+    /// Whether no more contexts may be kept.
+    fn full(&self) -> bool {
+        self.len >= params::key_contexts() as usize
+    }
+
+    /// Empties the list, handing back what it held.
+    fn clear(&mut self) -> Self {
+        core::mem::replace(self, Self::new())
+    }
+
     /// Takes an idle context, if any.
     fn take(&mut self) -> Option<T> {
         let ctx = self
@@ -68,7 +83,7 @@ impl<T> Slots<T> {
     /// Keeps `ctx` if there is room under `key_contexts` and memory for a slot, and says
     /// whether it did; frees it otherwise.
     fn keep(&mut self, ctx: T) -> bool {
-        if self.len >= params::key_contexts() as usize {
+        if self.full() {
             return false;
         }
         match self.slots.as_mut_slice().iter_mut().find(|s| s.is_none()) {
@@ -99,7 +114,8 @@ impl KeyTable {
     }
 
     /// An idle transmit context for `alg`, keyed with `key`, its asynchronous completions
-    /// kicking `kick`; `None` if there is none (idle contexts of other algorithms are freed).
+    /// kicking `kick`; `None` if there is none. Idle contexts of another algorithm met on the way
+    /// are freed.
     pub(crate) fn take_tx(
         &self,
         stats: &Stats,
@@ -107,15 +123,11 @@ impl KeyTable {
         key: &[u8],
         kick: Option<Kick>,
     ) -> Option<KernelSealer> {
-        let mut idle = self.idle.lock();
         loop {
-            let mut ctx = idle.tx.take()?;
+            let mut ctx = self.idle.lock().tx.take()?;
             stats.dec(Stat::KeyCtxIdle);
-            if ctx.alg.as_bytes() != alg.as_bytes() {
-                // The device's engine changed since this context was made.
-                continue;
-            }
-            if ctx.enc.set_key(key, kick.clone()).is_ok() {
+            // A context of another algorithm: the device's engine changed since it was made.
+            if ctx.alg.as_bytes() == alg.as_bytes() && ctx.enc.set_key(key, kick.clone()).is_ok() {
                 return Some(ctx);
             }
         }
@@ -123,9 +135,8 @@ impl KeyTable {
 
     /// An idle receive context keyed with `key`; `None` if there is none.
     pub(crate) fn take_rx(&self, stats: &Stats, key: &[u8]) -> Option<KernelOpener> {
-        let mut idle = self.idle.lock();
         loop {
-            let mut ctx = idle.rx.take()?;
+            let mut ctx = self.idle.lock().rx.take()?;
             stats.dec(Stat::KeyCtxIdle);
             if ctx.set_key(key).is_ok() {
                 return Some(ctx);
@@ -133,27 +144,39 @@ impl KeyTable {
         }
     }
 
-    /// Wipes an ended flow's transmit context and keeps it, or frees it if the table is full or
+    /// Wipes an ended flow's transmit context and keeps it; frees it if the table is full or
     /// the wipe failed.
     pub(crate) fn put_tx(&self, stats: &Stats, mut ctx: KernelSealer) {
-        if ctx.enc.set_key(&ZERO_KEY, None).is_err() {
+        let full = self.idle.lock().tx.full();
+        if full || ctx.enc.set_key(&ZERO_KEY, None).is_err() {
             return;
         }
-        let mut idle = self.idle.lock();
-        if idle.tx.keep(ctx) {
+        ctx.enc.wipe_request();
+        if self.idle.lock().tx.keep(ctx) {
             stats.inc(Stat::KeyCtxIdle);
         }
     }
 
-    /// Wipes an ended flow's receive context and keeps it, or frees it if the table is full or
+    /// Wipes an ended flow's receive context and keeps it; frees it if the table is full or
     /// the wipe failed.
     pub(crate) fn put_rx(&self, stats: &Stats, mut ctx: KernelOpener) {
-        if ctx.set_key(&ZERO_KEY).is_err() {
+        let full = self.idle.lock().rx.full();
+        if full || ctx.set_key(&ZERO_KEY).is_err() {
             return;
         }
-        let mut idle = self.idle.lock();
-        if idle.rx.keep(ctx) {
+        ctx.wipe_requests();
+        if self.idle.lock().rx.keep(ctx) {
             stats.inc(Stat::KeyCtxIdle);
         }
+    }
+
+    /// Frees every idle context (the device's engine changed).
+    pub(crate) fn clear(&self, stats: &Stats) {
+        let (tx, rx) = {
+            let mut idle = self.idle.lock();
+            (idle.tx.clear(), idle.rx.clear())
+        };
+        stats.sub(Stat::KeyCtxIdle, (tx.len + rx.len) as u64);
+        // The contexts are freed here, outside the lock.
     }
 }

@@ -183,10 +183,12 @@ impl Engine {
 
     /// Applies a write to the attribute and hands its placement to `place` (the device's crypto
     /// block), under the same lock, so that concurrent writes leave the engine and the placement
-    /// of the same write. On any error (also from `place`) the device keeps its engine and
-    /// placement.
+    /// of the same write. A write that changes the engine (not only the placement) frees the idle
+    /// key contexts. On any error (also from `place`) the device keeps its engine, placement and
+    /// key contexts.
     pub(crate) fn store(
         &self,
+        stats: &Stats,
         input: &[u8],
         place: impl FnOnce(Option<CpuSet>) -> Result,
     ) -> Result {
@@ -203,8 +205,17 @@ impl Engine {
         let mut v = KVec::with_capacity(line.len(), GFP_KERNEL)?;
         v.extend_from_slice(line, GFP_KERNEL)?;
         let mut current = self.choice.lock();
+        let before = match current.as_ref() {
+            Some(v) => v.as_slice(),
+            None => params::engine().as_bytes(),
+        };
+        let changed = Choice::parse(before).map_or(true, |c| c.engine != choice.engine);
         place(choice.cpus)?;
         *current = Some(v);
+        drop(current);
+        if changed {
+            self.keys.clear(stats);
+        }
         Ok(())
     }
 }
@@ -222,14 +233,13 @@ fn describe(choice: Choice<'_>) -> Result<CString> {
             CString::try_from_fmt(fmt!("soft tx={} rx={}{}\n", SOFT_DRIVER, SOFT_DRIVER, cpus))
         }
         Spec::Kcrypto(alg) => {
-            let name = alg_name(alg)?;
             let key = [0u8; 16];
             let sealer = RecordSealer::kernel(alg_name(alg)?, &key, None)?;
             let opener = open::KernelOpener::new(&key)?;
             let n = opener.driver_names();
             CString::try_from_fmt(fmt!(
                 "kcrypto {} tx={} rx={}+{}{}{}{}\n",
-                &*name,
+                BStr::from_bytes(alg),
                 sealer.driver_name(),
                 n.pieces[0],
                 n.pieces[1],

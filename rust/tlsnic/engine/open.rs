@@ -204,6 +204,19 @@ impl KernelOpener {
         keyed
     }
 
+    /// Zeroes what the transforms' requests and descriptors kept from the last record.
+    pub(crate) fn wipe_requests(&mut self) {
+        self.pieces.ctr.wipe_request();
+        self.pieces.ghash.wipe();
+        if let Some(simd) = self.simd.as_mut() {
+            simd.ctr.wipe_request();
+            simd.ghash.wipe();
+        }
+        if let Some(whole) = self.whole.as_mut() {
+            whole.wipe_request();
+        }
+    }
+
     /// Keys `pieces` with `key`, leaving H = E(K, 0^128) in `h`.
     fn key_pieces(pieces: &mut Pieces, key: &[u8], h: &mut [u8; 16]) -> Result {
         pieces.ctr.set_key(key)?;

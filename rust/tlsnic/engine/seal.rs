@@ -39,7 +39,7 @@ pub(crate) enum RecordSealer {
     /// The soft engine.
     Soft(SoftSealer),
     /// The flow ended and its key context went back to the device (see
-    /// [`RecordSealer::retire`]): every operation fails.
+    /// [`RecordSealer::retire`]): sealing fails, there is no block, nothing is in flight.
     Retired,
 }
 

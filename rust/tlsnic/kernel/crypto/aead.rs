@@ -118,7 +118,8 @@ unsafe fn key_and_request(
 /// # Invariants
 ///
 /// `tfm` and `req` are a live transform and a request allocated for it, used only through
-/// `&mut self`; a request in flight (`inner.inflight`) uses only `inner`.
+/// `&mut self`; a request in flight (`inner.inflight`) uses only `inner`. The transform is keyed,
+/// unless a [`AeadEncryptor::set_key`] failed (its operations then fail).
 pub(crate) struct AeadEncryptor {
     tfm: NonNull<bindings::crypto_aead>,
     req: NonNull<bindings::aead_request>,
@@ -203,6 +204,16 @@ impl AeadEncryptor {
         to_result(unsafe {
             bindings::crypto_aead_setkey(self.tfm.as_ptr(), key.as_ptr(), key.len() as u32)
         })
+    }
+
+    /// Zeroes the request's implementation state (left from the last record: for some
+    /// implementations a GHASH value, from which the tag mask of its key follows), after waiting
+    /// for a request in flight. Process context.
+    pub(crate) fn wipe_request(&mut self) {
+        self.quiesce();
+        // SAFETY: the request is ours and idle (nothing in flight after `quiesce`); every
+        // implementation sets up its part of the request again for each operation.
+        unsafe { bindings::tlsnic_aead_request_wipe(self.req.as_ptr()) };
     }
 
     /// Whether an asynchronous request is still running.
@@ -400,7 +411,8 @@ impl Drop for AeadEncryptor {
 /// # Invariants
 ///
 /// `tfm` is a live keyed synchronous transform with 12-byte IVs and `req` a request allocated
-/// for it, with no flags and no callback, used only through `&mut self`.
+/// for it, with no flags and no callback, used only through `&mut self`. After a failed
+/// [`AeadDecryptor::set_key`] the transform has no usable key (its operations then fail).
 pub(crate) struct AeadDecryptor {
     tfm: NonNull<bindings::crypto_aead>,
     req: NonNull<bindings::aead_request>,
@@ -502,6 +514,13 @@ impl AeadDecryptor {
         to_result(unsafe {
             bindings::crypto_aead_setkey(self.tfm.as_ptr(), key.as_ptr(), key.len() as u32)
         })
+    }
+
+    /// Zeroes the request's implementation state (left from the last record).
+    pub(crate) fn wipe_request(&mut self) {
+        // SAFETY: the request is ours and idle (synchronous: nothing in flight after a call);
+        // every implementation sets up its part of the request again for each operation.
+        unsafe { bindings::tlsnic_aead_request_wipe(self.req.as_ptr()) };
     }
 
     /// Decrypts `data`, ciphertext followed by the tag, in place and checks the tag over `aad`

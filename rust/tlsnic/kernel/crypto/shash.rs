@@ -18,6 +18,7 @@ use kernel::{error::from_err_ptr, error::to_result, prelude::*, str::CStr};
 /// `descsize` bytes of state, in kmalloc'ed memory (so aligned to `ARCH_KMALLOC_MINALIGN`, which
 /// the descriptor's `__ctx` asks for), used only through `&mut self`. If `needs_simd`, the
 /// transform is an internal SIMD implementation, run only where [`simd_usable`] says SIMD is.
+/// After a failed [`Shash::set_key`] the transform has no usable key (its operations then fail).
 pub(crate) struct Shash {
     tfm: NonNull<bindings::crypto_shash>,
     desc: KVec<u64>,

@@ -20,7 +20,8 @@ const BOUNCE: usize = 256;
 ///
 /// `tfm` is a live keyed transform with 16-byte IVs and `req` a request allocated for it, with
 /// no flags and no callback, used only through `&mut self`. If `needs_simd`, the transform is an
-/// internal SIMD implementation, run only where [`simd_usable`] says SIMD is.
+/// internal SIMD implementation, run only where [`simd_usable`] says SIMD is. After a failed
+/// [`SyncSkcipher::set_key`] the transform has no usable key (its operations then fail).
 pub(crate) struct SyncSkcipher {
     tfm: NonNull<bindings::crypto_sync_skcipher>,
     req: NonNull<bindings::skcipher_request>,
@@ -128,6 +129,15 @@ impl SyncSkcipher {
                 key.len() as u32,
             )
         })
+    }
+
+    /// Zeroes the request's implementation state (left from the last operation) and the bounce
+    /// buffer.
+    pub(crate) fn wipe_request(&mut self) {
+        wipe(&mut self.bounce[..]);
+        // SAFETY: the request is ours and idle (synchronous: nothing in flight after a call);
+        // every implementation sets up its part of the request again for each operation.
+        unsafe { bindings::tlsnic_skcipher_request_wipe(self.req.as_ptr()) };
     }
 
     /// Encrypts `data` in place with the IV `iv`, which is updated to the chaining value (for
