@@ -95,8 +95,8 @@ delta() { echo $(( ${s1[$1]} - ${s0[$1]} )); }
 # Order under loss and reordering: the blocks on different CPUs, every fault on both wires.
 # The faults are drawn per frame: with TSO, a fast machine sends 8 MiB in so few frames that a
 # run may see no fault on the data at all, so the data goes in MSS-sized frames (about 6,000),
-# at rates that leave the receiver whole records between faults to resynchronise on (about 6
-# drops and 12 reorders); the ACKs keep TSO's rates.
+# at rates that make about 6 drops and 12 reorders; the ACKs on B's wire meet 0.3% drops, 0.5%
+# reorders and 0.3% duplicates.
 mib=$(scaled 8 64)
 place 1 0
 wire_fault "$NS_A" tlsnic0 drop_ppm 1000
@@ -114,19 +114,20 @@ for d in "$NS_A tlsnic0" "$NS_B tlsnic1"; do
 	read -r ns dev <<<"$d"
 	for k in drop_ppm reorder_ppm duplicate_ppm; do wire_fault "$ns" "$dev" "$k" 0; done
 done
+note "faulty wire: $mib MiB intact through both blocks; tlsnic0 block tx $(delta a_block_tx_frames) rx $(delta a_block_rx_frames), tlsnic1 block rx $(delta b_block_rx_frames) tx $(delta b_block_tx_frames); faults A -> B $(delta wire_a), B -> A $(delta wire_b); tlsnic1 $(delta b_rx_tls_resync_ok) resyncs, $(delta b_rx_tls_decrypted_bytes) bytes decrypted"
 expect_ge "tlsnic0 block_tx_frames delta" "$(delta a_block_tx_frames)" 100
 expect_ge "tlsnic0 block_rx_frames delta (ACKs)" "$(delta a_block_rx_frames)" 100
 expect_ge "tlsnic1 block_rx_frames delta" "$(delta b_block_rx_frames)" 100
 expect_ge "tlsnic1 block_tx_frames delta (ACKs)" "$(delta b_block_tx_frames)" 100
 expect_ge "tlsnic0 tx_tls_encrypted_bytes delta" "$(delta a_tx_tls_encrypted_bytes)" $((mib * MIB / 2))
-# Each loss costs the receiver its sync until the next record the kernel hints (see 19): the
-# device resumed (rx_tls_resync_ok), and 512 KiB (32 full records; 1.0 MiB of 8 in a run on a
-# shared machine) shows decryption kept going after faults.
-expect_ge "tlsnic1 rx_tls_resync_ok delta" "$(delta b_rx_tls_resync_ok)" 1
-expect_ge "tlsnic1 rx_tls_decrypted_bytes delta" "$(delta b_rx_tls_decrypted_bytes)" $((MIB / 2))
+# Each loss costs the receiver its sync until the next record the kernel hints. How much the
+# device decrypts after one depends on timing, not on the blocks: the kernel's next-record
+# hint names a record the device has not seen yet only if the reader has caught up, else the
+# kernel backs off, so a fast sender behind a block can leave it out of sync for most of the
+# flow (runs on a fast machine: 0 to 3.7 MiB decrypted, 0 to 3 resyncs). The note reports both;
+# 19-tls-rx-faults tests resumption with fault windows it waits out.
 expect_ge "faults on the wire A -> B" "$(delta wire_a)" 1
 expect_ge "faults on the wire B -> A" "$(delta wire_b)" 1
-note "faulty wire: $mib MiB intact through both blocks; tlsnic0 block tx $(delta a_block_tx_frames) rx $(delta a_block_rx_frames), tlsnic1 block rx $(delta b_block_rx_frames) tx $(delta b_block_tx_frames), $(delta b_rx_tls_resync_ok) resyncs"
 
 # The asynchronous engine behind a block.
 expect_eq "cryptd behind a block" "$(set_engine "$NS_A" tlsnic0 "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic)) cpus=1")" ""
