@@ -19,8 +19,10 @@
 # closes after 20 faults, 2 s or 3 MiB, whichever comes first (netem: 2 s or 3 MiB), so a flow
 # needs 1 MiB and 4 MiB per window of decrypted and window bytes, plus what goes up undecrypted
 # while the device is out of sync and what is retransmitted: 30 MiB for three windows, 22 MiB for
-# two, 30 MiB in next-hint mode, where the kernel's hints back off (up to 128 records apart) while
-# the device stays out of sync (128 MiB at long scale). Out of sync in driver-req mode, the
+# two, 64 MiB in next-hint mode, where the kernel's hints back off while the device stays out of
+# sync (2, 4, 8 ... 128 records apart, then 128 more after each failed hint), so that one window
+# can cost several MiB more (128 MiB at long scale): on a fast machine, flows of 30 and 40 MiB
+# ended before the device had decrypted 1 MiB after the netem window (1 run in 4). Out of sync in driver-req mode, the
 # device's request is confirmed only when the reader reaches that record, so what the receive
 # queue holds then also goes up undecrypted: 24 MiB for three windows ran out before the third
 # window's 1 MiB in a CI run on a quiet machine (windows close on 3 MiB rather than 2 s there), as
@@ -139,7 +141,7 @@ flow() {
 wire_fault "$NS_A" tlsnic0 seed 4242
 flow driver-req 30 drop,drop_ppm,20000 reorder,reorder_ppm,50000 duplicate,duplicate_ppm,50000
 flow driver-req-async 22 drop,drop_ppm,20000 reorder,reorder_ppm,50000
-flow next-hint 30 drop,drop_ppm,20000 reorder,reorder_ppm,50000 "netem loss,netem,2"
+flow next-hint 64 drop,drop_ppm,20000 reorder,reorder_ppm,50000 "netem loss,netem,2"
 expect_eq "rx_tls_err" "$(ethstat "$NS_B" tlsnic1 rx_tls_err)" 0
 ethtool_all >&2
 live_ctx_zero "$NS_A" tlsnic0
