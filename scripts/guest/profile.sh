@@ -44,6 +44,13 @@ summary="$out/summary.txt"
 	echo "# cpu: guest CPU seconds per MiB over the transfer (small_*: milliseconds per flow), every CPU (user, system, softirq)"
 } >"$summary"
 
+# cpu_split N: "total user system softirq" of the jiffies between (u0 s0 q0) and (u1 s1 q1),
+# divided by N.
+cpu_split() {
+	echo "scale=6; n=$1; u=($u1-$u0)/n; s=($s1-$s0)/n; q=($q1-$q0)/n;" \
+		"print u+s+q, \" \", u, \" \", s, \" \", q" | bc
+}
+
 # report P HEADLINE: the perf report of path P into $out/P.txt, its top symbols into the summary.
 report() {
 	local p=$1 headline=$2
@@ -95,9 +102,8 @@ small() {
 	on) [ "$ctx" = "$small_flows" ] || fail "$p: $ctx of $small_flows flows offloaded" ;;
 	*) [ "$ctx" = 0 ] || fail "$p: $ctx flows offloaded on a software path" ;;
 	esac
-	cpu=$(echo "scale=6; n=$small_flows*$hz/1000; u=($u1-$u0)/n; s=($s1-$s0)/n; q=($q1-$q0)/n;" \
-		"print u+s+q, \" \", u, \" \", s, \" \", q" | bc)
-	read -r ct cu cs cq <<<"$cpu"
+	# Milliseconds per flow.
+	read -r ct cu cs cq < <(cpu_split "$small_flows * $hz / 1000")
 	report "$p" "$p: ${line#soak }; cpu $ct ms/flow (user $cu, system $cs, softirq $cq), every CPU"
 	note "$p: ${line##* }, cpu $ct ms/flow"
 }
@@ -138,9 +144,8 @@ for p in "${paths[@]}"; do
 	offon) [ "$drx" -ge $((mib * 1048576 * 9 / 10)) ] || fail "$p: device decrypted only $drx bytes" ;;
 	*) [ "$((dtx + drx))" = 0 ] || fail "$p: device worked on a software path" ;;
 	esac
-	cpu=$(echo "scale=4; u=($u1-$u0)/$hz/$mib; s=($s1-$s0)/$hz/$mib; q=($q1-$q0)/$hz/$mib;" \
-		"print u+s+q, \" \", u, \" \", s, \" \", q" | bc)
-	read -r ct cu cs cq <<<"$cpu"
+	# Seconds per MiB.
+	read -r ct cu cs cq < <(cpu_split "$hz * $mib")
 	report "$p" "$p: $mbps MB/s, cpu $ct s/MiB (user $cu, system $cs, softirq $cq), device bytes tx $dtx rx $drx"
 	note "$p: $mbps MB/s, cpu $ct s/MiB"
 done

@@ -22,12 +22,12 @@
 # two, 64 MiB in next-hint mode, where the kernel's hints back off while the device stays out of
 # sync (2, 4, 8 ... 128 records apart, then 128 more after each failed hint), so that one window
 # can cost several MiB more (128 MiB at long scale): on a fast machine, flows of 30 and 40 MiB
-# ended before the device had decrypted 1 MiB after the netem window (1 run in 4). Out of sync in driver-req mode, the
-# device's request is confirmed only when the reader reaches that record, so what the receive
-# queue holds then also goes up undecrypted: 24 MiB for three windows ran out before the third
-# window's 1 MiB in a CI run on a quiet machine (windows close on 3 MiB rather than 2 s there), as
-# 18 MiB did before. On the debug kernel under TCG (1 to 2 MB/s) the 2 s bound comes first, after
-# 5 to 20 faults.
+# ended before the device had decrypted 1 MiB after the netem window (1 run in 4). Out of sync in
+# driver-req mode, the device's request is confirmed only when the reader reaches that record, so
+# what the receive queue holds then also goes up undecrypted: 24 MiB for three windows ran out
+# before the third window's 1 MiB in a CI run on a quiet machine (windows close on 3 MiB rather
+# than 2 s there), as 18 MiB did before. On the debug kernel under TCG (1 to 2 MB/s) the 2 s bound
+# comes first, after 5 to 20 faults.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 

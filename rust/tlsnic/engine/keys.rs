@@ -45,23 +45,21 @@ struct Idle {
 }
 
 /// Idle contexts of one direction: a taken one leaves an empty slot for the next to fill.
-struct Slots<T> {
-    slots: KVec<Option<T>>,
-    /// Filled slots.
-    len: usize,
-}
+struct Slots<T>(KVec<Option<T>>);
 
 impl<T> Slots<T> {
     const fn new() -> Self {
-        Self {
-            slots: KVec::new(),
-            len: 0,
-        }
+        Self(KVec::new())
+    }
+
+    /// How many contexts are kept.
+    fn len(&self) -> usize {
+        self.0.as_slice().iter().flatten().count()
     }
 
     /// Whether no more contexts may be kept.
     fn full(&self) -> bool {
-        self.len >= params::key_contexts() as usize
+        self.len() >= params::key_contexts() as usize
     }
 
     /// Empties the list, handing back what it held.
@@ -71,13 +69,7 @@ impl<T> Slots<T> {
 
     /// Takes an idle context, if any.
     fn take(&mut self) -> Option<T> {
-        let ctx = self
-            .slots
-            .as_mut_slice()
-            .iter_mut()
-            .find_map(Option::take)?;
-        self.len -= 1;
-        Some(ctx)
+        self.0.as_mut_slice().iter_mut().find_map(Option::take)
     }
 
     /// Keeps `ctx` if there is room under `key_contexts` and memory for a slot, and says
@@ -86,16 +78,13 @@ impl<T> Slots<T> {
         if self.full() {
             return false;
         }
-        match self.slots.as_mut_slice().iter_mut().find(|s| s.is_none()) {
-            Some(slot) => *slot = Some(ctx),
-            None => {
-                if self.slots.push(Some(ctx), GFP_KERNEL).is_err() {
-                    return false;
-                }
+        match self.0.as_mut_slice().iter_mut().find(|s| s.is_none()) {
+            Some(slot) => {
+                *slot = Some(ctx);
+                true
             }
+            None => self.0.push(Some(ctx), GFP_KERNEL).is_ok(),
         }
-        self.len += 1;
-        true
     }
 }
 
@@ -123,49 +112,69 @@ impl KeyTable {
         key: &[u8],
         kick: Option<Kick>,
     ) -> Option<KernelSealer> {
-        loop {
-            let mut ctx = self.idle.lock().tx.take()?;
-            stats.dec(Stat::KeyCtxIdle);
-            // A context of another algorithm: the device's engine changed since it was made.
-            if ctx.alg.as_bytes() == alg.as_bytes() && ctx.enc.set_key(key, kick.clone()).is_ok() {
-                return Some(ctx);
-            }
-        }
+        // A context of another algorithm: the device's engine changed since it was made.
+        self.take(
+            stats,
+            |i| &mut i.tx,
+            |ctx| {
+                ctx.alg.as_bytes() == alg.as_bytes() && ctx.enc.set_key(key, kick.clone()).is_ok()
+            },
+        )
     }
 
     /// An idle receive context keyed with `key`; `None` if there is none.
     pub(crate) fn take_rx(&self, stats: &Stats, key: &[u8]) -> Option<KernelOpener> {
+        self.take(stats, |i| &mut i.rx, |ctx| ctx.set_key(key).is_ok())
+    }
+
+    /// Wipes an ended flow's transmit context and keeps it; frees it if the table is full or
+    /// the wipe failed.
+    pub(crate) fn put_tx(&self, stats: &Stats, ctx: KernelSealer) {
+        self.put(
+            stats,
+            |i| &mut i.tx,
+            ctx,
+            |ctx| ctx.enc.set_key(&ZERO_KEY, None),
+        );
+    }
+
+    /// Wipes an ended flow's receive context and keeps it; frees it if the table is full or
+    /// the wipe failed.
+    pub(crate) fn put_rx(&self, stats: &Stats, ctx: KernelOpener) {
+        self.put(stats, |i| &mut i.rx, ctx, |ctx| ctx.set_key(&ZERO_KEY));
+    }
+
+    /// The first idle context of `list` that `load` keys for a new flow; the ones it fails on
+    /// are freed. `load` runs outside the table's lock.
+    fn take<T>(
+        &self,
+        stats: &Stats,
+        list: fn(&mut Idle) -> &mut Slots<T>,
+        mut load: impl FnMut(&mut T) -> bool,
+    ) -> Option<T> {
         loop {
-            let mut ctx = self.idle.lock().rx.take()?;
+            let mut ctx = list(&mut self.idle.lock()).take()?;
             stats.dec(Stat::KeyCtxIdle);
-            if ctx.set_key(key).is_ok() {
+            if load(&mut ctx) {
                 return Some(ctx);
             }
         }
     }
 
-    /// Wipes an ended flow's transmit context and keeps it; frees it if the table is full or
-    /// the wipe failed.
-    pub(crate) fn put_tx(&self, stats: &Stats, mut ctx: KernelSealer) {
-        let full = self.idle.lock().tx.full();
-        if full || ctx.enc.set_key(&ZERO_KEY, None).is_err() {
+    /// Keeps `ctx` in `list` once `wipe` has wiped it; frees it if `list` is full or the wipe
+    /// failed. `wipe` runs outside the table's lock.
+    fn put<T>(
+        &self,
+        stats: &Stats,
+        list: fn(&mut Idle) -> &mut Slots<T>,
+        mut ctx: T,
+        wipe: impl FnOnce(&mut T) -> Result,
+    ) {
+        let full = list(&mut self.idle.lock()).full();
+        if full || wipe(&mut ctx).is_err() {
             return;
         }
-        ctx.enc.wipe_request();
-        if self.idle.lock().tx.keep(ctx) {
-            stats.inc(Stat::KeyCtxIdle);
-        }
-    }
-
-    /// Wipes an ended flow's receive context and keeps it; frees it if the table is full or
-    /// the wipe failed.
-    pub(crate) fn put_rx(&self, stats: &Stats, mut ctx: KernelOpener) {
-        let full = self.idle.lock().rx.full();
-        if full || ctx.set_key(&ZERO_KEY).is_err() {
-            return;
-        }
-        ctx.wipe_requests();
-        if self.idle.lock().rx.keep(ctx) {
+        if list(&mut self.idle.lock()).keep(ctx) {
             stats.inc(Stat::KeyCtxIdle);
         }
     }
@@ -176,7 +185,7 @@ impl KeyTable {
             let mut idle = self.idle.lock();
             (idle.tx.clear(), idle.rx.clear())
         };
-        stats.sub(Stat::KeyCtxIdle, (tx.len + rx.len) as u64);
+        stats.sub(Stat::KeyCtxIdle, (tx.len() + rx.len()) as u64);
         // The contexts are freed here, outside the lock.
     }
 }

@@ -105,6 +105,13 @@ impl Pieces {
     }
 }
 
+/// Writes GCM's hash key H = E(K, 0^128), the keystream of the all-zero counter block, of `ctr`'s
+/// key into `h`.
+fn hash_key(ctr: &mut SyncSkcipher, h: &mut [u8; 16]) -> Result {
+    h.fill(0);
+    ctr.encrypt(&mut [0u8; 16], h)
+}
+
 /// The receive engine on the kernel crypto API: counter mode and GHASH, and `gcm(aes)` for
 /// whole records. See the module documentation.
 pub(crate) struct KernelOpener {
@@ -159,10 +166,8 @@ impl KernelOpener {
     /// Allocates and keys the transforms. Process context only.
     pub(crate) fn new(key: &[u8]) -> Result<Self> {
         let mut ctr = SyncSkcipher::new(c_str!("ctr(aes)"), key)?;
-        // H = E(K, 0^128): the keystream of the all-zero counter block.
         let mut h = [0u8; 16];
-        let pieces = ctr
-            .encrypt(&mut [0u8; 16], &mut h)
+        let pieces = hash_key(&mut ctr, &mut h)
             .and_then(|()| Pieces::new(ctr, Shash::new(c_str!("ghash"), &h)));
         // Optional: without them every record goes through `pieces`.
         let simd = pieces.as_ref().ok().and_then(|_| Pieces::simd(key, &h));
@@ -183,8 +188,8 @@ impl KernelOpener {
         })
     }
 
-    /// Keys every transform with `key` (another flow's; zeroes wipe the schedules) and clears
-    /// the counts. On error some transform has no usable key: the opener must not be used for a
+    /// Keys every transform with `key` (another flow's; zeroes wipe the schedules), zeroing what
+    /// their requests and descriptors kept from the last record, and clears the counts. On error some transform has no usable key: the opener must not be used for a
     /// flow. Process context (`ghash-generic` allocates its tables).
     pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
         self.opened_whole = 0;
@@ -204,25 +209,10 @@ impl KernelOpener {
         keyed
     }
 
-    /// Zeroes what the transforms' requests and descriptors kept from the last record.
-    pub(crate) fn wipe_requests(&mut self) {
-        self.pieces.ctr.wipe_request();
-        self.pieces.ghash.wipe();
-        if let Some(simd) = self.simd.as_mut() {
-            simd.ctr.wipe_request();
-            simd.ghash.wipe();
-        }
-        if let Some(whole) = self.whole.as_mut() {
-            whole.wipe_request();
-        }
-    }
-
     /// Keys `pieces` with `key`, leaving H = E(K, 0^128) in `h`.
     fn key_pieces(pieces: &mut Pieces, key: &[u8], h: &mut [u8; 16]) -> Result {
         pieces.ctr.set_key(key)?;
-        // H is the keystream of the all-zero counter block.
-        h.fill(0);
-        pieces.ctr.encrypt(&mut [0u8; 16], h)?;
+        hash_key(&mut pieces.ctr, h)?;
         pieces.ghash.set_key(h)
     }
 

@@ -186,10 +186,13 @@ impl AeadEncryptor {
     }
 
     /// Hands the encryptor to another flow, or takes it from one: waits for a request in
-    /// flight ([`AeadEncryptor::quiesce`]), keys the transform with `key` (zeroes wipe the
-    /// schedule), sets the work kicked on asynchronous completion, and lets go of the last
-    /// request's pages and of the output block (a new one is allocated by the next
-    /// [`AeadEncryptor::block_mut`]). On error the transform has no usable key. Process context.
+    /// flight ([`AeadEncryptor::quiesce`]), zeroes what the last request left (the additional
+    /// data, the IV and the implementation's request state: for some implementations a GHASH
+    /// value, from which the tag mask of the old key follows), lets go of the last request's
+    /// pages and of the output block (a new one is allocated by the next
+    /// [`AeadEncryptor::block_mut`]), sets the work kicked on asynchronous completion and keys
+    /// the transform with `key` (zeroes wipe the schedule). On error the transform has no usable
+    /// key. Process context.
     pub(crate) fn set_key(&mut self, key: &[u8], kick: Option<Kick>) -> Result {
         self.quiesce();
         let inner = &mut *self.inner;
@@ -199,21 +202,14 @@ impl AeadEncryptor {
         inner.block = None;
         wipe(&mut inner.aad);
         wipe(&mut inner.iv);
+        // SAFETY: the request is ours and idle (nothing in flight after `quiesce`); every
+        // implementation sets up its part of the request again for each operation.
+        unsafe { bindings::tlsnic_aead_request_wipe(self.req.as_ptr()) };
         // SAFETY: the transform is live and ours (`&mut self`), idle (nothing in flight);
         // `key` is valid for its length.
         to_result(unsafe {
             bindings::crypto_aead_setkey(self.tfm.as_ptr(), key.as_ptr(), key.len() as u32)
         })
-    }
-
-    /// Zeroes the request's implementation state (left from the last record: for some
-    /// implementations a GHASH value, from which the tag mask of its key follows), after waiting
-    /// for a request in flight. Process context.
-    pub(crate) fn wipe_request(&mut self) {
-        self.quiesce();
-        // SAFETY: the request is ours and idle (nothing in flight after `quiesce`); every
-        // implementation sets up its part of the request again for each operation.
-        unsafe { bindings::tlsnic_aead_request_wipe(self.req.as_ptr()) };
     }
 
     /// Whether an asynchronous request is still running.
@@ -506,21 +502,18 @@ impl AeadDecryptor {
         unsafe { CStr::from_char_ptr(bindings::tlsnic_crypto_aead_driver_name(self.tfm.as_ptr())) }
     }
 
-    /// Keys the transform with `key` (another flow's, or zeroes to wipe the schedule). On error
-    /// the transform has no usable key. Process context.
+    /// Zeroes the request's implementation state (left from the last record) and keys the
+    /// transform with `key` (another flow's, or zeroes to wipe the schedule). On error the
+    /// transform has no usable key. Process context.
     pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
+        // SAFETY: the request is ours and idle (synchronous: nothing in flight after a call);
+        // every implementation sets up its part of the request again for each operation.
+        unsafe { bindings::tlsnic_aead_request_wipe(self.req.as_ptr()) };
         // SAFETY: the transform is live and ours (`&mut self`) and synchronous, so idle; `key`
         // is valid for its length.
         to_result(unsafe {
             bindings::crypto_aead_setkey(self.tfm.as_ptr(), key.as_ptr(), key.len() as u32)
         })
-    }
-
-    /// Zeroes the request's implementation state (left from the last record).
-    pub(crate) fn wipe_request(&mut self) {
-        // SAFETY: the request is ours and idle (synchronous: nothing in flight after a call);
-        // every implementation sets up its part of the request again for each operation.
-        unsafe { bindings::tlsnic_aead_request_wipe(self.req.as_ptr()) };
     }
 
     /// Decrypts `data`, ciphertext followed by the tag, in place and checks the tag over `aad`

@@ -118,9 +118,14 @@ impl SyncSkcipher {
         }
     }
 
-    /// Keys the transform with `key` (another flow's key, or zeroes to wipe the schedule). On
-    /// error the transform has no usable key. Process context.
+    /// Zeroes the request's implementation state and the bounce buffer (left from the last
+    /// operation) and keys the transform with `key` (another flow's key, or zeroes to wipe the
+    /// schedule). On error the transform has no usable key. Process context.
     pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
+        wipe(&mut self.bounce[..]);
+        // SAFETY: the request is ours and idle (synchronous: nothing in flight after a call);
+        // every implementation sets up its part of the request again for each operation.
+        unsafe { bindings::tlsnic_skcipher_request_wipe(self.req.as_ptr()) };
         // SAFETY: the transform is live and ours (`&mut self`); `key` is valid for its length.
         to_result(unsafe {
             bindings::tlsnic_crypto_sync_skcipher_setkey(
@@ -129,15 +134,6 @@ impl SyncSkcipher {
                 key.len() as u32,
             )
         })
-    }
-
-    /// Zeroes the request's implementation state (left from the last operation) and the bounce
-    /// buffer.
-    pub(crate) fn wipe_request(&mut self) {
-        wipe(&mut self.bounce[..]);
-        // SAFETY: the request is ours and idle (synchronous: nothing in flight after a call);
-        // every implementation sets up its part of the request again for each operation.
-        unsafe { bindings::tlsnic_skcipher_request_wipe(self.req.as_ptr()) };
     }
 
     /// Encrypts `data` in place with the IV `iv`, which is updated to the chaining value (for

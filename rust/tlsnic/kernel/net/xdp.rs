@@ -240,19 +240,22 @@ impl XdpSlot {
         let mut xdp = MaybeUninit::<bindings::xdp_buff>::zeroed();
         let xdp = xdp.as_mut_ptr();
         let mut net_ctx = MaybeUninit::<bindings::bpf_net_context>::uninit();
-        // SAFETY: the buffer describes the page we own, with `len` bytes at `headroom` and the
-        // page's size as its frame size; the receive queue info is registered for `dev` and
-        // lives as long as the device (type invariant). The program is live (the slot's
-        // reference, or a grace period that `_rcu` holds off). The BPF network context
-        // (`bpf_redirect`'s state and the flush lists) is set unless an outer one is (a caller
-        // such as tc or a NAPI poll may have set one; flushing its lists early is harmless),
-        // and cleared below, after the redirect is flushed.
-        let (ctx, act) = unsafe {
+        // The buffer describes the page we own, with `len` bytes at `headroom` and the page's
+        // size as its frame size; the receive queue info is registered for `dev` and lives as
+        // long as the device (type invariant).
+        // SAFETY: as just said; `xdp` is ours and zeroed.
+        unsafe {
             bindings::tlsnic_xdp_init_buff(xdp, bindings::TLSNIC_PAGE_SIZE, rxq);
             bindings::tlsnic_xdp_prepare_buff(xdp, hard_start, headroom as c_int, len as c_int);
-            let ctx = bindings::tlsnic_bpf_net_ctx_set(net_ctx.as_mut_ptr());
-            (ctx, bindings::tlsnic_bpf_prog_run_xdp(prog, xdp))
-        };
+        }
+        // The BPF network context (`bpf_redirect`'s state and the flush lists) is set unless an
+        // outer one is (a caller such as tc or a NAPI poll may have set one; flushing its lists
+        // early is harmless), and cleared below, after the redirect is flushed.
+        // SAFETY: `net_ctx` outlives its use: it is cleared before this function returns.
+        let ctx = unsafe { bindings::tlsnic_bpf_net_ctx_set(net_ctx.as_mut_ptr()) };
+        // SAFETY: the program is live (the slot's reference, or a grace period that `_rcu` holds
+        // off); `xdp` describes our page, inside the BPF network context set above.
+        let act = unsafe { bindings::tlsnic_bpf_prog_run_xdp(prog, xdp) };
         let verdict = match act {
             bindings::xdp_action_XDP_PASS | bindings::xdp_action_XDP_TX => {
                 // SAFETY: `xdp` describes `page`, a whole order-0 page we own, whose ownership
