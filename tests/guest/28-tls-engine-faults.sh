@@ -43,17 +43,20 @@ for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 	# each) that hold the rest of its record, and a dropped TX packet costs the receiver its sync
 	# until the retransmission arrives and the kernel confirms a resync, so the share varies with
 	# timing: 0.8 to 7.2 MiB of 8 in the runs so far, the least with the crypto blocks placed
-	# (frames reach the receiving device later, and more of the kernel's hints miss). The device
-	# resumed after losing sync (rx_tls_resync_ok), and 512 KiB (32 full records) decrypted
-	# shows offload kept going.
-	expect_ge "$e: rx_tls_resync_ok delta" $(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok) - ok0 )) 1
+	# (frames reach the receiving device later, and more of the kernel's hints miss). 512 KiB (32
+	# full records) decrypted shows offload kept going. Inline, the device resumed after losing
+	# sync (rx_tls_resync_ok). With the blocks placed, whether a hint lands before the flow ends
+	# is timing (no resync in 2 of 5 runs on a fast machine): the note reports it; 32-tls-block
+	# and 19-tls-rx-faults test resumption.
+	resyncs=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok) - ok0 ))
+	[[ $e == *cpus=* ]] || expect_ge "$e: rx_tls_resync_ok delta" "$resyncs" 1
 	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" 524288
 	expect_eq "$e: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
 	if [[ $e == *cpus=* ]]; then
 		expect_ge "$e: tlsnic0 block_tx_frames delta" $(( $(ethstat "$NS_A" tlsnic0 block_tx_frames) - blk0 )) 100
 		expect_ge "$e: tlsnic1 block_rx_frames delta" $(( $(ethstat "$NS_B" tlsnic1 block_rx_frames) - brx0 )) 100
 	fi
-	note "$e: 8 MiB intact with 2% engine faults; $drops TX packets dropped and retransmitted, $errs RX frames left to software, $dec bytes decrypted by the device"
+	note "$e: 8 MiB intact with 2% engine faults; $drops TX packets dropped and retransmitted, $errs RX frames left to software, $dec bytes decrypted by the device, $resyncs resyncs"
 done
 expect_eq "tx_tls_async_pending" "$(ethstat "$NS_A" tlsnic0 tx_tls_async_pending)" 0
 live_ctx_zero "$NS_A" tlsnic0
