@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tlsnic C shim: net devices, RCU, RTNL, bottom-half spinlocks, work items, CPUs.
+ * tlsnic C shim: net devices, NAPI, RCU, RTNL, bottom-half spinlocks, work items, CPUs,
+ * cross-CPU calls.
  * Included by tlsnic_shim.c.
  */
 
@@ -37,6 +38,22 @@ void tlsnic_tstats_rx_add(struct net_device *dev, unsigned int len)
 void tlsnic_stats_tx_dropped_inc(struct net_device *dev)
 {
 	DEV_STATS_INC(dev, tx_dropped);
+}
+
+void tlsnic_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+			   int (*poll)(struct napi_struct *napi, int budget))
+{
+	netif_napi_add(dev, napi, poll);
+}
+
+void tlsnic_netif_napi_del(struct napi_struct *napi)
+{
+	netif_napi_del(napi);
+}
+
+void tlsnic_init_csd(struct __call_single_data *csd, void (*fn)(void *info), void *info)
+{
+	INIT_CSD(csd, fn, info);
 }
 
 void tlsnic_rcu_read_lock(void)

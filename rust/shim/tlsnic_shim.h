@@ -26,6 +26,8 @@ struct crypto_shash;
 struct crypto_sync_skcipher;
 struct in6_addr;
 struct net;
+struct __call_single_data;
+struct napi_struct;
 struct net_device;
 struct page;
 struct scatterlist;
@@ -65,7 +67,10 @@ extern char *tlsnic_param_resync;
 extern char *tlsnic_param_tx_resync;
 extern unsigned int tlsnic_param_key_contexts;
 
-/* netdev.c: net devices, RCU, RTNL, bottom-half spinlocks, work items, CPUs. */
+/*
+ * netdev.c: net devices, NAPI, RCU, RTNL, bottom-half spinlocks, work items,
+ * CPUs, cross-CPU calls.
+ */
 void *tlsnic_netdev_priv(const struct net_device *dev);
 bool tlsnic_netif_running(const struct net_device *dev);
 struct net *tlsnic_dev_net(const struct net_device *dev);
@@ -73,6 +78,10 @@ void tlsnic_eth_hw_addr_random(struct net_device *dev);
 void tlsnic_tstats_tx_add(struct net_device *dev, unsigned int len);
 void tlsnic_tstats_rx_add(struct net_device *dev, unsigned int len);
 void tlsnic_stats_tx_dropped_inc(struct net_device *dev);
+void tlsnic_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+			   int (*poll)(struct napi_struct *napi, int budget));
+void tlsnic_netif_napi_del(struct napi_struct *napi);
+void tlsnic_init_csd(struct __call_single_data *csd, void (*fn)(void *info), void *info);
 void tlsnic_rcu_read_lock(void);
 void tlsnic_rcu_read_unlock(void);
 void tlsnic_rcu_read_lock_bh(void);

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+use crate::base::cpu;
 use crate::base::debugfs::{Dir, Files, Knobs};
 use crate::base::error::{enametoolong, enetdown, enotconn};
 use crate::base::net::device::{
@@ -15,6 +16,7 @@ use crate::base::net::device::{
 };
 use crate::base::net::ethtool::EthtoolOps;
 use crate::base::net::link::{LinkOps, NewDevice, NewLink, RtnlLinkOps, UnregisterQueue};
+use crate::base::net::napi::NapiPoll;
 use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
 use crate::base::net::skb::SkBuff;
 use crate::base::net::tls::{Direction, RxResyncCtl, TlsDevOps, TlsSocket};
@@ -24,9 +26,11 @@ use crate::base::sysfs::AttributeGroup;
 use crate::block::{Block, Way};
 use crate::engine::{self, Engine, EngineFaults};
 use crate::flow::{self, FlowList, Refusal, Setup};
+use crate::irq::RxIrq;
 use crate::policy::{Admit, Policy};
 use crate::rx::{self, ResyncKnob, RxFlow, RxTable};
 use crate::tlsnic_core::{
+    engine::{self as core_engine, CpuSet},
     ifname::{self, IfName, NameError},
     stats::{self, Stat, Stats},
 };
@@ -75,6 +79,9 @@ pub(crate) struct PairPriv {
     /// The crypto block's queues and work, when it runs on a CPU set (`cpus=`).
     #[pin]
     block: Block<Pair>,
+    /// The receive interrupt: its ring and NAPI instance, steered to a CPU set (`irq_cpus`).
+    #[pin]
+    irq: RxIrq<Pair>,
     /// Packets waiting for an asynchronous engine, and the work that sends them.
     #[pin]
     deferred: TxDeferred<Pair>,
@@ -133,6 +140,9 @@ pub(crate) struct Faults {
     /// Nonzero: the crypto block's work leaves its frames queued (`block_pause`), so that tests
     /// can take the device down or remove the module with frames waiting.
     block_pause: AtomicU32,
+    /// Nonzero: the receive interrupt's poll leaves the frames in the ring (`irq_pause`), for
+    /// the same tests.
+    irq_pause: AtomicU32,
 }
 
 impl Faults {
@@ -141,6 +151,7 @@ impl Faults {
         faults.wire.expose(files);
         faults.engine.expose(files);
         files.u32(c_str!("block_pause"), &faults.block_pause);
+        files.u32(c_str!("irq_pause"), &faults.irq_pause);
     }
 }
 
@@ -156,10 +167,18 @@ enum Attr {
     Resync,
     /// `tx_resync`: the transmit resync mode of new flows.
     TxResync,
+    /// `irq_cpus`: the CPUs the receive interrupt is steered to.
+    IrqCpus,
 }
 
 impl Attr {
-    const ALL: [Attr; 4] = [Attr::Policy, Attr::Engine, Attr::Resync, Attr::TxResync];
+    const ALL: [Attr; 5] = [
+        Attr::Policy,
+        Attr::Engine,
+        Attr::Resync,
+        Attr::TxResync,
+        Attr::IrqCpus,
+    ];
 
     const fn name(self) -> &'static CStr {
         match self {
@@ -167,6 +186,7 @@ impl Attr {
             Attr::Engine => c_str!("engine"),
             Attr::Resync => c_str!("resync"),
             Attr::TxResync => c_str!("tx_resync"),
+            Attr::IrqCpus => c_str!("irq_cpus"),
         }
     }
 }
@@ -188,6 +208,7 @@ impl NetDeviceOps for Pair {
     fn priv_init() -> impl PinInit<PairPriv> {
         pin_init!(PairPriv {
             block <- Block::new(engine::param_cpus()),
+            irq <- RxIrq::new(),
             deferred <- TxDeferred::new(),
             xdp <- DevXdp::new(),
             knobs <- Knobs::new(pin_init!(Shown {
@@ -195,6 +216,7 @@ impl NetDeviceOps for Pair {
                     wire <- Wire::new(),
                     engine: EngineFaults::new(),
                     block_pause: AtomicU32::new(0),
+                    irq_pause: AtomicU32::new(0),
                 }),
                 flows <- FlowList::new(),
             })),
@@ -214,6 +236,7 @@ impl NetDeviceOps for Pair {
             dev.data().block.prepare(dev, run_block)?;
         }
         dev.data().xdp.txq.prepare(dev, xdp_tx_run)?;
+        dev.data().irq.open(rtnl, dev, irq_poll)?;
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
             if peer.is_running() {
                 dev.carrier_on();
@@ -236,6 +259,11 @@ impl NetDeviceOps for Pair {
                 if let Some(peer) = peer {
                     peer.count_tx_dropped();
                 }
+            }
+        });
+        dev.data().irq.stop(rtnl, &dev.data().stats, || {
+            if let Some(peer) = peer {
+                peer.count_tx_dropped();
             }
         });
         if let Some(peer) = dev.data().peer.get_rtnl(rtnl) {
@@ -496,6 +524,7 @@ impl AttributeGroup for Pair {
         Attr::ALL[1].name(),
         Attr::ALL[2].name(),
         Attr::ALL[3].name(),
+        Attr::ALL[4].name(),
     ];
 
     fn show(dev: &Device<Self>, attr: usize) -> Result<CString> {
@@ -504,6 +533,7 @@ impl AttributeGroup for Pair {
             Attr::Engine => dev.data().engine.show(),
             Attr::Resync => dev.data().resync.show(),
             Attr::TxResync => dev.data().tx_resync.show(),
+            Attr::IrqCpus => show_irq_cpus(dev.data().irq.cpus()),
         }
     }
 
@@ -513,6 +543,15 @@ impl AttributeGroup for Pair {
             Attr::Policy => data.policy.store(input),
             Attr::Resync => data.resync.store(input),
             Attr::TxResync => data.tx_resync.store(input),
+            Attr::IrqCpus => {
+                let cpus = core_engine::parse_irq_cpus(input).map_err(|_| EINVAL)?;
+                // As for a placement: a steering needs a CPU of its set online now.
+                if cpus.is_some_and(|set| !set.iter().any(cpu::online)) {
+                    return Err(EINVAL);
+                }
+                data.irq.steer(cpus);
+                Ok(())
+            }
             Attr::Engine => data.engine.store(&data.stats, input, |cpus| {
                 // The block's work is allocated when a device is first placed, so that devices
                 // without a placement never carry it (its teardown waits for a grace period).
@@ -550,10 +589,33 @@ fn run_block(rcu: &Rcu, dev: &Device<Pair>) {
         Way::Tx => transmit(rcu, dev, skb),
         // A frame from the wire: its sender is the peer (gone: the pair is being deleted).
         Way::Rx => match dev.data().peer.get(rcu) {
-            Some(peer) => receive(rcu, peer, dev, skb),
+            Some(peer) => receive(rcu, peer, dev, skb, Up::Backlog),
             None => drop(skb),
         },
     });
+}
+
+/// The device's receive interrupt's NAPI poll ran (on a CPU of its steering): receive the frames
+/// of its ring in order, here; while paused by fault injection (`irq_pause`), leave them there
+/// (a frame arriving after the pause ends raises the interrupt again). Bottom halves disabled.
+fn irq_poll(napi: &NapiPoll, dev: &Device<Pair>, budget: usize) -> usize {
+    let data = dev.data();
+    if data.knobs.faults.irq_pause.load(Ordering::Relaxed) != 0 {
+        return 0;
+    }
+    let peer = data.peer.get(napi);
+    data.irq.poll(&data.stats, budget, |skb| match peer {
+        Some(peer) => receive(napi, peer, dev, skb, Up::Poll(napi)),
+        None => drop(skb),
+    })
+}
+
+/// The `irq_cpus` attribute's text: the CPU list, or `none`.
+fn show_irq_cpus(cpus: Option<CpuSet>) -> Result<CString> {
+    match cpus {
+        Some(set) => CString::try_from_fmt(fmt!("{}\n", set)),
+        None => CString::try_from_fmt(fmt!("none\n")),
+    }
 }
 
 /// The device's deferred transmit work ran: send what waited for an asynchronous engine.
@@ -588,22 +650,39 @@ fn put_on_wire(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, mut skb: SkBu
         .transmit(&data.stats, skb, |frame| deliver(rcu, dev, peer, frame));
 }
 
-/// One frame arriving at `peer` from `dev`'s wire: into the peer's crypto block if it runs on
-/// a CPU set, else received here.
+/// One frame arriving at `peer` from `dev`'s wire: into the peer's receive ring while frames
+/// wait there, else into its crypto block if it runs on a CPU set, else into its receive ring
+/// if its interrupt is steered, else received here.
 fn deliver(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
     let data = peer.data();
-    if data.block.engaged() {
+    let block = data.block.engaged();
+    if data.irq.pending() || (!block && data.irq.steered()) {
+        if data.irq.queue(rcu, &data.stats, skb).is_err() {
+            dev.count_tx_dropped();
+        }
+        return;
+    }
+    if block {
         if data.block.queue(rcu, &data.stats, Way::Rx, skb).is_err() {
             dev.count_tx_dropped();
         }
         return;
     }
-    receive(rcu, dev, peer, skb);
+    receive(rcu, dev, peer, skb, Up::Backlog);
+}
+
+/// How a received frame goes up the stack.
+#[derive(Clone, Copy)]
+enum Up<'a> {
+    /// Queued to this CPU's backlog (`netif_rx`): the wire's context or the block's work.
+    Backlog,
+    /// Here and now, from the device's NAPI poll.
+    Poll(&'a NapiPoll),
 }
 
 /// `peer` receives a frame from `dev`'s wire: its XDP program sees it first, as it crossed the
-/// wire, then its receive offload.
-fn receive(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
+/// wire, then its receive offload; then it goes `up`.
+fn receive(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff, up: Up<'_>) {
     let data = peer.data();
     let xdp = XdpRx {
         xdp: &data.xdp,
@@ -617,7 +696,11 @@ fn receive(rcu: &Rcu, dev: &Device<Pair>, peer: &Device<Pair>, skb: SkBuff) {
     };
     let skb = rx::receive(peer, &data.stats, &data.rx, &data.knobs.faults.engine, skb);
     let len = skb.len();
-    match peer.receive(skb) {
+    let passed = match up {
+        Up::Backlog => peer.receive(skb),
+        Up::Poll(napi) => peer.receive_in_poll(napi, skb),
+    };
+    match passed {
         Ok(()) => {
             dev.count_tx(len);
             peer.count_rx(len);

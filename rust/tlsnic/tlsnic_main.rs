@@ -33,6 +33,7 @@ mod base;
 mod block;
 mod engine;
 mod flow;
+mod irq;
 mod pair;
 mod policy;
 mod rx;

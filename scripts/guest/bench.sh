@@ -5,12 +5,16 @@
 #   2. TLS bulk send over the pair: userspace OpenSSL, software kTLS (write, sendfile), tlsnic
 #      TX offload (write, sendfile, sendfile with TLS_TX_ZEROCOPY_RO, and write with the
 #      sender's crypto block on the receiver's CPU, cpus=1). The receiver is the same in every
-#      case (OpenSSL with software kTLS RX); the sender path is what changes.
+#      case (OpenSSL with software kTLS RX); the sender path is what changes. Then software kTLS
+#      and TX offload (write) with each device's receive interrupt steered to its own
+#      application's CPU (irq_cpus: tlsnic0 on CPU 0, tlsnic1 on CPU 1; "_irq" modes: write,
+#      sendfile and, offloaded, zerocopy sendfile).
 #   3. TLS bulk receive: the sender is the same in every case (OpenSSL, software kTLS write);
 #      the receiver decrypts in userspace OpenSSL, in software kTLS, or tlsnic RX offload
 #      decrypts (inline, or with the receiver's crypto block on the sender's CPU, cpus=0).
 #      Plus both ends offloaded (TX on the sender, RX on the receiver), inline and with each
-#      device's block on the other end's CPU.
+#      device's block on the other end's CPU. Then software kTLS, RX offload and both ends
+#      offloaded with the interrupts steered as in 2.
 #   4. BPF flow policy: the cost of one decision (kernel.bpf_stats_enabled accounting) for the
 #      port and SNI samples over 64 flows each.
 #   5. Crypto engines: TX offload (software kTLS receiver) and RX offload (software kTLS
@@ -22,7 +26,8 @@
 #      second and the flow setup time (connect until kTLS is set up both ways; with offload on
 #      that includes tls_dev_add for TX and RX on the client's device); offloaded again with the
 #      client's crypto block on the client's CPU (cpus=0), so that the replies are decrypted
-#      there rather than inline in the server's transmit, on the server's CPU.
+#      there rather than inline in the server's transmit, on the server's CPU; and offloaded
+#      with the interrupts steered as in 2.
 #   7. Tracepoints: both ends offloaded (TX and RX), half the transfer size, with and without a
 #      bpftrace program attached to every tlsnic:* tracepoint (the events fire per flow and on
 #      the slow paths, never per record): rounds without it, then with it, then without it
@@ -156,11 +161,18 @@ place() {
 	sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/engine "$e1" >&2
 }
 
+# steer A B: tlsnic0's receive interrupt on CPU A, tlsnic1's on CPU B ("none": inline).
+steer() {
+	sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/irq_cpus "$1" >&2
+	sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/irq_cpus "$2" >&2
+}
+
 insmod "$ko"
 netns_pair tlsnic0 tlsnic1
 mkcert
 declare -A res med cpu_s cpu_r
-modes=(user sw_write sw_sendfile hw_write hw_sendfile hw_sendfile_zc hw_write_block)
+modes=(user sw_write sw_sendfile hw_write hw_sendfile hw_sendfile_zc hw_write_block sw_write_irq
+	hw_write_irq sw_sendfile_irq hw_sendfile_irq hw_sendfile_zc_irq)
 for r in $(seq "$rounds"); do
 	tls_run user off --no-ktls
 	tls_run sw_write off
@@ -171,6 +183,13 @@ for r in $(seq "$rounds"); do
 	place 1 -
 	tls_run hw_write_block on
 	place - -
+	steer 0 1
+	tls_run sw_write_irq off
+	tls_run hw_write_irq on
+	tls_run sw_sendfile_irq off --sendfile
+	tls_run hw_sendfile_irq on --sendfile
+	tls_run hw_sendfile_zc_irq on --sendfile --zerocopy
+	steer none none
 	round_line "$r" "${modes[@]}"
 done
 medians "${modes[@]}"
@@ -179,6 +198,12 @@ echo "tls_hw_sendfile_vs_sw_sendfile=$(ratio "${med[hw_sendfile]}" "${med[sw_sen
 echo "tls_hw_sendfile_zc_vs_sw_sendfile=$(ratio "${med[hw_sendfile_zc]}" "${med[sw_sendfile]}")"
 echo "tls_hw_write_block_vs_sw_write=$(ratio "${med[hw_write_block]}" "${med[sw_write]}")"
 echo "tls_hw_write_block_sender_cpu_vs_sw=$(ratio "$(printf '%s\n' ${cpu_s[hw_write_block]} | median)" "$(printf '%s\n' ${cpu_s[sw_write]} | median)")"
+echo "tls_hw_write_irq_vs_sw_write=$(ratio "${med[hw_write_irq]}" "${med[sw_write]}")"
+echo "tls_hw_write_irq_vs_sw_write_irq=$(ratio "${med[hw_write_irq]}" "${med[sw_write_irq]}")"
+echo "tls_hw_sendfile_irq_vs_sw_sendfile=$(ratio "${med[hw_sendfile_irq]}" "${med[sw_sendfile]}")"
+echo "tls_hw_sendfile_irq_vs_sw_sendfile_irq=$(ratio "${med[hw_sendfile_irq]}" "${med[sw_sendfile_irq]}")"
+echo "tls_hw_sendfile_zc_irq_vs_sw_sendfile=$(ratio "${med[hw_sendfile_zc_irq]}" "${med[sw_sendfile]}")"
+echo "tls_hw_sendfile_zc_irq_vs_sw_sendfile_irq=$(ratio "${med[hw_sendfile_zc_irq]}" "${med[sw_sendfile_irq]}")"
 echo "tls_hw_write_vs_userspace=$(ratio "${med[hw_write]}" "${med[user]}")"
 echo "tls_sw_write_vs_userspace=$(ratio "${med[sw_write]}" "${med[user]}")"
 # Only the offloaded runs touch the device's counters.
@@ -187,7 +212,7 @@ cip=$(ethstat "$NS_A" tlsnic0 tx_tls_cipher_bytes)
 echo "tls_cipher_bytes_per_payload_byte=$(echo "scale=4; $cip / $enc" | bc)"
 
 # Receive side: same sender (software kTLS write), three receivers; then both ends offloaded.
-rmodes=(rx_user rx_sw rx_hw txrx_hw rx_hw_block txrx_hw_block)
+rmodes=(rx_user rx_sw rx_hw txrx_hw rx_hw_block txrx_hw_block rx_sw_irq rx_hw_irq txrx_hw_irq)
 dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
 for r in $(seq "$rounds"); do
 	rx_offload=off client_opts=--no-ktls
@@ -202,6 +227,13 @@ for r in $(seq "$rounds"); do
 	place 1 0
 	tls_run txrx_hw_block on
 	place - -
+	steer 0 1
+	rx_offload=off
+	tls_run rx_sw_irq off
+	rx_offload=on
+	tls_run rx_hw_irq off
+	tls_run txrx_hw_irq on
+	steer none none
 	round_line "$r" "${rmodes[@]}"
 done
 medians "${rmodes[@]}"
@@ -212,9 +244,15 @@ echo "tls_txrx_hw_vs_sw=$(ratio "${med[txrx_hw]}" "${med[rx_sw]}")"
 echo "tls_rx_hw_block_vs_rx_sw=$(ratio "${med[rx_hw_block]}" "${med[rx_sw]}")"
 echo "tls_rx_hw_block_receiver_cpu_vs_sw=$(ratio "$(printf '%s\n' ${cpu_r[rx_hw_block]} | median)" "$(printf '%s\n' ${cpu_r[rx_sw]} | median)")"
 echo "tls_txrx_hw_block_vs_sw=$(ratio "${med[txrx_hw_block]}" "${med[rx_sw]}")"
+echo "tls_rx_hw_irq_vs_rx_sw=$(ratio "${med[rx_hw_irq]}" "${med[rx_sw]}")"
+echo "tls_rx_hw_irq_vs_rx_sw_irq=$(ratio "${med[rx_hw_irq]}" "${med[rx_sw_irq]}")"
+echo "tls_txrx_hw_irq_vs_sw=$(ratio "${med[txrx_hw_irq]}" "${med[rx_sw]}")"
+echo "tls_txrx_hw_irq_vs_sw_irq=$(ratio "${med[txrx_hw_irq]}" "${med[rx_sw_irq]}")"
 dec=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - dec0 ))
-echo "tls_rx_decrypted_share=$(echo "scale=4; $dec / (4 * $rounds * $mib * 1048576)" | bc)"
+# Six receive modes offload RX: rx_hw, txrx_hw, their _block and their _irq forms.
+echo "tls_rx_decrypted_share=$(echo "scale=4; $dec / (6 * $rounds * $mib * 1048576)" | bc)"
 echo "block_drop=$(( $(ethstat "$NS_A" tlsnic0 block_drop) + $(ethstat "$NS_B" tlsnic1 block_drop) ))"
+echo "rx_irq_drop=$(( $(ethstat "$NS_A" tlsnic0 rx_irq_drop) + $(ethstat "$NS_B" tlsnic1 rx_irq_drop) ))"
 echo "tls_rx_resync_ok=$(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok)"
 
 # Policy decisions: 64 flows with each sample program attached to the server's device.
@@ -301,7 +339,7 @@ small_run() {
 	cpu_r[$mode]+="$(echo "scale=6; ($r1 - $r0) / $hz / $small_flows" | bc) "
 }
 declare -A p50 p99
-smodes=(small_sw small_hw small_hw_block)
+smodes=(small_sw small_hw small_hw_block small_hw_irq)
 ctx0=$(ethstat "$NS_A" tlsnic0 tx_tls_ctx)
 for r in $(seq "$rounds"); do
 	small_run small_sw off
@@ -311,7 +349,10 @@ for r in $(seq "$rounds"); do
 	place 0 -
 	small_run small_hw_block on
 	place - -
-	echo "# round $r (flows/s): small_sw=$(echo ${res[small_sw]} | awk '{print $NF}') small_hw=$(echo ${res[small_hw]} | awk '{print $NF}') small_hw_block=$(echo ${res[small_hw_block]} | awk '{print $NF}')" >&2
+	steer 0 1
+	small_run small_hw_irq on
+	steer none none
+	echo "# round $r (flows/s): $(for m in "${smodes[@]}"; do printf '%s=%s ' "$m" "$(echo ${res[$m]} | awk '{print $NF}')"; done)" >&2
 done
 for m in "${smodes[@]}"; do
 	med[$m]=$(printf '%s\n' ${res[$m]} | median)
@@ -324,7 +365,9 @@ for m in "${smodes[@]}"; do
 done
 echo "tls_small_hw_vs_sw=$(ratio "${med[small_hw]}" "${med[small_sw]}")"
 echo "tls_small_hw_block_vs_sw=$(ratio "${med[small_hw_block]}" "${med[small_sw]}")"
-# Every offloaded flow (small_hw and small_hw_block) had its TX context on the client's device.
+echo "tls_small_hw_irq_vs_sw=$(ratio "${med[small_hw_irq]}" "${med[small_sw]}")"
+# Every offloaded flow (small_hw, small_hw_block, small_hw_irq) had its TX context on the client's
+# device.
 echo "tls_small_hw_tx_ctx=$(( $(ethstat "$NS_A" tlsnic0 tx_tls_ctx) - ctx0 ))"
 
 # Tracepoints: both ends offloaded, with no program on the tlsnic events (off), then with a

@@ -9,7 +9,7 @@
 # attaches and detaches BPF policies, switches engines (soft, kcrypto, asynchronous cryptd, and
 # kcrypto and soft with the crypto block on a CPU set, inline again at the next switch),
 # switches the receive and transmit resync modes of new flows (next-hint, driver-req,
-# driver-req-async; rebuild, request), sets engine faults and wire drop, reorder and duplication
+# driver-req-async; rebuild, request) and steers the receive interrupt (none, CPU 0, 1, 0-1), sets engine faults and wire drop, reorder and duplication
 # at random. Each epoch ends destructively under live flows: the receiver's namespace is
 # deleted, or the module is removed. Meanwhile
 # tlsnic's tracepoints are on and an operator's loop reads every device's flows file (debugfs)
@@ -48,6 +48,7 @@ chaos() {
 	local engines=(soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 		"kcrypto cpus=1" "soft cpus=0-1")
 	local resyncs=(next-hint driver-req driver-req-async) tx_resyncs=(rebuild request) w
+	local irqs=(none 0 1 0-1) i
 	local ppm
 	set +e
 	: >"$log"
@@ -88,9 +89,11 @@ chaos() {
 		   echo "$ppm" >"/sys/kernel/debug/tlsnic/$dev/$v"
 		   msg="wire $dev $v $ppm" ;;
 		9) v=${resyncs[$((RANDOM % 3))]} w=${tx_resyncs[$((RANDOM % 2))]}
+		   i=${irqs[$((RANDOM % 4))]}
 		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/resync" "$v"
 		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/tx_resync" "$w"
-		   msg="resync $dev $v, tx_resync $w" ;;
+		   sysfs_write "$ns" "/sys/class/net/$dev/tlsnic/irq_cpus" "$i"
+		   msg="resync $dev $v, tx_resync $w, irq_cpus $i" ;;
 		esac
 		printf '%s %s\n' "${EPOCHREALTIME:0:14}" "$msg" >>"$log"
 		nap "0.$((2 + RANDOM % 5))"

@@ -101,6 +101,16 @@ impl CpuSet {
             .or_else(|| (self.contains(current) && online(current)).then_some(current))
     }
 
+    /// The CPU an interrupt steered to the set is taken on, given the CPU raising it
+    /// (`current`) and which CPUs are online: `current` if it is an online CPU of the set (no
+    /// cross-CPU call needed), else the lowest online CPU of the set, else `None`.
+    pub fn steer(&self, current: u32, online: impl Fn(u32) -> bool) -> Option<u32> {
+        if self.contains(current) && online(current) {
+            return Some(current);
+        }
+        self.iter().find(|&cpu| online(cpu))
+    }
+
     /// The set in list format, ranges joined (`0-2,5`).
     pub fn write_list(&self, out: &mut impl core::fmt::Write) -> core::fmt::Result {
         let mut sep = "";
@@ -171,6 +181,15 @@ impl<'a> Choice<'a> {
             engine: Spec::parse(spec)?,
             cpus,
         })
+    }
+}
+
+/// Parses a write to a device's `irq_cpus` attribute: a CPU list, or `none` (or nothing) for
+/// no steering (one trailing newline and one trailing NUL are dropped, as in `policy`).
+pub fn parse_irq_cpus(input: &[u8]) -> Result<Option<CpuSet>, BadSpec> {
+    match attr_line(input) {
+        b"" | b"none" => Ok(None),
+        list => CpuSet::parse(list).map(Some),
     }
 }
 
@@ -293,6 +312,37 @@ mod tests {
         assert_eq!(one.pick(2, all), Some(2));
         assert_eq!(one.pick(2, |_| false), None);
         assert!(CpuSet::empty().is_empty() && !one.is_empty());
+    }
+
+    #[test]
+    fn cpu_steer() {
+        let set = CpuSet::parse(b"1,3").unwrap();
+        let all = |_| true;
+        assert_eq!(set.steer(0, all), Some(1));
+        assert_eq!(set.steer(1, all), Some(1));
+        assert_eq!(set.steer(3, all), Some(3));
+        assert_eq!(set.steer(2, all), Some(1));
+        assert_eq!(set.steer(3, |c| c != 3), Some(1));
+        assert_eq!(set.steer(0, |c| c == 3), Some(3));
+        assert_eq!(set.steer(0, |_| false), None);
+    }
+
+    #[test]
+    fn irq_cpus() {
+        assert_eq!(parse_irq_cpus(b"none\n"), Ok(None));
+        assert_eq!(parse_irq_cpus(b"\n"), Ok(None));
+        assert_eq!(parse_irq_cpus(b""), Ok(None));
+        assert_eq!(
+            parse_irq_cpus(b"1\n"),
+            Ok(Some(CpuSet::parse(b"1").unwrap()))
+        );
+        assert_eq!(
+            parse_irq_cpus(b"0-1,3"),
+            Ok(Some(CpuSet::parse(b"0,1,3").unwrap()))
+        );
+        for bad in [&b"nope"[..], b"none 1", b"1 ", b"-1", b"4096", b"1,"] {
+            assert_eq!(parse_irq_cpus(bad), Err(BadSpec::CpuList));
+        }
     }
 
     #[test]

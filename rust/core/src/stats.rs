@@ -168,6 +168,15 @@ stats! {
     /// Frames dropped because the crypto block's queue was full or the device went down while
     /// they waited (TCP retransmits them).
     BlockDrop = "block_drop",
+    /// Frames this device received through its NAPI poll, steered to its interrupt CPUs
+    /// (`irq_cpus`).
+    RxIrqFrames = "rx_irq_frames",
+    /// Interrupts this device raised on another CPU (cross-CPU calls that scheduled its NAPI
+    /// poll there).
+    RxIrqIpis = "rx_irq_ipis",
+    /// Frames dropped because the device's receive ring was full or the device was down or went
+    /// down while they waited (TCP retransmits them).
+    RxIrqDrop = "rx_irq_drop",
     /// Frames this device's XDP program ran on (native XDP, before receive TLS offload).
     XdpPackets = "rx_xdp_packets",
     /// Bytes of the frames this device's XDP program ran on.

@@ -7,6 +7,7 @@
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
 use crate::base::bindings;
+use crate::base::net::napi::NapiPoll;
 use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
 use crate::base::net::skb::{Dropped, SkBuff};
 use crate::base::net::xdp::{Verdict, XdpFrames, XdpProg, XdpSlot};
@@ -305,6 +306,25 @@ impl<T: NetDeviceOps> Device<T> {
                 return Err(Dropped);
             }
             if bindings::netif_rx(skb) != bindings::NET_RX_SUCCESS as c_int {
+                return Err(Dropped);
+            }
+        }
+        Ok(())
+    }
+
+    /// As [`Device::receive`], but passes the frame up the stack here and now
+    /// (`netif_receive_skb`) instead of queueing it to this CPU's backlog: for the device's own
+    /// NAPI poll, which runs in the receive softirq.
+    pub(crate) fn receive_in_poll(&self, _napi: &NapiPoll, skb: SkBuff) -> Result<(), Dropped> {
+        let skb = skb.into_raw();
+        // SAFETY: as in `receive`; `netif_receive_skb` consumes the skb and is called from a NAPI
+        // poll (the `NapiPoll` token), in softirq context.
+        unsafe {
+            if bindings::__dev_forward_skb(self.as_raw(), skb) != bindings::NET_RX_SUCCESS as c_int
+            {
+                return Err(Dropped);
+            }
+            if bindings::netif_receive_skb(skb) != bindings::NET_RX_SUCCESS as c_int {
                 return Err(Dropped);
             }
         }

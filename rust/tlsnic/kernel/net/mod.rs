@@ -4,6 +4,7 @@
 //!
 //! - [`rtnl`]: the RTNL lock, network namespaces, extended acks;
 //! - [`device`]: net devices and [`device::NetDeviceOps`] (`struct net_device_ops`);
+//! - [`napi`]: a device's NAPI instance, scheduled on a chosen CPU;
 //! - [`link`]: link kinds and [`link::RtnlLinkOps`] (`struct rtnl_link_ops`);
 //! - [`ethtool`]: [`ethtool::EthtoolOps`] (`struct ethtool_ops`);
 //! - [`skb`]: socket buffers;
@@ -14,6 +15,7 @@
 pub(crate) mod device;
 pub(crate) mod ethtool;
 pub(crate) mod link;
+pub(crate) mod napi;
 pub(crate) mod rtnl;
 pub(crate) mod skb;
 pub(crate) mod sock;
