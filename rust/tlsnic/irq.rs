@@ -136,24 +136,36 @@ impl<T: NetDeviceOps> RxIrq<T> {
     }
 
     /// Queues `skb` in the ring and raises the interrupt; `Err` gives the frame back if the ring
-    /// is full or the device is down (the caller drops it).
+    /// is full or the device is down (the caller drops it). A full ring raises the interrupt
+    /// too, so that frames left there (by a paused poll) are taken.
     pub(crate) fn queue(&self, rcu: &Rcu, stats: &Stats, skb: SkBuff) -> Result<(), SkBuff> {
         self.pending.fetch_add(1, Ordering::AcqRel);
-        let cpus = {
+        let (cpus, refused) = {
             let mut state = self.state.lock();
             let pushed = if state.up {
                 state.ring.push_back(skb)
             } else {
                 Err(skb)
             };
-            if let Err(skb) = pushed {
-                drop(state);
-                self.pending.fetch_sub(1, Ordering::AcqRel);
-                stats.inc(Stat::RxIrqDrop);
-                return Err(skb);
-            }
-            state.cpus
+            let refused = match pushed {
+                Ok(()) => None,
+                Err(skb) => {
+                    self.pending.fetch_sub(1, Ordering::AcqRel);
+                    stats.inc(Stat::RxIrqDrop);
+                    if !state.up {
+                        return Err(skb);
+                    }
+                    Some(skb)
+                }
+            };
+            (state.cpus, refused)
         };
+        self.raise(rcu, stats, cpus);
+        refused.map_or(Ok(()), Err)
+    }
+
+    /// Raises the interrupt on the CPU the steering `cpus` gives for this one.
+    fn raise(&self, rcu: &Rcu, stats: &Stats, cpus: Option<CpuSet>) {
         let here = cpu::current();
         let there = cpus
             .and_then(|set| set.steer(here, cpu::online))
@@ -161,7 +173,6 @@ impl<T: NetDeviceOps> RxIrq<T> {
         if self.napi.schedule_on(rcu, there) {
             stats.inc(Stat::RxIrqIpis);
         }
-        Ok(())
     }
 
     /// The NAPI poll: processes at most `budget` frames in order with `process`; returns how

@@ -597,7 +597,8 @@ fn run_block(rcu: &Rcu, dev: &Device<Pair>) {
 
 /// The device's receive interrupt's NAPI poll ran (on a CPU of its steering): receive the frames
 /// of its ring in order, here; while paused by fault injection (`irq_pause`), leave them there
-/// (a frame arriving after the pause ends raises the interrupt again). Bottom halves disabled.
+/// (a frame arriving after the pause ends raises the interrupt again, also when the ring is
+/// full). Bottom halves disabled.
 fn irq_poll(napi: &NapiPoll, dev: &Device<Pair>, budget: usize) -> usize {
     let data = dev.data();
     if data.knobs.faults.irq_pause.load(Ordering::Relaxed) != 0 {

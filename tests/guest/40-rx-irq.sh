@@ -8,9 +8,10 @@
 # duplicates frames both ways, arrives byte-exact with no decryption error and really went
 # through both rings, with interrupts raised on the other CPU; the steering removed under a live
 # flow on a clean wire (frames in the ring are not overtaken: the receiver's TCP queues no
-# segment out of order); the link taken down under a flow with frames held in the ring
-# (debugfs irq_pause), which are dropped and counted, and the module removed with frames held in
-# both rings. No kernel report, no leak.
+# segment out of order); the poll paused until the ring overflows, then resumed (the flow
+# finishes); the link taken down under a flow with frames held in the ring (debugfs irq_pause),
+# which are dropped and counted, and the module removed with frames held in both rings. No
+# kernel report, no leak.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
@@ -149,6 +150,28 @@ hold() {
 	n=$(ethstat "$2" "$1" rx_irq_ipis)
 	wait_for -t 30 "$2:$1:rx_irq_ipis>=$((n + 2))" || fail "$1: no frames held in the ring"
 }
+
+# The poll paused until the receiver's ring overflows, then resumed: every flow finishes
+# intact, the frames the full ring refused counted; a frame that finds the ring full raises the
+# interrupt, so the poll takes the held frames without waiting for the link to go down. TCP's
+# small-queue limit keeps a flow's frames held in a device to about a millisecond of its rate,
+# so 16 flows in MSS-sized frames fill the ring's 256 slots.
+steer 0 1
+in_a ethtool -K tlsnic0 tso off
+dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
+SERVER_CPU=0 tls_server "$NS_A" --conns 16 --bytes $((4 * MIB))
+in_b timeout 300 taskset -c 1 "$TLSTOOL" client "$A4" -p "$TLSPORT" --conns 16 --bytes $((4 * MIB)) >/tmp/tlsnic-client.log 2>&1 &
+cpid=$!
+wait_for -t 60 "$NS_B:tlsnic1:rx_tls_decrypted_bytes>=$((dec0 + MIB))" || fail "no flows decrypting"
+drop0=$(ethstat "$NS_B" tlsnic1 rx_irq_drop)
+wire_fault "$NS_B" tlsnic1 irq_pause 1
+wait_for -t 30 "$NS_B:tlsnic1:rx_irq_drop>=$((drop0 + 1))" || fail "the paused ring did not overflow"
+wire_fault "$NS_B" tlsnic1 irq_pause 0
+wait "$cpid" || { cat /tmp/tlsnic-client.log >&2; fail "flows did not survive a full ring"; }
+wait "$SERVER_PID" || fail "server failed after a full ring"
+expect_eq "flows verified after a full ring" "$(grep -c " ok $((4 * MIB)) " /tmp/tlsnic-client.log)" 16
+in_a ethtool -K tlsnic0 tso on
+note "paused ring: $(( $(ethstat "$NS_B" tlsnic1 rx_irq_drop) - drop0 )) frames refused while full"
 
 # Link down under a flow with frames held in the receiver's ring: they are dropped and counted,
 # and the flow goes on once the link is back.

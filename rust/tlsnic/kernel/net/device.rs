@@ -314,19 +314,18 @@ impl<T: NetDeviceOps> Device<T> {
 
     /// As [`Device::receive`], but passes the frame up the stack here and now
     /// (`netif_receive_skb`) instead of queueing it to this CPU's backlog: for the device's own
-    /// NAPI poll, which runs in the receive softirq.
+    /// NAPI poll. `Err` only if the frame could not be received (too long, device down); what
+    /// the stack then does with it (a protocol's drop) is not the device's, as for NIC drivers.
     pub(crate) fn receive_in_poll(&self, _napi: &NapiPoll, skb: SkBuff) -> Result<(), Dropped> {
         let skb = skb.into_raw();
         // SAFETY: as in `receive`; `netif_receive_skb` consumes the skb and is called from a NAPI
-        // poll (the `NapiPoll` token), in softirq context.
+        // poll (the `NapiPoll` token), with bottom halves disabled.
         unsafe {
             if bindings::__dev_forward_skb(self.as_raw(), skb) != bindings::NET_RX_SUCCESS as c_int
             {
                 return Err(Dropped);
             }
-            if bindings::netif_receive_skb(skb) != bindings::NET_RX_SUCCESS as c_int {
-                return Err(Dropped);
-            }
+            bindings::netif_receive_skb(skb);
         }
         Ok(())
     }

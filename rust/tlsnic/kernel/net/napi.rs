@@ -10,8 +10,10 @@
 //! cross-CPU call (`smp_call_function_single_async`, an IPI) whose handler schedules it there,
 //! as the core's RPS does for its backlog. The claim is the interrupt's mask: while the instance
 //! is scheduled, a new claim fails and marks the schedule missed, so the poll runs once more
-//! and takes the frame. Only a claim's winner sends the call, and the claim lasts until the poll
-//! has run after the handler, so the call is never sent twice at once.
+//! and takes the frame. Only a claim's winner sends the call, and the claim lasts until a poll
+//! that runs after the handler has scheduled the instance, while the kernel releases the call
+//! before it runs the handler: the call is never sent while it is queued. (Two handlers may
+//! still overlap, the first finishing after the next call was sent: they touch only atomics.)
 //!
 //! The instance is allocated and added to its device on first use (`ndo_open`, under RTNL), in
 //! a reference-counted allocation that a cross-CPU call in flight also holds, since a call
@@ -234,16 +236,22 @@ impl<T: NetDeviceOps> DeviceNapi<T> {
         let call = Arc::into_raw(call);
         inner.calls.fetch_add(1, Ordering::AcqRel);
         // SAFETY: the call was initialised (invariant of `Inner`), and only the winner of a
-        // claim queues it: the previous call's handler has run (the claim it completed ended
-        // after the handler), so it is not in flight.
+        // claim queues it: the previous claim ended after the previous handler scheduled the
+        // instance, and the kernel released the call before running that handler, so the call
+        // is not queued.
         let ret = unsafe { bindings::smp_call_function_single_async(target, inner.csd.get()) };
         if ret != 0 {
             inner.calls.fetch_sub(1, Ordering::AcqRel);
             // SAFETY: the reference taken above, which the refused call does not hold.
             drop(unsafe { Arc::from_raw(call) });
-            // The CPU went offline meanwhile: complete the claim here.
-            // SAFETY: this caller won the claim.
-            unsafe { bindings::__napi_schedule(inner.napi.get()) };
+            if ret != EBUSY.to_errno() {
+                // The CPU went offline meanwhile: complete the claim here.
+                // SAFETY: this caller won the claim.
+                unsafe { bindings::__napi_schedule(inner.napi.get()) };
+            }
+            // Busy cannot happen (the claim rules it out); if it did, the queued call's
+            // handler would complete the claim, and scheduling here as well would put the
+            // instance on two poll lists.
             return false;
         }
         true
