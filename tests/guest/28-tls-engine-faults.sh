@@ -42,15 +42,18 @@ for e in soft kcrypto "kcrypto cryptd(gcm_base(ctr(aes-generic),ghash-generic))"
 	# The device keeps decrypting around the failures. A failure costs the frames (up to 64 KiB
 	# each) that hold the rest of its record, and a dropped TX packet costs the receiver its sync
 	# until the retransmission arrives and the kernel confirms a resync, so the share varies with
-	# timing: 0.8 to 7.2 MiB of 8 in the runs so far, the least with the crypto blocks placed
-	# (frames reach the receiving device later, and more of the kernel's hints miss). 512 KiB (32
-	# full records) decrypted shows offload kept going. Inline, the device resumed after losing
-	# sync (rx_tls_resync_ok). With the blocks placed, whether a hint lands before the flow ends
-	# is timing (no resync in 2 of 5 runs on a fast machine): the note reports it; 32-tls-block
-	# and 19-tls-rx-faults test resumption.
+	# timing: 0.8 to 7.2 MiB of 8 inline in the runs so far. 512 KiB (32 full records)
+	# decrypted shows offload kept going, and the device resumed after losing sync
+	# (rx_tls_resync_ok). With the crypto blocks placed frames reach the receiving device later
+	# and more of the kernel's hints miss: whether a hint lands before the flow ends is timing
+	# (no resync in 2 of 5 runs on a fast machine, 283 KiB decrypted in one CI run), so that
+	# case asserts 64 KiB (4 full records) and the note reports the resyncs; 32-tls-block and
+	# 19-tls-rx-faults test resumption.
 	resyncs=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_resync_ok) - ok0 ))
+	floor=524288
+	[[ $e == *cpus=* ]] && floor=65536
 	[[ $e == *cpus=* ]] || expect_ge "$e: rx_tls_resync_ok delta" "$resyncs" 1
-	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" 524288
+	expect_ge "$e: rx_tls_decrypted_bytes delta" "$dec" "$floor"
 	expect_eq "$e: TlsDecryptError delta" $(( $(tls_stat "$NS_B" TlsDecryptError) - bad0 )) 0
 	if [[ $e == *cpus=* ]]; then
 		expect_ge "$e: tlsnic0 block_tx_frames delta" $(( $(ethstat "$NS_A" tlsnic0 block_tx_frames) - blk0 )) 100
