@@ -128,13 +128,9 @@ impl<T: NetDeviceOps> DeviceWork<T> {
     /// (`EINVAL` otherwise). Process context.
     pub(crate) fn kick_source(&self, dev: &Device<T>, run: fn(&Rcu, &Device<T>)) -> Result<Kick> {
         if self.get().is_none() {
-            // The work may run until `self` is dropped: only the device's own private data,
-            // which is dropped before the device is freed, may hold it.
-            let data = ptr::from_ref(dev.data().get_ref()) as usize;
-            let me = ptr::from_ref(self) as usize;
-            if me < data || me + mem::size_of::<Self>() > data + mem::size_of::<T::Priv>() {
-                return Err(EINVAL);
-            }
+            // The work may run until `self` is dropped: only the device's own private data may
+            // hold it.
+            dev.check_own(self)?;
             let dev_ptr = NonNull::new(dev.as_raw()).ok_or(EINVAL)?;
             let new: Arc<Inner<T>> = Arc::pin_init(
                 pin_init!(Inner {

@@ -262,11 +262,12 @@ impl<T: NetDeviceOps> Device<T> {
         unsafe { frames.each(self.as_raw(), send) }
     }
 
-    /// `EINVAL` unless `slot` lies inside this device's private data.
-    fn check_own(&self, slot: &XdpSlot) -> Result {
+    /// `EINVAL` unless `field` lies inside this device's private data (which is dropped before
+    /// the device is freed, so what it holds may refer to the device until then).
+    pub(in crate::base) fn check_own<U>(&self, field: &U) -> Result {
         let data = ptr::from_ref(self.data().get_ref()) as usize;
-        let me = ptr::from_ref(slot) as usize;
-        if me < data || me + mem::size_of::<XdpSlot>() > data + mem::size_of::<T::Priv>() {
+        let me = ptr::from_ref(field) as usize;
+        if me < data || me + mem::size_of::<U>() > data + mem::size_of::<T::Priv>() {
             return Err(EINVAL);
         }
         Ok(())

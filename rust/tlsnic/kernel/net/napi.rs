@@ -144,13 +144,9 @@ impl<T: NetDeviceOps> DeviceNapi<T> {
                 Err(EINVAL)
             };
         }
-        // The instance is polled until `self` is dropped: only the device's own private data,
-        // which is dropped before the device is freed, may hold it.
-        let data = ptr::from_ref(dev.data().get_ref()) as usize;
-        let me = ptr::from_ref(self) as usize;
-        if me < data || me + mem::size_of::<Self>() > data + mem::size_of::<T::Priv>() {
-            return Err(EINVAL);
-        }
+        // The instance is polled until `self` is dropped: only the device's own private data may
+        // hold it.
+        dev.check_own(self)?;
         let dev_ptr = NonNull::new(dev.as_raw()).ok_or(EINVAL)?;
         let new: Arc<Inner<T>> = Arc::pin_init(
             pin_init!(Inner {
@@ -169,10 +165,9 @@ impl<T: NetDeviceOps> DeviceNapi<T> {
             GFP_KERNEL,
         )?;
         let raw = Arc::into_raw(new).cast_mut();
-        // SAFETY: `raw` is live (the reference just taken) and not shared yet: the call is
-        // initialised with its handler and this allocation as its argument, and the zeroed
-        // instance is added to the live device `dev` (process context, RTNL held). The instance
-        // starts disabled.
+        // The call gets its handler and this allocation as argument; the zeroed instance is
+        // added (disabled) to the live device `dev`, in process context under RTNL.
+        // SAFETY: `raw` is live (the reference just taken) and not shared yet.
         unsafe {
             bindings::tlsnic_init_csd((*raw).csd.get(), Some(ipi::<T>), raw.cast());
             bindings::tlsnic_netif_napi_add(dev.as_raw(), (*raw).napi.get(), Some(poll_napi::<T>));
@@ -235,10 +230,9 @@ impl<T: NetDeviceOps> DeviceNapi<T> {
         let call: Arc<Inner<T>> = unsafe { ArcBorrow::from_raw(ptr::from_ref(inner)) }.into();
         let call = Arc::into_raw(call);
         inner.calls.fetch_add(1, Ordering::AcqRel);
-        // SAFETY: the call was initialised (invariant of `Inner`), and only the winner of a
-        // claim queues it: the previous claim ended after the previous handler scheduled the
-        // instance, and the kernel released the call before running that handler, so the call
-        // is not queued.
+        // Only a claim's winner queues the call: the previous claim ended after the previous
+        // handler scheduled the instance, and the kernel released the call before that handler.
+        // SAFETY: the call was initialised (invariant of `Inner`) and is not queued (above).
         let ret = unsafe { bindings::smp_call_function_single_async(target, inner.csd.get()) };
         if ret != 0 {
             inner.calls.fetch_sub(1, Ordering::AcqRel);
