@@ -22,7 +22,9 @@
 # system and softirq, and the top symbols side by side). Absolute figures are TCG figures; only
 # the comparison between paths inside one run means anything. TLSNIC_PROFILE_MIB (default 64)
 # sets the transfer size; TLSNIC_PROFILE_CPU=N runs both ends on guest CPU N (same-core
-# figures; by default the scheduler places them). The small_* paths report CPU milliseconds
+# figures; by default the scheduler places them); TLSNIC_PROFILE_IRQ=1 runs the server on CPU 0
+# and the client on CPU 1 with each device's receive interrupt steered to its own application's
+# CPU, as the bench's "_irq" modes do. The small_* paths report CPU milliseconds
 # per flow instead (every CPU; TLSNIC_PROFILE_SMALL_FLOWS, default 5000, sets the count) and
 # always run the client on CPU 0 and the server on CPU 1, as the bench does.
 set -euo pipefail
@@ -31,6 +33,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 ko=$(prepare release)
 out=$(out_dir profile)
-mapfile -t knobs < <(set_vars TLSNIC_PROFILE_MIB TLSNIC_PROFILE_CPU TLSNIC_PROFILE_SMALL_FLOWS)
+mapfile -t knobs < <(set_vars TLSNIC_PROFILE_MIB TLSNIC_PROFILE_CPU TLSNIC_PROFILE_IRQ TLSNIC_PROFILE_SMALL_FLOWS)
 "$TLSNIC_ROOT/qemu/run.sh" --release -- env "${knobs[@]}" scripts/guest/profile.sh "$ko" "$out" "$@"
 log "profiles in $out (summary.txt, one PATH.txt per path)"

@@ -9,7 +9,8 @@
 //! 2. lets the flow's record tracker (`tlsnic_core::rx::RxStream`) decide: in-order payload is
 //!    copied into the flow's own receive buffer (page blocks, never the sender's memory) and
 //!    decrypted there as it goes, records spread over many frames included, each tag checked when
-//!    its last byte arrives;
+//!    its last byte arrives; a record the frame holds whole is opened in one operation, also
+//!    when a page block ends inside it (the frame's copy is then in two buffers);
 //! 3. delivers a new skb whose payload references the decrypted copy, marked `decrypted`, when
 //!    every record byte in the frame was decrypted and every record ending in it authenticated;
 //!    otherwise the frame goes up exactly as it arrived and the kernel decrypts in software.
@@ -431,22 +432,31 @@ pub(crate) fn receive<T: NetDeviceOps>(
     let mut left = seg.payload_len;
     while left > 0 {
         let Some(out_skb) = out.as_mut() else { break };
-        let Some(mut region) = buf.reserve(left) else {
+        // The copy goes into one buffer, or more where page blocks end inside the frame; a
+        // record the frame holds whole is opened whole across two of them (`feed_parts`).
+        let Some(mut run) = buf.reserve_run(left) else {
             out = None;
             break;
         };
-        let len = region.len();
-        if !skb.copy_bits(off as u32, region.bytes()) {
+        let lens = run.lens();
+        let mut copied = true;
+        let mut at = off;
+        for part in run.parts() {
+            copied &= skb.copy_bits(at as u32, part);
+            at += part.len();
+        }
+        if !copied {
             out = None;
             break;
         }
         engine.inject(faults.hit());
-        stream.feed(engine, flow.salt.bytes(), region.bytes());
+        stream.feed_parts(engine, flow.salt.bytes(), &mut run.parts());
         engine.inject(false);
-        if !out_skb.attach(region) {
+        if !run.into_regions().all(|r| out_skb.attach(r)) {
             out = None;
             break;
         }
+        let len: usize = lens.iter().sum();
         off += len;
         left -= len;
     }
@@ -461,12 +471,13 @@ pub(crate) fn receive<T: NetDeviceOps>(
     }
     let mode = requester.mode();
     let engine_errors = engine.take_errors();
-    let whole = engine.take_whole();
+    let (whole, split) = engine.take_whole();
     let info = &flow.info;
     info.set_sync(synced);
     drop(guard);
     if whole != 0 {
         stats.add(Stat::RxRecordsWhole, whole.into());
+        stats.add(Stat::RxRecordsWholeSplit, split.into());
     }
     if engine_errors != 0 {
         stats.add(Stat::RxEngineErr, engine_errors.into());

@@ -18,8 +18,13 @@ paths=("$@")
 mib=${TLSNIC_PROFILE_MIB:-64}
 small_flows=${TLSNIC_PROFILE_SMALL_FLOWS:-5000}
 # TLSNIC_PROFILE_CPU=N runs both ends on CPU N (same-core figures); default: where the
-# scheduler puts them.
+# scheduler puts them. TLSNIC_PROFILE_IRQ=1 instead runs the server on CPU 0 and the client on
+# CPU 1 with each device's receive interrupt steered to its application's CPU (the bench's
+# "_irq" modes).
 SERVER_CPU=${TLSNIC_PROFILE_CPU:-} CLIENT_CPU=${TLSNIC_PROFILE_CPU:-}
+irq=${TLSNIC_PROFILE_IRQ:-}
+[ -z "$irq" ] || [ -z "$SERVER_CPU" ] || { echo "TLSNIC_PROFILE_IRQ and TLSNIC_PROFILE_CPU exclude each other" >&2; exit 1; }
+[ -z "$irq" ] || SERVER_CPU=0 CLIENT_CPU=1
 export TLSNIC_KO=$ko
 # shellcheck source=tests/guest/lib.sh
 . "$(dirname "$0")/../../tests/guest/lib.sh"
@@ -36,11 +41,15 @@ cpu_jiffies() {
 
 insmod "$ko"
 netns_pair tlsnic0 tlsnic1
+if [ -n "$irq" ]; then
+	sysfs_write "$NS_A" /sys/class/net/tlsnic0/tlsnic/irq_cpus 0
+	sysfs_write "$NS_B" /sys/class/net/tlsnic1/tlsnic/irq_cpus 1
+fi
 mkcert
 hz=$(getconf CLK_TCK)
 summary="$out/summary.txt"
 {
-	echo "# tlsnic profile, $mib MiB per path, $(nproc) vCPUs, kernel $(uname -r) (TCG figures)${SERVER_CPU:+, both ends on CPU $SERVER_CPU}"
+	echo "# tlsnic profile, $mib MiB per path, $(nproc) vCPUs, kernel $(uname -r) (TCG figures)${TLSNIC_PROFILE_CPU:+, both ends on CPU $TLSNIC_PROFILE_CPU}${irq:+, server on CPU 0 and client on CPU 1, receive interrupts steered to them}"
 	echo "# cpu: guest CPU seconds per MiB over the transfer (small_*: milliseconds per flow), every CPU (user, system, softirq)"
 } >"$summary"
 
@@ -48,7 +57,7 @@ summary="$out/summary.txt"
 # divided by N.
 cpu_split() {
 	echo "scale=6; n=$1; u=($u1-$u0)/n; s=($s1-$s0)/n; q=($q1-$q0)/n;" \
-		"print u+s+q, \" \", u, \" \", s, \" \", q" | bc
+		"print u+s+q, \" \", u, \" \", s, \" \", q, \"\\n\"" | bc
 }
 
 # report P HEADLINE: the perf report of path P into $out/P.txt, its top symbols into the summary.

@@ -18,10 +18,11 @@
 //! re-encrypts the decrypted parts and checks the record in software, so the application sees the
 //! authentication error, never altered plaintext. [`RxStream::end`] reports the verdict.
 //!
-//! A record whose bytes all arrive in one piece of a packet (common when the wire carries
-//! segmentation-offload frames of up to 64 KiB) is handed to the engine whole
-//! ([`Opener::open`]), which an engine with a one-shot AEAD opens in one operation; a record split
-//! across packets goes through the engine in pieces.
+//! A record whose bytes all arrive in one packet (common when the wire carries
+//! segmentation-offload frames of up to 64 KiB) is handed to the engine whole: [`Opener::open`]
+//! when it lies in one of the device's buffers, [`Opener::open_split`] when the packet's copy was
+//! cut between two buffers inside it ([`RxStream::feed_parts`]); an engine with a one-shot AEAD
+//! opens it in one operation. A record split across packets goes through the engine in pieces.
 //!
 //! # Losing and regaining sync
 //!
@@ -87,23 +88,50 @@ pub trait Opener {
         aad: &[u8; tls12::AAD_LEN],
         record: &mut [u8],
     ) -> bool {
-        open_in_pieces(self, nonce, aad, record)
+        open_in_pieces(self, nonce, aad, record, &mut [])
+    }
+
+    /// Opens a record that arrived whole in one packet but lies in two of the device's buffers:
+    /// the record is `first` followed by `second` (ciphertext, then the tag, which may itself be
+    /// cut in two), decrypted in place, as [`Opener::open`] does for one buffer. The default goes
+    /// through [`Opener::begin`], [`Opener::decrypt`] and [`Opener::verify`]; an engine with a
+    /// one-shot AEAD taking a scatter list does it in one operation. The two hold at least
+    /// [`TAG_LEN`] bytes together.
+    fn open_split(
+        &mut self,
+        nonce: &[u8; tls12::NONCE_LEN],
+        aad: &[u8; tls12::AAD_LEN],
+        first: &mut [u8],
+        second: &mut [u8],
+    ) -> bool {
+        open_in_pieces(self, nonce, aad, first, second)
     }
 }
 
-/// [`Opener::open`] through [`Opener::begin`], [`Opener::decrypt`] and [`Opener::verify`]: the
-/// default, and the fallback of an engine whose one-shot AEAD cannot run now.
+/// [`Opener::open_split`] (and [`Opener::open`], `second` empty) through [`Opener::begin`],
+/// [`Opener::decrypt`] and [`Opener::verify`]: the default, and the fallback of an engine whose
+/// one-shot AEAD cannot run now. The record is `first` followed by `second`.
 pub fn open_in_pieces<O: Opener + ?Sized>(
     opener: &mut O,
     nonce: &[u8; tls12::NONCE_LEN],
     aad: &[u8; tls12::AAD_LEN],
-    record: &mut [u8],
+    first: &mut [u8],
+    second: &mut [u8],
 ) -> bool {
-    let (ct, tag_bytes) = record.split_at_mut(record.len().saturating_sub(TAG_LEN));
+    let ct_len = (first.len() + second.len()).saturating_sub(TAG_LEN);
+    let in_first = ct_len.min(first.len());
+    let (ct1, tag1) = first.split_at_mut(in_first);
+    let (ct2, tag2) = second.split_at_mut(ct_len - in_first);
     let mut tag = [0u8; TAG_LEN];
-    tag.copy_from_slice(tag_bytes);
+    let n = tag1.len().min(TAG_LEN);
+    tag[..n].copy_from_slice(&tag1[..n]);
+    let m = tag2.len().min(TAG_LEN - n);
+    tag[n..n + m].copy_from_slice(&tag2[..m]);
     let mut state = opener.begin(nonce, aad);
-    opener.decrypt(&mut state, ct);
+    opener.decrypt(&mut state, ct1);
+    if !ct2.is_empty() {
+        opener.decrypt(&mut state, ct2);
+    }
     opener.verify(state, &tag)
 }
 
@@ -345,14 +373,57 @@ impl<S> RxStream<S> {
         salt: &[u8; SALT_LEN],
         data: &mut [u8],
     ) {
+        self.feed_ahead(engine, salt, data, None);
+    }
+
+    /// Feeds the next pieces of the packet's payload, `parts` in order (the buffers of the
+    /// device's copy), as a call of [`RxStream::feed`] on each would, except that a record that
+    /// starts in one part and ends in the next is opened whole ([`Opener::open_split`]) rather
+    /// than in pieces. A record is taken across two parts at most.
+    pub fn feed_parts<O: Opener<State = S>>(
+        &mut self,
+        engine: &mut O,
+        salt: &[u8; SALT_LEN],
+        parts: &mut [&mut [u8]],
+    ) {
+        // Bytes at the start of part `skip.0` that a record of a part before took.
+        let mut skip = (0, 0);
+        for i in 0..parts.len() {
+            let (head, tail) = parts.split_at_mut(i + 1);
+            let from = if skip.0 == i { skip.1 } else { 0 };
+            // The next part with bytes in it.
+            let next = tail.iter_mut().enumerate().find(|(_, p)| !p.is_empty());
+            let next_at = next.as_ref().map_or(0, |(j, _)| i + 1 + j);
+            let next = next.map(|(_, p)| &mut **p);
+            let taken = self.feed_ahead(engine, salt, &mut head[i][from..], next);
+            if taken != 0 {
+                // The bytes of the next part that record took are fed.
+                self.packet_left -= taken;
+                self.expected = self.expected.wrapping_add(taken as u32);
+                skip = (next_at, taken);
+            }
+        }
+    }
+
+    /// [`RxStream::feed`] of `data`, where a record that starts in `data` may be completed from
+    /// the first bytes of `next`, the piece after it: returns how many bytes of `next` were
+    /// consumed so (not yet counted as fed).
+    fn feed_ahead<O: Opener<State = S>>(
+        &mut self,
+        engine: &mut O,
+        salt: &[u8; SALT_LEN],
+        data: &mut [u8],
+        mut next: Option<&mut [u8]>,
+    ) -> usize {
         let n = data.len().min(self.packet_left);
         let mut data = &mut data[..n];
         self.packet_left -= n;
         self.expected = self.expected.wrapping_add(n as u32);
+        let mut taken = 0;
         while !data.is_empty() {
             if !self.synced {
                 self.tainted = true;
-                return;
+                return taken;
             }
             // A resync point inside this piece that is not at a record boundary of ours: the
             // kernel's view wins, so stop the current record there.
@@ -375,9 +446,12 @@ impl<S> RxStream<S> {
                 }
             }
             let (piece, rest) = core::mem::take(&mut data).split_at_mut(take);
-            self.consume(engine, salt, piece);
+            // Only the piece that ends `data` may reach into `next`.
+            let ahead = if rest.is_empty() { next.take() } else { None };
+            taken += self.consume(engine, salt, piece, ahead);
             data = rest;
         }
+        taken
     }
 
     /// Ends the packet and returns the verdict.
@@ -429,13 +503,18 @@ impl<S> RxStream<S> {
         }
     }
 
-    /// Consumes `data`, which contains no resync point after its first byte.
+    /// Consumes `data`, which contains no resync point after its first byte. A record whose
+    /// header ends in `data` and whose remaining bytes reach into `next` (the packet's following
+    /// bytes, in another buffer) is opened whole across the two, if no resync point is pending
+    /// (one could lie in `next`); returns how many bytes of `next` that took.
     fn consume<O: Opener<State = S>>(
         &mut self,
         engine: &mut O,
         salt: &[u8; SALT_LEN],
         mut data: &mut [u8],
-    ) {
+        mut next: Option<&mut [u8]>,
+    ) -> usize {
+        let mut taken = 0;
         while !data.is_empty() {
             // Each step takes the position by value (the engine state moves from the body to
             // the tag and is consumed by the check) and leaves the next one.
@@ -468,7 +547,7 @@ impl<S> RxStream<S> {
                         self.verdict.bad_header = true;
                         self.synced = false;
                         self.tainted = true;
-                        return;
+                        return taken;
                     }
                     if have < PREPEND_LEN {
                         Pos::Prepend {
@@ -488,13 +567,25 @@ impl<S> RxStream<S> {
                         // ct_len <= MAX_CIPHERTEXT fits in 16 bits.
                         aad[11..13].copy_from_slice(&(ct_len as u16).to_be_bytes());
                         self.rcd_sn = self.rcd_sn.wrapping_add(1);
-                        if !resumed && data.len() >= ct_len + TAG_LEN {
+                        let need = ct_len + TAG_LEN;
+                        // What of `next` this packet still holds.
+                        let ahead = next.as_ref().map_or(0, |n| n.len().min(self.packet_left));
+                        if !resumed && data.len() >= need {
                             // The whole record is here: open it at once (also on probation: the
                             // tag is what confirms the record).
-                            let (record, rest) =
-                                core::mem::take(&mut data).split_at_mut(ct_len + TAG_LEN);
+                            let (record, rest) = core::mem::take(&mut data).split_at_mut(need);
                             let ok = engine.open(&nonce, &aad, record);
                             data = rest;
+                            self.checked(ok, trusted)
+                        } else if let Some(following) = next.take().filter(|_| {
+                            !resumed && self.hint.is_none() && data.len() + ahead >= need
+                        }) {
+                            // The rest of the record is in the next buffer: open it whole
+                            // across the two. It ends this piece.
+                            let first = core::mem::take(&mut data);
+                            let k = need - first.len();
+                            let ok = engine.open_split(&nonce, &aad, first, &mut following[..k]);
+                            taken = k;
                             self.checked(ok, trusted)
                         } else {
                             // Also on probation: the tag is what confirms the record.
@@ -565,6 +656,7 @@ impl<S> RxStream<S> {
                 }
             };
         }
+        taken
     }
 
     /// Counts a record whose tag was checked (`ok`: it matched) and returns the position of the

@@ -71,6 +71,9 @@ stats! {
     /// RX records the engine opened in one operation, whole in one piece of a frame, whether
     /// their tag matched or not (kcrypto engine).
     RxRecordsWhole = "rx_tls_records_whole",
+    /// RX records among those that the engine opened in one operation across two of the
+    /// device's buffers: a page block ended inside the record's copy (kcrypto engine).
+    RxRecordsWholeSplit = "rx_tls_records_whole_split",
     /// RX records whose tag did not match: passed up as received, for the core to reject.
     RxErr = "rx_tls_err",
     /// RX packets of offloaded flows passed up as received (not decrypted).

@@ -15,7 +15,8 @@
 //! `ghash-generic` (the fast public ones may complete asynchronously, through `cryptd`, which a
 //! softirq cannot wait for). A record that arrives whole in one frame (most of them, with
 //! segmentation offload on the wire) the kernel engine opens in one synchronous `gcm(aes)`
-//! operation instead ([`AeadDecryptor`]), falling back to the pieces when that cannot run at the
+//! operation instead ([`AeadDecryptor`]), also when the frame's copy lies in two buffers across
+//! the record (a scatter list of both), falling back to the pieces when that cannot run at the
 //! moment.
 //!
 //! A [`KernelOpener`] is a key context of the device's [`super::KeyTable`]: taken from it and
@@ -124,8 +125,10 @@ pub(crate) struct KernelOpener {
     portable: bool,
     /// Whole records at once, if a synchronous `gcm(aes)` could be had.
     whole: Option<AeadDecryptor>,
-    /// Records opened with `whole` since [`KernelOpener::take_whole`].
+    /// Records opened with `whole` since [`KernelOpener::take_whole`], and those of them that
+    /// lay in two buffers.
     opened_whole: u32,
+    opened_split: u32,
     /// Operations that failed since [`KernelOpener::take_errors`] (each fails its record).
     errors: u32,
 }
@@ -184,6 +187,7 @@ impl KernelOpener {
             portable,
             whole,
             opened_whole: 0,
+            opened_split: 0,
             errors: 0,
         })
     }
@@ -193,6 +197,7 @@ impl KernelOpener {
     /// flow. Process context (`ghash-generic` allocates its tables).
     pub(crate) fn set_key(&mut self, key: &[u8]) -> Result {
         self.opened_whole = 0;
+        self.opened_split = 0;
         self.errors = 0;
         let mut h = [0u8; 16];
         let keyed = Self::key_pieces(&mut self.pieces, key, &mut h).and_then(|()| {
@@ -249,9 +254,13 @@ impl KernelOpener {
         core::mem::take(&mut self.errors)
     }
 
-    /// Records opened in one operation since the last call.
-    pub(crate) fn take_whole(&mut self) -> u32 {
-        core::mem::take(&mut self.opened_whole)
+    /// Records opened in one operation since the last call, and those of them that lay in two
+    /// buffers.
+    pub(crate) fn take_whole(&mut self) -> (u32, u32) {
+        (
+            core::mem::take(&mut self.opened_whole),
+            core::mem::take(&mut self.opened_split),
+        )
     }
 
     fn fail(&mut self, rec: &mut KernelRecord) {
@@ -373,10 +382,23 @@ impl Opener for KernelOpener {
     }
 
     fn open(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN], record: &mut [u8]) -> bool {
+        self.open_split(nonce, aad, record, &mut [])
+    }
+
+    fn open_split(
+        &mut self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8; AAD_LEN],
+        first: &mut [u8],
+        second: &mut [u8],
+    ) -> bool {
         if let Some(whole) = self.whole.as_mut() {
-            match whole.decrypt(nonce, aad, record) {
+            match whole.decrypt(nonce, aad, first, second) {
                 Ok(ok) => {
                     self.opened_whole += 1;
+                    if !first.is_empty() && !second.is_empty() {
+                        self.opened_split += 1;
+                    }
                     return ok;
                 }
                 // Not now (SIMD unusable in this context, say): the record goes through the
@@ -390,7 +412,7 @@ impl Opener for KernelOpener {
                 }
             }
         }
-        rx::open_in_pieces(self, nonce, aad, record)
+        rx::open_in_pieces(self, nonce, aad, first, second)
     }
 
     fn verify(&mut self, mut rec: KernelRecord, tag: &[u8; TAG_LEN]) -> bool {
@@ -507,10 +529,11 @@ impl RxEngine {
         self.inject = fail;
     }
 
-    /// Records opened in one operation since the last call (kernel engine only).
-    pub(crate) fn take_whole(&mut self) -> u32 {
+    /// Records opened in one operation since the last call, and those of them that lay in two
+    /// buffers (kernel engine only).
+    pub(crate) fn take_whole(&mut self) -> (u32, u32) {
         match &mut self.kind {
-            RxKind::Soft(_) | RxKind::Retired => 0,
+            RxKind::Soft(_) | RxKind::Retired => (0, 0),
             RxKind::Kernel(e) => e.take_whole(),
         }
     }
@@ -565,9 +588,19 @@ impl Opener for RxEngine {
     }
 
     fn open(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN], record: &mut [u8]) -> bool {
+        self.open_split(nonce, aad, record, &mut [])
+    }
+
+    fn open_split(
+        &mut self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8; AAD_LEN],
+        first: &mut [u8],
+        second: &mut [u8],
+    ) -> bool {
         let ok = match &mut self.kind {
-            RxKind::Soft(e) => e.open(nonce, aad, record),
-            RxKind::Kernel(e) => e.open(nonce, aad, record),
+            RxKind::Soft(e) => e.open_split(nonce, aad, first, second),
+            RxKind::Kernel(e) => e.open_split(nonce, aad, first, second),
             RxKind::Retired => false,
         };
         if core::mem::take(&mut self.inject) {

@@ -205,6 +205,9 @@ pub(crate) struct FragAlloc {
     block: Option<PageBlock>,
     /// Bytes of `block` handed out so far.
     used: usize,
+    /// Blocks before `block`, kept from the [`FragAlloc::reserve_run`] that started their
+    /// successors for as long as that run's regions may borrow them: until the next call.
+    prev: [Option<PageBlock>; MAX_RUN - 1],
 }
 
 /// A fresh region of a [`FragAlloc`] block, writable until attached to an skb.
@@ -212,6 +215,15 @@ pub(crate) struct FragRegion<'a> {
     pub(in crate::base) block: &'a PageBlock,
     pub(in crate::base) off: usize,
     bytes: &'a mut [u8],
+}
+
+/// Most regions in a [`FragRun`]: enough for a frame of up to 64 KiB whatever the room left in
+/// the current block.
+pub(crate) const MAX_RUN: usize = 3;
+
+/// Fresh bytes of a [`FragAlloc`] in consecutive regions, one per block they lie in.
+pub(crate) struct FragRun<'a> {
+    regions: [Option<FragRegion<'a>>; MAX_RUN],
 }
 
 impl FragAlloc {
@@ -223,13 +235,18 @@ impl FragAlloc {
         Self {
             block: None,
             used: 0,
+            prev: [const { None }; MAX_RUN - 1],
         }
     }
 
-    /// Hands out the next fresh bytes: `max` of them, or fewer if the current block has less
-    /// room left (a new block is started when the room left is small). `None` when out of
-    /// memory or `max` is 0.
-    pub(crate) fn reserve(&mut self, max: usize) -> Option<FragRegion<'_>> {
+    /// Hands out the next fresh bytes, up to `max` of them, as a run of up to [`MAX_RUN`]
+    /// regions: the rest of the current block (a new block is started outright when the room
+    /// left is small), then the start of new blocks while more is wanted. The run is shorter
+    /// than `max` when `max` exceeds the room left plus [`MAX_RUN`]` - 1` blocks, or when a
+    /// further block cannot be had. `None` when out of memory or `max` is 0.
+    pub(crate) fn reserve_run(&mut self, max: usize) -> Option<FragRun<'_>> {
+        // The last run's regions are attached by now (they borrowed `self`).
+        self.prev = [const { None }; MAX_RUN - 1];
         if max == 0 {
             return None;
         }
@@ -242,17 +259,69 @@ impl FragAlloc {
             self.block = Some(PageBlock::alloc()?);
             self.used = 0;
         }
-        let block = self.block.as_ref()?;
-        let off = self.used;
-        let len = max.min(PageBlock::SIZE - off);
-        self.used += len;
-        // The fill mark only grows within a block, so `[off, off + len)` lies past every region
-        // handed out before: no skb and no other `FragRegion` refers to these bytes, and the
-        // region borrows `self` mutably, so no second one can be handed out meanwhile.
-        // SAFETY: `SIZE` bytes of directly mapped memory, live while we hold our reference;
-        // `[off, off + len)` is within them and referenced by nobody else (see above).
-        let bytes = unsafe { core::slice::from_raw_parts_mut(block.addr().add(off), len) };
-        Some(FragRegion { block, off, bytes })
+        let mut lens = [0usize; MAX_RUN];
+        let first_off = self.used;
+        lens[0] = max.min(PageBlock::SIZE - first_off);
+        let mut left = max - lens[0];
+        // New blocks: the regions after the first start at their offset 0.
+        let mut fresh = 0;
+        while left > 0 && fresh + 1 < MAX_RUN {
+            let Some(next) = PageBlock::alloc() else {
+                break;
+            };
+            // The current block is handed out to its end; the new one takes over.
+            self.prev[fresh] = self.block.replace(next);
+            fresh += 1;
+            lens[fresh] = left.min(PageBlock::SIZE);
+            left -= lens[fresh];
+        }
+        if fresh == 0 {
+            self.used += lens[0];
+        } else {
+            self.used = lens[fresh];
+        }
+        let mut run = FragRun {
+            regions: [const { None }; MAX_RUN],
+        };
+        for (i, len) in lens.into_iter().enumerate().take(fresh + 1) {
+            let block = if i == fresh {
+                self.block.as_ref()?
+            } else {
+                self.prev[i].as_ref()?
+            };
+            let off = if i == 0 { first_off } else { 0 };
+            // The fill mark only grows within a block, so `[first_off, first_off + lens[0])` lies
+            // past every region handed out of its block before, and the later regions are the
+            // start of blocks nobody else references yet: no skb and no other `FragRegion` refers
+            // to these bytes, and the run borrows `self` mutably, so no other run can be handed
+            // out meanwhile. `prev` and `block` (the regions' blocks) stay until the next call.
+            // SAFETY: `SIZE` bytes of directly mapped memory, live while we hold our reference;
+            // `[off, off + len)` is within them and referenced by nobody else (see above).
+            let bytes = unsafe { core::slice::from_raw_parts_mut(block.addr().add(off), len) };
+            run.regions[i] = Some(FragRegion { block, off, bytes });
+        }
+        Some(run)
+    }
+}
+
+impl<'a> FragRun<'a> {
+    /// The regions' lengths, in order (0 for none).
+    pub(crate) fn lens(&self) -> [usize; MAX_RUN] {
+        self.regions
+            .each_ref()
+            .map(|r| r.as_ref().map_or(0, FragRegion::len))
+    }
+
+    /// The regions' bytes, in order (empty for none).
+    pub(crate) fn parts(&mut self) -> [&mut [u8]; MAX_RUN] {
+        self.regions
+            .each_mut()
+            .map(|r| r.as_mut().map_or(&mut [][..], FragRegion::bytes))
+    }
+
+    /// The regions, in order, to attach.
+    pub(crate) fn into_regions(self) -> impl Iterator<Item = FragRegion<'a>> {
+        self.regions.into_iter().flatten()
     }
 }
 

@@ -155,6 +155,7 @@ fn bad_header_loses_sync() {
 #[derive(Default)]
 struct Counting {
     whole: u32,
+    split: u32,
     begun: u32,
 }
 
@@ -176,6 +177,10 @@ impl Opener for Counting {
     fn open(&mut self, n: &[u8; 12], a: &[u8; 13], record: &mut [u8]) -> bool {
         self.whole += 1;
         Toy.open(n, a, record)
+    }
+    fn open_split(&mut self, n: &[u8; 12], a: &[u8; 13], x: &mut [u8], y: &mut [u8]) -> bool {
+        self.split += 1;
+        Toy.open_split(n, a, x, y)
     }
 }
 
@@ -209,4 +214,116 @@ fn whole_records_are_opened_at_once_and_split_ones_in_pieces() {
     let v = run(&mut rx, total as u32, &mut bad.buf[..bad.len]).unwrap();
     assert!(!v.decrypted);
     assert_eq!(v.auth_failed, 1);
+}
+
+#[test]
+fn records_across_buffers_of_a_packet_are_opened_whole() {
+    // Two records in one packet, held in three buffers cut at every pair of positions: each
+    // record is opened in one operation, whole in a buffer or across two.
+    let a = record(&[1, 2, 3, 4]);
+    let b = record(&[5, 6, 7, 8, 9]);
+    let total = a.len + b.len;
+    for cut1 in 0..=total {
+        for cut2 in cut1..=total {
+            let mut stream = [0u8; 128];
+            stream[..a.len].copy_from_slice(&a.buf[..a.len]);
+            stream[a.len..total].copy_from_slice(&b.buf[..b.len]);
+            let mut rx = RxStream::new(0, 0);
+            let mut eng = Counting::default();
+            assert_eq!(rx.begin(0, total as u32), Start::Process);
+            let (first, rest) = stream[..total].split_at_mut(cut1);
+            let (second, third) = rest.split_at_mut(cut2 - cut1);
+            rx.feed_parts(&mut eng, &[0; 4], &mut [first, second, third]);
+            let v = rx.end();
+            let at = (cut1, cut2);
+            assert!(v.decrypted, "cuts {at:?}");
+            assert_eq!(v.records_ok, 2, "cuts {at:?}");
+            // A record is opened in one operation unless what follows its header and explicit
+            // nonce reaches past the buffer after the one they end in (the module's middle
+            // buffer is a whole page block, longer than any record).
+            let all = [(0, cut1), (cut1, cut2), (cut2, total)];
+            let parts = all.iter().filter(|(s, e)| s < e);
+            let in_three = [(0, a.len), (a.len, total)]
+                .iter()
+                .filter(|&&(start, end)| {
+                    let mut rest = parts.clone();
+                    let here = rest.find(|&&(s, e)| (s..e).contains(&(start + 12)));
+                    let reach = rest.next().or(here).map_or(0, |p| p.1);
+                    end > reach
+                })
+                .count() as u32;
+            assert_eq!(eng.begun, in_three, "cuts {at:?}");
+            assert_eq!(eng.whole + eng.split, 2 - in_three, "cuts {at:?}");
+            assert_eq!(&stream[13..17], &[2, 3, 4, 5], "cuts {at:?}");
+            assert_eq!(
+                &stream[a.len + 13..a.len + 18],
+                &[6, 7, 8, 9, 10],
+                "cuts {at:?}"
+            );
+            // The stream went on in order: the next packet follows.
+            assert_eq!(rx.begin(total as u32, 1), Start::Process);
+        }
+    }
+}
+
+#[test]
+fn a_split_record_whose_tag_fails_fails_the_packet() {
+    let a = record(&[1, 2, 3, 4]);
+    let mut stream = a.buf;
+    // A tag byte in the second buffer is altered.
+    stream[a.len - 1] ^= 0x01;
+    stream[13 + 4] ^= 0x80;
+    let mut rx = RxStream::new(0, 0);
+    let mut eng = Counting::default();
+    assert_eq!(rx.begin(0, a.len as u32), Start::Process);
+    let (first, second) = stream[..a.len].split_at_mut(15);
+    rx.feed_parts(&mut eng, &[0; 4], &mut [first, second]);
+    let v = rx.end();
+    assert_eq!((eng.split, v.auth_failed, v.decrypted), (1, 1, false));
+}
+
+#[test]
+fn a_record_reaching_past_the_packet_is_not_opened_across_buffers() {
+    // The packet ends inside the record: the second buffer's bytes past the packet's length
+    // are not the record's; the record goes on in pieces into the next packet.
+    let a = record(&[1, 2, 3, 4, 5, 6]);
+    let mut stream = a.buf;
+    let pkt = a.len - 10;
+    let mut rx = RxStream::new(0, 0);
+    let mut eng = Counting::default();
+    assert_eq!(rx.begin(0, pkt as u32), Start::Process);
+    let (first, second) = stream[..a.len].split_at_mut(20);
+    rx.feed_parts(&mut eng, &[0; 4], &mut [first, second]);
+    let v = rx.end();
+    assert_eq!((eng.split, eng.whole, eng.begun), (0, 0, 1));
+    assert!(v.decrypted);
+    assert_eq!(rx.begin(pkt as u32, 10), Start::Process);
+    rx.feed(&mut eng, &[0; 4], &mut stream[pkt..a.len]);
+    let v = rx.end();
+    assert_eq!(v.records_ok, 1);
+    assert_eq!(&stream[13..19], &[2, 3, 4, 5, 6, 7]);
+}
+
+#[test]
+fn a_pending_resync_point_keeps_a_record_in_pieces() {
+    // In sync, with a hint at a record boundary ahead: a record across the two buffers is
+    // not opened whole (the hint could lie inside what it would take from the second one).
+    let a = record(&[1, 2, 3, 4]);
+    let b = record(&[5, 6, 7, 8, 9]);
+    let total = a.len + b.len;
+    let mut stream = [0u8; 128];
+    stream[..a.len].copy_from_slice(&a.buf[..a.len]);
+    stream[a.len..total].copy_from_slice(&b.buf[..b.len]);
+    let mut rx = RxStream::new(0, 0);
+    rx.resync(Hint {
+        seq: a.len as u32,
+        rcd_sn: 1,
+    });
+    let mut eng = Counting::default();
+    assert_eq!(rx.begin(0, total as u32), Start::Process);
+    let (first, second) = stream[..total].split_at_mut(20);
+    rx.feed_parts(&mut eng, &[0; 4], &mut [first, second]);
+    let v = rx.end();
+    assert_eq!((eng.split, eng.begun), (0, 1));
+    assert_eq!(v.records_ok, 2);
 }

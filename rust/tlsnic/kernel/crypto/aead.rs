@@ -422,7 +422,7 @@ pub(crate) struct AeadDecryptor {
 struct DecryptScratch {
     aad: [u8; MAX_AAD],
     iv: [u8; 16],
-    sg: Opaque<[bindings::scatterlist; 2]>,
+    sg: Opaque<[bindings::scatterlist; 3]>,
 }
 
 // SAFETY: the transform and request are used by one thread at a time (`&mut self`); synchronous
@@ -516,30 +516,38 @@ impl AeadDecryptor {
         })
     }
 
-    /// Decrypts `data`, ciphertext followed by the tag, in place and checks the tag over `aad`
-    /// and the ciphertext, with `iv`: `Ok(true)` if it matches (`Ok(false)`: it does not, and
-    /// `data` holds what the transform made of it). `Err(Busy)` if it cannot run here now (SIMD
-    /// unusable in this context, `data` outside the direct map, additional data too long):
-    /// `data` is untouched and the caller may take another way. `Err(Failed)` if the transform
-    /// failed (out of memory in its walk, say), possibly after writing part of `data`.
+    /// Decrypts `first` followed by `second` (ciphertext, then the tag; `second` may be empty),
+    /// in place, and checks the tag over `aad` and the ciphertext, with `iv`: `Ok(true)` if it
+    /// matches (`Ok(false)`: it does not, and the buffers hold what the transform made of them).
+    /// `Err(Busy)` if it cannot run here now (SIMD unusable in this context, a buffer outside
+    /// the direct map, additional data too long): the buffers are untouched and the caller may
+    /// take another way. `Err(Failed)` if the transform failed (out of memory in its walk, say),
+    /// possibly after writing part of them.
     pub(crate) fn decrypt(
         &mut self,
         iv: &[u8; IV_LEN],
         aad: &[u8],
-        data: &mut [u8],
+        first: &mut [u8],
+        second: &mut [u8],
     ) -> Result<bool, AeadError> {
-        let len = data.len();
+        let len = first.len() + second.len();
         if aad.len() > MAX_AAD || len < self.tag_len as usize {
             return Err(AeadError::Busy);
         }
-        // SAFETY: both addresses are inside `data` (non-empty: it holds the tag at least); the
-        // SIMD check has no preconditions.
-        let usable = unsafe {
-            bindings::tlsnic_virt_addr_valid(data.as_ptr().cast())
-                && bindings::tlsnic_virt_addr_valid(data.as_ptr().add(len - 1).cast())
-                && (!self.needs_simd || bindings::tlsnic_crypto_simd_usable())
+        let mapped = |b: &[u8]| {
+            if b.is_empty() {
+                return true;
+            }
+            // SAFETY: both addresses are inside `b` (non-empty); the check has no
+            // preconditions.
+            unsafe {
+                bindings::tlsnic_virt_addr_valid(b.as_ptr().cast())
+                    && bindings::tlsnic_virt_addr_valid(b.as_ptr().add(b.len() - 1).cast())
+            }
         };
-        if !usable {
+        // SAFETY: the SIMD check has no preconditions.
+        let simd = || !self.needs_simd || unsafe { bindings::tlsnic_crypto_simd_usable() };
+        if !(mapped(first) && mapped(second) && simd()) {
             return Err(AeadError::Busy);
         }
         let scratch = &mut *self.scratch;
@@ -547,13 +555,20 @@ impl AeadDecryptor {
         scratch.iv[..IV_LEN].copy_from_slice(iv);
         let sg: *mut bindings::scatterlist = scratch.sg.get().cast();
         let req = self.req.as_ptr();
-        // SAFETY: the table is ours (two entries): the additional data (kmalloc'ed), then
-        // `data`, directly mapped (checked above) hence physically contiguous; the request is
-        // ours and synchronous (type invariant), so nothing uses the buffers after the call.
+        let parts = [first, second];
+        let entries = 1 + parts.iter().filter(|p| !p.is_empty()).count();
+        // SAFETY: the table is ours (up to three entries): the additional data (kmalloc'ed),
+        // then the non-empty buffers in order, each directly mapped (checked above) hence
+        // physically contiguous; the request is ours and synchronous (type invariant), so
+        // nothing uses the buffers after the call.
         let rc = unsafe {
-            bindings::sg_init_table(sg, 2);
+            bindings::sg_init_table(sg, entries as u32);
             bindings::tlsnic_sg_set_buf(sg, scratch.aad.as_ptr().cast(), aad.len() as u32);
-            bindings::tlsnic_sg_set_buf(sg.add(1), data.as_mut_ptr().cast(), len as u32);
+            let mut entry = sg;
+            for part in parts.into_iter().filter(|p| !p.is_empty()) {
+                entry = entry.add(1);
+                bindings::tlsnic_sg_set_buf(entry, part.as_mut_ptr().cast(), part.len() as u32);
+            }
             bindings::tlsnic_aead_request_set_crypt(
                 req,
                 sg,
