@@ -60,3 +60,89 @@ struct net *tlsnic_sock_net(const struct sock *sk)
 {
 	return sock_net(sk);
 }
+
+/*
+ * The payload of a segment the socket holds, if it covers the stream's byte @at: copies the bytes
+ * from there (up to @len - *@done of them) into @buf + *@done and advances *@done. @poff is the
+ * payload's offset in @skb, @plen its length.
+ */
+static bool tlsnic_seg_read(const struct sk_buff *skb, u32 poff, u32 plen, u32 at, u8 *buf,
+			    u32 len, u32 *done)
+{
+	u32 start = TCP_SKB_CB(skb)->seq;
+	u32 off, n;
+
+	if (before(at, start) || !before(at, start + plen))
+		return false;
+	off = at - start;
+	n = min(len - *done, plen - off);
+	if (skb_copy_bits(skb, poff + off, buf + *done, n))
+		return false;
+	*done += n;
+	return true;
+}
+
+/* Payload offset and length of a segment in the backlog, which keeps its TCP header. */
+static void tlsnic_backlog_seg(const struct sk_buff *skb, u32 *poff, u32 *plen)
+{
+	const struct tcphdr *th = (const struct tcphdr *)skb->data;
+	u32 fin = TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN ? 1 : 0;
+
+	*poff = th->doff * 4;
+	*plen = TCP_SKB_CB(skb)->end_seq - TCP_SKB_CB(skb)->seq - fin;
+}
+
+/*
+ * The end of the TCP stream the socket holds, not read yet: its next expected byte, carried on
+ * through the segments that wait in order in its backlog (they arrived while its owner held
+ * it). The socket must be locked by the caller (owned): only appends to the backlog can happen,
+ * under the spinlock taken here.
+ */
+u32 tlsnic_tcp_held_end(struct sock *sk)
+{
+	u32 end = tcp_sk(sk)->rcv_nxt;
+	struct sk_buff *skb;
+
+	spin_lock_bh(&sk->sk_lock.slock);
+	for (skb = sk->sk_backlog.head; skb; skb = skb->next) {
+		u32 poff, plen, start = TCP_SKB_CB(skb)->seq;
+
+		tlsnic_backlog_seg(skb, &poff, &plen);
+		if (after(start, end))
+			break;
+		if (after(start + plen, end))
+			end = start + plen;
+	}
+	spin_unlock_bh(&sk->sk_lock.slock);
+	return end;
+}
+
+/*
+ * Copies the @len bytes of the TCP stream at sequence number @seq that the socket holds, not
+ * read yet (its receive queue, then its backlog), into @buf: 0, or -ENOENT if it does not hold
+ * all of them in order. The socket must be locked by the caller (owned), which keeps its
+ * receive queue as it is, as tcp_recvmsg() relies on when it walks the queue; the backlog is
+ * walked under its spinlock.
+ */
+int tlsnic_tcp_held_copy(struct sock *sk, u32 seq, void *buf, u32 len)
+{
+	struct sk_buff *skb;
+	u32 done = 0;
+
+	if (!len)
+		return 0;
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		tlsnic_seg_read(skb, 0, skb->len, seq + done, buf, len, &done);
+		if (done == len)
+			return 0;
+	}
+	spin_lock_bh(&sk->sk_lock.slock);
+	for (skb = sk->sk_backlog.head; skb && done < len; skb = skb->next) {
+		u32 poff, plen;
+
+		tlsnic_backlog_seg(skb, &poff, &plen);
+		tlsnic_seg_read(skb, poff, plen, seq + done, buf, len, &done);
+	}
+	spin_unlock_bh(&sk->sk_lock.slock);
+	return done == len ? 0 : -ENOENT;
+}

@@ -25,6 +25,7 @@
 #include <linux/workqueue.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include <net/tls.h>
 #include <net/xdp.h>
 #include <trace/events/xdp.h>

@@ -3,7 +3,9 @@
 //! Inline TLS 1.2 AES-GCM receive offload: the device's receive record engine.
 //!
 //! `tls_dev_add` for receive registers the socket's connection in the receiving device's flow
-//! table. For every frame arriving on the device the receive path
+//! table; the flow's view of the stream starts at the first record the socket has not read, or
+//! past the records it already holds unread (`start_stream`). For every frame arriving on the
+//! device the receive path
 //!
 //! 1. parses Ethernet, IP and TCP (`tlsnic_core::packet`) and looks the connection up;
 //! 2. lets the flow's record tracker (`tlsnic_core::rx::RxStream`) decide: in-order payload is
@@ -46,6 +48,7 @@ use crate::flow::{self, FlowInfo, FlowList, Live, ModeKnob, Refusal, Setup};
 use crate::tlsnic_core::{
     packet::{self, FlowKey},
     rx::{
+        self,
         resync::{Ask, Mode, Requester},
         RxStream, Skip, Start,
     },
@@ -186,6 +189,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
 ) -> Result<Arc<RxFlow>, Refusal> {
     let key = flow::flow_key(sock).ok_or(Refusal::Address)?;
     let keys = flow::parse_keys(crypto_info)?;
+    let rec_seq = keys.rec_seq;
     let engine = match setup.engine.for_flow().map_err(Refusal::Engine)? {
         FlowEngine::Soft => RxEngine::soft(keys.key.expose()),
         FlowEngine::Kcrypto(_) => setup.engine.kernel_opener(setup.stats, keys.key.expose()),
@@ -215,7 +219,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
             state <- new_spinlock_bh!(
                 RxState {
                     engine,
-                    stream: RxStream::new(start_seq, keys.rec_seq),
+                    stream: RxStream::new(start_seq, rec_seq),
                     requester: Requester::new(mode),
                     buf: FragAlloc::new(),
                 },
@@ -228,16 +232,44 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
     // Listed first: once in the table, the flow's frames are decrypted, and nothing may fail
     // after that (the core would decrypt them again in software).
     setup.list(&listed)?;
+    // Not in the table yet: nothing else uses the state. The socket's spinlock is not taken
+    // under the flow's lock: TCP holds it around work (its ACKs) that reaches a device's
+    // receive path, which takes flows' locks.
+    let (stream, queued) = start_stream(sock, start_seq, rec_seq);
+    flow.state.lock().stream = stream;
     if table.insert(flow.clone()).is_err() {
         setup.flows.unlist(&listed);
         return Err(Refusal::NoMem);
     }
     let stats = setup.stats;
     stats.inc(engine_stat);
+    if queued {
+        stats.inc(Stat::RxStartQueued);
+    }
     stats.inc(Stat::RxCtx);
     stats.inc(Stat::RxCtxLive);
     setup.added(&listed);
     Ok(flow)
+}
+
+/// The record tracker of a new flow of `sock` whose first record (number `rcd_sn`) starts at
+/// `start_seq`, and whether the socket already held data past that record's start. Such data
+/// (it arrived before `tls_dev_add`: in the socket's receive queue, or in its backlog while the
+/// setsockopt caller held it) never crosses the device again: the tracker starts where the data
+/// the socket holds ends, the bytes before the first record boundary there (as the held records'
+/// headers give it) going up as received. Where the held data does not tell (a header cut at its
+/// end, segments out of order), the tracker starts at `start_seq` and loses sync at the first
+/// frame, to be resynchronised as after a loss. Called just before the flow enters the table, to
+/// leave frames as little time as possible to reach the socket unseen.
+fn start_stream(sock: &Socket, start_seq: u32, rcd_sn: u64) -> (RxStream<RxRecord>, bool) {
+    let end = sock.tcp_held_end();
+    if end == start_seq {
+        return (RxStream::new(start_seq, rcd_sn), false);
+    }
+    match rx::queued_start(start_seq, rcd_sn, end, |seq, hdr| sock.tcp_held(seq, hdr)) {
+        Some((boundary, sn)) => (RxStream::starting_at(end, boundary, sn), true),
+        None => (RxStream::new(start_seq, rcd_sn), false),
+    }
 }
 
 /// Removes a flow (`tls_dev_del`, receive) from `table` and the device's list `flows`. A frame

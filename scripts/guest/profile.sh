@@ -74,6 +74,9 @@ report() {
 		echo "## per CPU and command (swapper: the CPU was idle)"
 		perf report -i "/tmp/$p.data" --stdio --no-children -g none --sort cpu,comm \
 			--percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$'
+		echo "## self time per CPU and symbol"
+		perf report -i "/tmp/$p.data" --stdio --no-children -g none --sort cpu,sym \
+			--percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$'
 		echo "## callers of the top symbols"
 		perf report -i "/tmp/$p.data" --stdio --no-children -g graph,2,callee --sort sym \
 			--percent-limit 5 2>&1 | grep -v '^#' | grep -v '^$' | sed -n 1,300p

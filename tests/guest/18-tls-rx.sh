@@ -13,6 +13,9 @@
 #   them: rx_tls_records_whole), also where a page block of the device's copy ends inside the
 #   record (tens of them: rx_tls_records_whole_split, one scatter-list operation over both
 #   blocks); on soft, none is.
+# - Reports how many flows started past data their socket already held when TLS_RX was set
+#   (rx_tls_start_queued: records that arrived before the client's setsockopt), and how often
+#   sync was lost (rx_tls_ooo); 30-tls-soak checks the first.
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
@@ -88,6 +91,7 @@ else
 	expect_ge "rx_tls_records_whole" "$whole" 100
 	expect_ge "rx_tls_records_whole_split" "$split" 20
 fi
+note "flows started past queued data: $(ethstat "$NS_B" tlsnic1 rx_tls_start_queued) of $(ethstat "$NS_B" tlsnic1 rx_tls_ctx); sync lost $(ethstat "$NS_B" tlsnic1 rx_tls_ooo) times"
 note "records opened whole: $whole of $(ethstat "$NS_B" tlsnic1 rx_tls_records), $split of them across two page blocks"
 ethtool_all >&2
 wait_for -t 20 "$NS_B:tlsnic1:rx_tls_ctx_live=0" || fail "live RX contexts left"

@@ -127,7 +127,8 @@ expect_ge "peak rx_tls_ctx_live on tlsnic0" "$prx0" "$alive"
 
 # Every flow offloaded both ways on both ends. The replies arrive after the client has set up
 # TLS_RX: tlsnic0 authenticates them. Most messages reach the server before its TLS_RX: the
-# kernel decrypts those in software (the count of tlsnic1 is only reported).
+# kernel decrypts those in software (the count of tlsnic1 is only reported), and tlsnic1 starts
+# those flows past the queued message (rx_tls_start_queued).
 a1=$(snap "$NS_A" tlsnic0)
 b1=$(snap "$NS_B" tlsnic1)
 tw=0
@@ -147,6 +148,9 @@ for side in "$NS_A tlsnic0 $a0 $a1" "$NS_B tlsnic1 $b0 $b1"; do
 		expect_ge "$dev rx_tls_records delta" $((rec1 - rec0)) $((flows * 9 / 10))
 	[ "$ltx $lrx" = "0 0" ] || live_ctx_zero "$ns" "$dev"
 done
+queued=$(ethstat "$NS_B" tlsnic1 rx_tls_start_queued)
+expect_ge "tlsnic1 rx_tls_start_queued" "$queued" 1
+note "tlsnic1 started $queued of its $flows receive flows past a message the socket held already"
 flows_live_zero soak
 
 # Key contexts (kernel engine): flows set up after others ended took their transforms from the

@@ -238,6 +238,10 @@ enum Pos<S> {
     },
     /// Bytes of unknown meaning before a resync point, `left` to go.
     Unknown { left: usize },
+    /// The rest of a record whose start the socket already held when the flow was set up
+    /// ([`RxStream::starting_at`]), `left` to go: passed up as received (the kernel decrypts
+    /// that record in software); the record after it is the device's first.
+    Queued { left: usize },
 }
 
 /// One flow's receive state.
@@ -274,6 +278,21 @@ impl<S> RxStream<S> {
             tainted: false,
             verdict: Verdict::default(),
         }
+    }
+
+    /// A flow whose socket already holds the stream up to `rcv_nxt` (not read yet: it arrived
+    /// before the flow was handed to the device), where the first record starting at or after
+    /// `rcv_nxt` starts at `boundary` and has number `rcd_sn` ([`queued_start`] finds both). The
+    /// device sees the stream from `rcv_nxt`; the bytes up to `boundary` belong to a record the
+    /// socket holds the start of, and go up as received. The boundary is trusted as the flow's
+    /// start is: it follows the lengths of the records the kernel parses itself.
+    pub fn starting_at(rcv_nxt: u32, boundary: u32, rcd_sn: u64) -> Self {
+        let mut stream = Self::new(rcv_nxt, rcd_sn);
+        let left = boundary.wrapping_sub(rcv_nxt) as usize;
+        if left != 0 {
+            stream.pos = Pos::Queued { left };
+        }
+        stream
     }
 
     /// Whether the device follows the stream.
@@ -530,6 +549,17 @@ impl<S> RxStream<S> {
                         Pos::Unknown { left: left - n }
                     }
                 }
+                Pos::Queued { left } => {
+                    let n = data.len().min(left);
+                    data = &mut data[n..];
+                    self.tainted = true;
+                    if left == n {
+                        // The device's first record.
+                        Self::fresh_prepend(true)
+                    } else {
+                        Pos::Queued { left: left - n }
+                    }
+                }
                 Pos::Prepend {
                     mut buf,
                     mut have,
@@ -694,6 +724,39 @@ impl<S> RxStream<S> {
             }
         }
     }
+}
+
+/// Most queued records [`queued_start`] steps over: a socket's receive buffer of a few MiB holds
+/// a few hundred.
+const QUEUED_RECORDS_MAX: usize = 4096;
+
+/// Where the device's view of a new flow starts when its socket already holds data past the
+/// flow's first record, at `start_seq` (record number `rcd_sn`), up to `rcv_nxt`: steps over the
+/// records whose headers `read` finds in that data (`read(seq, header)` copies the 5 bytes at
+/// TCP sequence number `seq`, or returns `false`) to the first record starting at or after
+/// `rcv_nxt`. Returns its start and record number (`(start_seq, rcd_sn)` when nothing is
+/// queued), or `None` where a header is missing (cut by `rcv_nxt`) or cannot be one, or the
+/// data holds more than [`QUEUED_RECORDS_MAX`] records: then the device cannot know.
+pub fn queued_start(
+    start_seq: u32,
+    rcd_sn: u64,
+    rcv_nxt: u32,
+    mut read: impl FnMut(u32, &mut [u8; HEADER_LEN]) -> bool,
+) -> Option<(u32, u64)> {
+    let (mut seq, mut sn) = (start_seq, rcd_sn);
+    for _ in 0..QUEUED_RECORDS_MAX {
+        if !seq_before(seq, rcv_nxt) {
+            return Some((seq, sn));
+        }
+        let mut hdr = [0u8; HEADER_LEN];
+        if !read(seq, &mut hdr) || !header_ok(&hdr) {
+            return None;
+        }
+        let len = u32::from(u16::from_be_bytes([hdr[3], hdr[4]]));
+        seq = seq.wrapping_add(HEADER_LEN as u32 + len);
+        sn = sn.wrapping_add(1);
+    }
+    None
 }
 
 /// The other record number a resync point with record number `rcd_sn` may mean.

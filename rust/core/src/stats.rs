@@ -74,6 +74,9 @@ stats! {
     /// RX records among those that the engine opened in one operation across two of the
     /// device's buffers: a page block ended inside the record's copy (kcrypto engine).
     RxRecordsWholeSplit = "rx_tls_records_whole_split",
+    /// RX flows whose socket already held data past the first record when they were set up:
+    /// the device started at the first record on the wire after it.
+    RxStartQueued = "rx_tls_start_queued",
     /// RX records whose tag did not match: passed up as received, for the core to reject.
     RxErr = "rx_tls_err",
     /// RX packets of offloaded flows passed up as received (not decrypted).

@@ -327,3 +327,90 @@ fn a_pending_resync_point_keeps_a_record_in_pieces() {
     assert_eq!((eng.split, eng.begun), (0, 1));
     assert_eq!(v.records_ok, 2);
 }
+
+/// Three toy records back to back (lengths 33, 34, 35 bytes), in a buffer.
+fn three_records() -> ([u8; 128], [usize; 4]) {
+    let mut stream = [0u8; 128];
+    let mut at = [0usize; 4];
+    for (i, payload) in [
+        &[1u8, 2, 3, 4][..],
+        &[5, 6, 7, 8, 9],
+        &[10, 11, 12, 13, 14, 15],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = record(payload);
+        stream[at[i]..at[i] + r.len].copy_from_slice(&r.buf[..r.len]);
+        at[i + 1] = at[i] + r.len;
+    }
+    (stream, at)
+}
+
+#[test]
+fn queued_start_follows_the_queued_headers() {
+    let (stream, at) = three_records();
+    let read = |upto: usize| {
+        move |seq: u32, hdr: &mut [u8; 5]| {
+            let s = seq.wrapping_sub(1000) as usize;
+            if s + 5 > upto {
+                return false;
+            }
+            hdr.copy_from_slice(&stream[s..s + 5]);
+            true
+        }
+    };
+    // Nothing queued: the flow's start.
+    assert_eq!(queued_start(1000, 7, 1000, read(0)), Some((1000, 7)));
+    // Two whole records queued: the third starts at the socket's next byte.
+    let nxt = 1000 + at[2] as u32;
+    assert_eq!(queued_start(1000, 7, nxt, read(at[2])), Some((nxt, 9)));
+    // The queue ends inside the second record: the third is the device's first.
+    let nxt = 1000 + at[1] as u32 + 9;
+    assert_eq!(
+        queued_start(1000, 7, nxt, read(at[1] + 9)),
+        Some((1000 + at[2] as u32, 9))
+    );
+    // The queue ends inside the second record's header: unknown.
+    let nxt = 1000 + at[1] as u32 + 3;
+    assert_eq!(queued_start(1000, 7, nxt, read(at[1] + 3)), None);
+    // A queued header that cannot be one: unknown.
+    let mut bad = stream;
+    bad[at[1] + 1] = 2;
+    let read_bad = |seq: u32, hdr: &mut [u8; 5]| {
+        let s = seq.wrapping_sub(1000) as usize;
+        hdr.copy_from_slice(&bad[s..s + 5]);
+        true
+    };
+    assert_eq!(queued_start(1000, 7, 1000 + at[2] as u32, read_bad), None);
+}
+
+#[test]
+fn a_stream_starting_past_queued_data_decrypts_from_the_next_record() {
+    // The socket held the first record and 9 bytes of the second when the flow was set up:
+    // the frame with the rest of the second goes up as received, the third is decrypted.
+    let (mut stream, at) = three_records();
+    let nxt = at[1] + 9;
+    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2);
+    let (rest, third) = stream[nxt..at[3]].split_at_mut(at[2] - nxt);
+    let v = run(&mut rx, nxt as u32, rest).unwrap();
+    assert!(!v.decrypted);
+    assert_eq!((v.records_ok, v.auth_failed, v.resumed), (0, 0, false));
+    let v = run(&mut rx, at[2] as u32, third).unwrap();
+    assert!(v.decrypted);
+    assert_eq!(v.records_ok, 1);
+    assert_eq!(&stream[at[2] + 13..at[2] + 19], &[11, 12, 13, 14, 15, 16]);
+    // In one frame, the rest of the second record and the third: not decrypted as a whole,
+    // but the third authenticates and the stream stays in sync.
+    let (mut stream, at) = three_records();
+    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2);
+    let v = run(&mut rx, nxt as u32, &mut stream[nxt..at[3]]).unwrap();
+    assert!(!v.decrypted);
+    assert_eq!(v.records_ok, 1);
+    assert!(rx.synced());
+    // Starting at a record boundary: decrypted from the first frame.
+    let (mut stream, at) = three_records();
+    let mut rx = RxStream::starting_at(at[2] as u32, at[2] as u32, 2);
+    let v = run(&mut rx, at[2] as u32, &mut stream[at[2]..at[3]]).unwrap();
+    assert!(v.decrypted);
+}

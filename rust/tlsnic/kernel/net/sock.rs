@@ -91,6 +91,34 @@ impl Socket {
         }
     }
 
+    /// The end of the TCP stream the socket holds, not read yet: the next sequence number it
+    /// expects (`rcv_nxt`), carried on through the segments that wait in order in its backlog
+    /// (they arrived while its owner held it). The socket must be a TCP one
+    /// ([`Socket::tcp_endpoints`] says so).
+    pub(crate) fn tcp_held_end(&self) -> u32 {
+        // SAFETY: the socket is live and locked by its owner (type invariant), so `rcv_nxt` is
+        // stable and only appends to the backlog can happen (the shim walks it under its
+        // spinlock); the caller checked that it is a TCP socket.
+        unsafe { bindings::tlsnic_tcp_held_end(self.as_raw()) }
+    }
+
+    /// Copies the bytes of the TCP stream at sequence number `seq` that the socket holds, not
+    /// read yet (its receive queue, then its backlog), into `buf`: `false` (with `buf` in any
+    /// state) if it does not hold all of them in order. The socket must be a TCP one.
+    pub(crate) fn tcp_held(&self, seq: u32, buf: &mut [u8]) -> bool {
+        // SAFETY: the socket is live and locked by its owner (type invariant), which keeps its
+        // receive queue as it is during the walk (the backlog is walked under its spinlock);
+        // `buf` is valid for writes of its length.
+        unsafe {
+            bindings::tlsnic_tcp_held_copy(
+                self.as_raw(),
+                seq,
+                buf.as_mut_ptr().cast(),
+                buf.len() as u32,
+            ) == 0
+        }
+    }
+
     /// The network namespace of the socket.
     pub(crate) fn net(&self) -> &Net {
         // SAFETY: the socket is live; its namespace outlives it.
