@@ -82,33 +82,48 @@ static bool tlsnic_seg_read(const struct sk_buff *skb, u32 poff, u32 plen, u32 a
 	return true;
 }
 
-/* Payload offset and length of a segment in the backlog, which keeps its TCP header. */
-static void tlsnic_backlog_seg(const struct sk_buff *skb, u32 *poff, u32 *plen)
+/*
+ * Payload offset and length of a segment in the backlog, which keeps its TCP header (segments
+ * coalesced into it append their payload): false for one TCP would not simply append to the
+ * stream (SYN, RST, urgent data), where a walk of the backlog stops.
+ */
+static bool tlsnic_backlog_seg(const struct sk_buff *skb, u32 *poff, u32 *plen)
 {
 	const struct tcphdr *th = (const struct tcphdr *)skb->data;
-	u32 fin = TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN ? 1 : 0;
 
+	if (TCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_RST | TCPHDR_URG))
+		return false;
 	*poff = th->doff * 4;
-	*plen = TCP_SKB_CB(skb)->end_seq - TCP_SKB_CB(skb)->seq - fin;
+	if (*poff > skb->len)
+		return false;
+	*plen = skb->len - *poff;
+	return true;
+}
+
+/* The next sequence number the TCP socket expects. The socket must be owned by the caller. */
+u32 tlsnic_tcp_rcv_nxt(const struct sock *sk)
+{
+	sock_owned_by_me(sk);
+	return tcp_sk(sk)->rcv_nxt;
 }
 
 /*
- * The end of the TCP stream the socket holds, not read yet: its next expected byte, carried on
- * through the segments that wait in order in its backlog (they arrived while its owner held
- * it). The socket must be locked by the caller (owned): only appends to the backlog can happen,
- * under the spinlock taken here.
+ * The end of the TCP stream the socket holds in order, not read yet: its next expected byte,
+ * carried on through the segments that wait in order in its backlog (they arrived while its
+ * owner held it). The socket must be owned by the caller (lock_sock): the backlog then only
+ * grows at its tail (appended to, or coalesced into), under the spinlock taken here.
  */
 u32 tlsnic_tcp_held_end(struct sock *sk)
 {
 	u32 end = tcp_sk(sk)->rcv_nxt;
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	spin_lock_bh(&sk->sk_lock.slock);
 	for (skb = sk->sk_backlog.head; skb; skb = skb->next) {
 		u32 poff, plen, start = TCP_SKB_CB(skb)->seq;
 
-		tlsnic_backlog_seg(skb, &poff, &plen);
-		if (after(start, end))
+		if (!tlsnic_backlog_seg(skb, &poff, &plen) || after(start, end))
 			break;
 		if (after(start + plen, end))
 			end = start + plen;
@@ -120,7 +135,7 @@ u32 tlsnic_tcp_held_end(struct sock *sk)
 /*
  * Copies the @len bytes of the TCP stream at sequence number @seq that the socket holds, not
  * read yet (its receive queue, then its backlog), into @buf: 0, or -ENOENT if it does not hold
- * all of them in order. The socket must be locked by the caller (owned), which keeps its
+ * all of them in order. The socket must be owned by the caller (lock_sock), which keeps its
  * receive queue as it is, as tcp_recvmsg() relies on when it walks the queue; the backlog is
  * walked under its spinlock.
  */
@@ -129,6 +144,7 @@ int tlsnic_tcp_held_copy(struct sock *sk, u32 seq, void *buf, u32 len)
 	struct sk_buff *skb;
 	u32 done = 0;
 
+	sock_owned_by_me(sk);
 	if (!len)
 		return 0;
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
@@ -140,7 +156,8 @@ int tlsnic_tcp_held_copy(struct sock *sk, u32 seq, void *buf, u32 len)
 	for (skb = sk->sk_backlog.head; skb && done < len; skb = skb->next) {
 		u32 poff, plen;
 
-		tlsnic_backlog_seg(skb, &poff, &plen);
+		if (!tlsnic_backlog_seg(skb, &poff, &plen))
+			break;
 		tlsnic_seg_read(skb, poff, plen, seq + done, buf, len, &done);
 	}
 	spin_unlock_bh(&sk->sk_lock.slock);

@@ -143,6 +143,7 @@ const struct in6_addr *tlsnic_sk_v6_rcv_saddr(const struct sock *sk);
 __be16 tlsnic_sk_dport(const struct sock *sk);
 u16 tlsnic_sk_num(const struct sock *sk);
 struct net *tlsnic_sock_net(const struct sock *sk);
+u32 tlsnic_tcp_rcv_nxt(const struct sock *sk);
 u32 tlsnic_tcp_held_end(struct sock *sk);
 int tlsnic_tcp_held_copy(struct sock *sk, u32 seq, void *buf, u32 len);
 

@@ -19,6 +19,7 @@ use crate::base::net::link::{LinkOps, NewDevice, NewLink, RtnlLinkOps, Unregiste
 use crate::base::net::napi::NapiPoll;
 use crate::base::net::rtnl::{ExtAck, Net, Rtnl};
 use crate::base::net::skb::SkBuff;
+use crate::base::net::sock::HeldData;
 use crate::base::net::tls::{Direction, RxResyncCtl, TlsDevOps, TlsSocket};
 use crate::base::net::xdp::{XdpFrames, XdpProg, FRAME_MAX};
 use crate::base::sync::{Rcu, RcuGuard};
@@ -458,6 +459,7 @@ impl TlsDevOps for Pair {
     fn add_rx(
         dev: &Device<Self>,
         sock: &TlsSocket,
+        held: &HeldData<'_>,
         crypto_info: &[u8],
         start_seq: u32,
     ) -> Result<Arc<RxFlow>> {
@@ -467,6 +469,7 @@ impl TlsDevOps for Pair {
                 setup,
                 &data.rx,
                 sock,
+                held,
                 crypto_info,
                 start_seq,
                 data.resync.get(),

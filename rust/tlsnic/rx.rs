@@ -37,7 +37,7 @@
 
 use crate::base::net::device::{Device, NetDeviceOps};
 use crate::base::net::skb::SkBuff;
-use crate::base::net::sock::Socket;
+use crate::base::net::sock::{HeldData, Socket};
 use crate::base::net::tls::{Direction, RxResync, RxResyncCtl};
 use crate::base::page::FragAlloc;
 use crate::base::params;
@@ -183,6 +183,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
     setup: &Setup<'_, T>,
     table: &RxTable,
     sock: &Socket,
+    held: &HeldData<'_>,
     crypto_info: &[u8],
     start_seq: u32,
     mode: Mode,
@@ -235,7 +236,7 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
     // Not in the table yet: nothing else uses the state. The socket's spinlock is not taken
     // under the flow's lock: TCP holds it around work (its ACKs) that reaches a device's
     // receive path, which takes flows' locks.
-    let (stream, queued) = start_stream(sock, start_seq, rec_seq);
+    let (stream, queued) = start_stream(held, start_seq, rec_seq);
     flow.state.lock().stream = stream;
     if table.insert(flow.clone()).is_err() {
         setup.flows.unlist(&listed);
@@ -252,22 +253,26 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
     Ok(flow)
 }
 
-/// The record tracker of a new flow of `sock` whose first record (number `rcd_sn`) starts at
-/// `start_seq`, and whether the socket already held data past that record's start. Such data
-/// (it arrived before `tls_dev_add`: in the socket's receive queue, or in its backlog while the
-/// setsockopt caller held it) never crosses the device again: the tracker starts where the data
-/// the socket holds ends, the bytes before the first record boundary there (as the held records'
-/// headers give it) going up as received. Where the held data does not tell (a header cut at its
-/// end, segments out of order), the tracker starts at `start_seq` and loses sync at the first
-/// frame, to be resynchronised as after a loss. Called just before the flow enters the table, to
-/// leave frames as little time as possible to reach the socket unseen.
-fn start_stream(sock: &Socket, start_seq: u32, rcd_sn: u64) -> (RxStream<RxRecord>, bool) {
-    let end = sock.tcp_held_end();
+/// The record tracker of a new flow whose first record (number `rcd_sn`) starts at
+/// `start_seq`, and whether the socket already held data past that record's start (`held`).
+/// Such data (it arrived before `tls_dev_add`: in the socket's receive queue, or in its backlog
+/// while the setsockopt caller held it) never crosses the device again: the tracker starts where
+/// the data the socket holds in order ends, the bytes before the first record boundary there (as
+/// the held records' headers give it) going up as received. The boundary is trusted as
+/// `start_seq` is when it comes from the receive queue alone, which TCP accepted; one found
+/// through the backlog (segments TCP has not checked yet) puts the record there on probation.
+/// Where the held data does not tell (a header cut at its end), the tracker starts at
+/// `start_seq` and loses sync at the first frame, to be resynchronised as after a loss. Called
+/// just before the flow enters the table, to leave frames as little time as possible to reach
+/// the socket unseen.
+fn start_stream(held: &HeldData<'_>, start_seq: u32, rcd_sn: u64) -> (RxStream<RxRecord>, bool) {
+    let end = held.end();
     if end == start_seq {
         return (RxStream::new(start_seq, rcd_sn), false);
     }
-    match rx::queued_start(start_seq, rcd_sn, end, |seq, hdr| sock.tcp_held(seq, hdr)) {
-        Some((boundary, sn)) => (RxStream::starting_at(end, boundary, sn), true),
+    let trusted = end == held.queue_end();
+    match rx::queued_start(start_seq, rcd_sn, end, |seq, hdr| held.read(seq, hdr)) {
+        Some((boundary, sn)) => (RxStream::starting_at(end, boundary, sn, trusted), true),
         None => (RxStream::new(start_seq, rcd_sn), false),
     }
 }

@@ -13,9 +13,12 @@
 #   them: rx_tls_records_whole), also where a page block of the device's copy ends inside the
 #   record (tens of them: rx_tls_records_whole_split, one scatter-list operation over both
 #   blocks); on soft, none is.
-# - Reports how many flows started past data their socket already held when TLS_RX was set
-#   (rx_tls_start_queued: records that arrived before the client's setsockopt), and how often
-#   sync was lost (rx_tls_ooo); 30-tls-soak checks the first.
+# - Flows whose socket already holds data when TLS_RX is set (tests/ktls/ktls-soak --late-rx:
+#   10 flows, each client sets TLS_RX once the first bytes of its 1 MiB reply are in its
+#   socket): each starts past that data (rx_tls_start_queued), none loses sync (rx_tls_ooo),
+#   the rest of every reply is decrypted by the device and verified byte for byte. Reports the
+#   same counters over the other flows (OpenSSL's client sets TLS_RX as it reads the server's
+#   ChangeCipherSpec, and the server's data may already be queued behind it).
 # shellcheck source=tests/guest/lib.sh
 . "${0%/*}/lib.sh"
 
@@ -62,6 +65,32 @@ tls_server "$NS_A" --bytes "$v6bytes" --wsize 1-20000 --conns 4
 tls_client "$NS_B" "$A6" --bytes "$v6bytes" --conns 4
 expect_ge "IPv6 TlsRxDevice delta" $(( $(tls_stat "$NS_B" TlsRxDevice) - rxd0 )) 4
 
+note "flows started past queued data: $(ethstat "$NS_B" tlsnic1 rx_tls_start_queued) of $(ethstat "$NS_B" tlsnic1 rx_tls_ctx); sync lost $(ethstat "$NS_B" tlsnic1 rx_tls_ooo) times"
+
+# Data held by the socket when TLS_RX is set: ktls-soak's client in B sets it late.
+soak=$SAMPLES/tests/ktls-soak
+[ -x "$soak" ] || fail "$soak missing (scripts/build-samples.sh)"
+late_flows=10
+late_reply=$((1 << 20))
+sq0=$(ethstat "$NS_B" tlsnic1 rx_tls_start_queued)
+ooo0=$(ethstat "$NS_B" tlsnic1 rx_tls_ooo)
+dec0=$(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes)
+"$NSPROBE" exec "$NS_A" "$soak" server -p 4436 --seed 7 --flows "$late_flows" \
+	--reply "$late_reply" >/tmp/tlsnic-late-server.log 2>&1 &
+late_pid=$!
+wait_listen "$NS_A" 4436 || fail "ktls-soak server did not start"
+timeout 120 "$NSPROBE" exec "$NS_B" "$soak" client "$A4" -p 4436 --seed 7 --flows "$late_flows" \
+	--batch "$late_flows" --reply "$late_reply" --late-rx >/tmp/tlsnic-late-client.log 2>&1 ||
+	{ cat /tmp/tlsnic-late-client.log /tmp/tlsnic-late-server.log >&2; fail "late TLS_RX flows failed"; }
+wait "$late_pid" || { cat /tmp/tlsnic-late-server.log >&2; fail "ktls-soak server failed"; }
+late_dec=$(( $(ethstat "$NS_B" tlsnic1 rx_tls_decrypted_bytes) - dec0 ))
+expect_eq "late TLS_RX rx_tls_start_queued delta" \
+	$(( $(ethstat "$NS_B" tlsnic1 rx_tls_start_queued) - sq0 )) "$late_flows"
+expect_eq "late TLS_RX rx_tls_ooo delta" $(( $(ethstat "$NS_B" tlsnic1 rx_tls_ooo) - ooo0 )) 0
+# The receive window holds well under half of a reply before TLS_RX.
+expect_ge "late TLS_RX rx_tls_decrypted_bytes delta" "$late_dec" $((late_flows * late_reply / 2))
+note "late TLS_RX: $late_flows flows of $late_reply bytes intact, $late_dec bytes decrypted by tlsnic1 after the held data"
+
 # RX offload off on the receiver: software kTLS RX, tlsnic1 decrypts nothing.
 in_b ethtool -K tlsnic1 tls-hw-rx-offload off
 rxs0=$(tls_stat "$NS_B" TlsRxSw)
@@ -91,7 +120,6 @@ else
 	expect_ge "rx_tls_records_whole" "$whole" 100
 	expect_ge "rx_tls_records_whole_split" "$split" 20
 fi
-note "flows started past queued data: $(ethstat "$NS_B" tlsnic1 rx_tls_start_queued) of $(ethstat "$NS_B" tlsnic1 rx_tls_ctx); sync lost $(ethstat "$NS_B" tlsnic1 rx_tls_ooo) times"
 note "records opened whole: $whole of $(ethstat "$NS_B" tlsnic1 rx_tls_records), $split of them across two page blocks"
 ethtool_all >&2
 wait_for -t 20 "$NS_B:tlsnic1:rx_tls_ctx_live=0" || fail "live RX contexts left"

@@ -6,6 +6,7 @@
  *
  *   ktls-soak server -p PORT --seed S --flows N [--reply BYTES]
  *   ktls-soak client HOST -p PORT --seed S --flows N --batch B [--reply BYTES] [--peak-cmd CMD]
+ *                    [--late-rx]
  *
  * One flow, id 0..N-1 (the client numbers them; AES-256-GCM for an odd id, AES-128-GCM for an
  * even one; keys from kt_key(S, id, dir), dir 0 client to server, dir 1 server to client):
@@ -20,7 +21,10 @@
  *
  * The message usually reaches the server before it has set up TLS_RX: the kernel decrypts such
  * a record in software (the device only sees it encrypted). The reply always arrives after the
- * client's TLS_RX: its device decrypts it.
+ * client's TLS_RX: its device decrypts it. With --late-rx the client sets TLS_RX only when it
+ * comes to read the reply, once the reply's first bytes are in its socket: the socket then
+ * holds data past the flow's first record when the device takes the flow up (a reply larger
+ * than the receive window goes on arriving afterwards).
  *
  * The server (one process, an epoll loop over non-blocking sockets, IPv4 and IPv6) exits 0 once
  * N distinct flows were verified and closed; on any error or mismatch it prints the reason on
@@ -42,6 +46,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
@@ -61,6 +66,7 @@ static uint64_t seed = 1;
 static uint64_t flows = 10000;
 static uint64_t batch = 1000;
 static size_t reply_len = 4096;	/* server to client */
+static int late_rx;		/* client: TLS_RX once the reply has begun to arrive */
 
 /* The stream of flow @id's bytes in direction @dir. */
 static uint64_t flow_stream(uint64_t id, int dir)
@@ -88,7 +94,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ktls-soak server -p PORT --seed S --flows N [--reply BYTES]\n"
 		"       ktls-soak client HOST -p PORT --seed S --flows N --batch B [--reply BYTES]\n"
-		"                        [--peak-cmd CMD]\n");
+		"                        [--peak-cmd CMD] [--late-rx]\n");
 	exit(2);
 }
 
@@ -332,7 +338,7 @@ static int copen(uint64_t id, double *us)
 		cfail(id, "TLS_TX", errno);
 		goto err;
 	}
-	if (kt_ktls(fd, TLS_RX, seed, id, 1, aes256)) {
+	if (!late_rx && kt_ktls(fd, TLS_RX, seed, id, 1, aes256)) {
 		cfail(id, "TLS_RX", errno);
 		goto err;
 	}
@@ -363,6 +369,18 @@ static int creply(int fd, uint64_t id)
 {
 	unsigned char got[CHUNK], want[CHUNK];
 
+	if (late_rx) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, IO_TIMEOUT * 1000) != 1) {
+			cfail(id, "waiting for the reply", errno);
+			return -1;
+		}
+		if (kt_ktls(fd, TLS_RX, seed, id, 1, id & 1)) {
+			cfail(id, "TLS_RX", errno);
+			return -1;
+		}
+	}
 	for (size_t off = 0; off < reply_len; off += CHUNK) {
 		size_t len = reply_len - off < CHUNK ? reply_len - off : CHUNK;
 
@@ -466,6 +484,7 @@ int main(int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "peak-cmd", required_argument, NULL, 'c' },
 		{ "reply", required_argument, NULL, 'r' },
+		{ "late-rx", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int is_server, o;
@@ -499,6 +518,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			reply_len = strtoull(optarg, NULL, 0);
+			break;
+		case 'l':
+			late_rx = 1;
 			break;
 		default:
 			usage();

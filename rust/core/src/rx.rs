@@ -240,8 +240,9 @@ enum Pos<S> {
     Unknown { left: usize },
     /// The rest of a record whose start the socket already held when the flow was set up
     /// ([`RxStream::starting_at`]), `left` to go: passed up as received (the kernel decrypts
-    /// that record in software); the record after it is the device's first.
-    Queued { left: usize },
+    /// that record in software); the record after it is the device's first (on probation unless
+    /// `trusted`).
+    Queued { left: usize, trusted: bool },
 }
 
 /// One flow's receive state.
@@ -284,14 +285,17 @@ impl<S> RxStream<S> {
     /// before the flow was handed to the device), where the first record starting at or after
     /// `rcv_nxt` starts at `boundary` and has number `rcd_sn` ([`queued_start`] finds both). The
     /// device sees the stream from `rcv_nxt`; the bytes up to `boundary` belong to a record the
-    /// socket holds the start of, and go up as received. The boundary is trusted as the flow's
-    /// start is: it follows the lengths of the records the kernel parses itself.
-    pub fn starting_at(rcv_nxt: u32, boundary: u32, rcd_sn: u64) -> Self {
+    /// socket holds the start of, and go up as received. With `trusted`, the boundary is trusted
+    /// as the flow's start is (it follows the lengths of records the kernel accepted and parses
+    /// itself); without, the record there is on probation (see the module documentation).
+    pub fn starting_at(rcv_nxt: u32, boundary: u32, rcd_sn: u64, trusted: bool) -> Self {
         let mut stream = Self::new(rcv_nxt, rcd_sn);
         let left = boundary.wrapping_sub(rcv_nxt) as usize;
-        if left != 0 {
-            stream.pos = Pos::Queued { left };
-        }
+        stream.pos = if left != 0 {
+            Pos::Queued { left, trusted }
+        } else {
+            Self::fresh_prepend(trusted)
+        };
         stream
     }
 
@@ -549,15 +553,18 @@ impl<S> RxStream<S> {
                         Pos::Unknown { left: left - n }
                     }
                 }
-                Pos::Queued { left } => {
+                Pos::Queued { left, trusted } => {
                     let n = data.len().min(left);
                     data = &mut data[n..];
                     self.tainted = true;
                     if left == n {
                         // The device's first record.
-                        Self::fresh_prepend(true)
+                        Self::fresh_prepend(trusted)
                     } else {
-                        Pos::Queued { left: left - n }
+                        Pos::Queued {
+                            left: left - n,
+                            trusted,
+                        }
                     }
                 }
                 Pos::Prepend {

@@ -68,8 +68,8 @@ stats! {
     RxCtxLive = "rx_tls_ctx_live",
     /// RX records authenticated by the device.
     RxRecords = "rx_tls_records",
-    /// RX records the engine opened in one operation, whole in one piece of a frame, whether
-    /// their tag matched or not (kcrypto engine).
+    /// RX records the engine opened in one operation, whole in one frame, whether their tag
+    /// matched or not (kcrypto engine).
     RxRecordsWhole = "rx_tls_records_whole",
     /// RX records among those that the engine opened in one operation across two of the
     /// device's buffers: a page block ended inside the record's copy (kcrypto engine).

@@ -391,7 +391,7 @@ fn a_stream_starting_past_queued_data_decrypts_from_the_next_record() {
     // the frame with the rest of the second goes up as received, the third is decrypted.
     let (mut stream, at) = three_records();
     let nxt = at[1] + 9;
-    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2);
+    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2, true);
     let (rest, third) = stream[nxt..at[3]].split_at_mut(at[2] - nxt);
     let v = run(&mut rx, nxt as u32, rest).unwrap();
     assert!(!v.decrypted);
@@ -403,14 +403,38 @@ fn a_stream_starting_past_queued_data_decrypts_from_the_next_record() {
     // In one frame, the rest of the second record and the third: not decrypted as a whole,
     // but the third authenticates and the stream stays in sync.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2);
+    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2, true);
     let v = run(&mut rx, nxt as u32, &mut stream[nxt..at[3]]).unwrap();
     assert!(!v.decrypted);
     assert_eq!(v.records_ok, 1);
     assert!(rx.synced());
     // Starting at a record boundary: decrypted from the first frame.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(at[2] as u32, at[2] as u32, 2);
+    let mut rx = RxStream::starting_at(at[2] as u32, at[2] as u32, 2, true);
+    let v = run(&mut rx, at[2] as u32, &mut stream[at[2]..at[3]]).unwrap();
+    assert!(v.decrypted);
+}
+
+#[test]
+fn an_untrusted_start_puts_the_first_record_on_probation() {
+    // Found through data TCP had not accepted yet: the first record is checked, passed up as
+    // received, and the one after it is decrypted.
+    let (mut stream, at) = three_records();
+    let mut rx = RxStream::starting_at(at[1] as u32, at[1] as u32, 1, false);
+    let (second, third) = stream[at[1]..at[3]].split_at_mut(at[2] - at[1]);
+    let v = run(&mut rx, at[1] as u32, second).unwrap();
+    assert!(!v.decrypted);
+    assert_eq!(v.records_ok, 1);
+    let v = run(&mut rx, at[2] as u32, third).unwrap();
+    assert!(v.decrypted);
+    assert_eq!(v.records_ok, 1);
+    // Likewise after the rest of a held record.
+    let (mut stream, at) = three_records();
+    let nxt = at[0] + 20;
+    let mut rx = RxStream::starting_at(nxt as u32, at[1] as u32, 1, false);
+    let v = run(&mut rx, nxt as u32, &mut stream[nxt..at[2]]).unwrap();
+    assert!(!v.decrypted);
+    assert_eq!(v.records_ok, 1);
     let v = run(&mut rx, at[2] as u32, &mut stream[at[2]..at[3]]).unwrap();
     assert!(v.decrypted);
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Sockets: [`Socket`], a `struct sock` its owner has locked, and the TCP connection it holds
-//! ([`TcpEndpoints`]).
+//! Sockets: [`Socket`], a `struct sock` its owner has locked, the TCP connection it holds
+//! ([`TcpEndpoints`]), and the data it holds unread ([`HeldData`]).
 //!
 //! C header: [`include/net/sock.h`](srctree/include/net/sock.h).
 
 use crate::base::bindings;
 use crate::base::net::rtnl::Net;
+use core::marker::PhantomData;
 use kernel::types::Opaque;
 
 /// A socket (`struct sock`), locked by its owner.
@@ -91,37 +92,63 @@ impl Socket {
         }
     }
 
-    /// The end of the TCP stream the socket holds, not read yet: the next sequence number it
-    /// expects (`rcv_nxt`), carried on through the segments that wait in order in its backlog
-    /// (they arrived while its owner held it). The socket must be a TCP one
-    /// ([`Socket::tcp_endpoints`] says so).
-    pub(crate) fn tcp_held_end(&self) -> u32 {
-        // SAFETY: the socket is live and locked by its owner (type invariant), so `rcv_nxt` is
-        // stable and only appends to the backlog can happen (the shim walks it under its
-        // spinlock); the caller checked that it is a TCP socket.
-        unsafe { bindings::tlsnic_tcp_held_end(self.as_raw()) }
-    }
-
-    /// Copies the bytes of the TCP stream at sequence number `seq` that the socket holds, not
-    /// read yet (its receive queue, then its backlog), into `buf`: `false` (with `buf` in any
-    /// state) if it does not hold all of them in order. The socket must be a TCP one.
-    pub(crate) fn tcp_held(&self, seq: u32, buf: &mut [u8]) -> bool {
-        // SAFETY: the socket is live and locked by its owner (type invariant), which keeps its
-        // receive queue as it is during the walk (the backlog is walked under its spinlock);
-        // `buf` is valid for writes of its length.
-        unsafe {
-            bindings::tlsnic_tcp_held_copy(
-                self.as_raw(),
-                seq,
-                buf.as_mut_ptr().cast(),
-                buf.len() as u32,
-            ) == 0
-        }
-    }
-
     /// The network namespace of the socket.
     pub(crate) fn net(&self) -> &Net {
         // SAFETY: the socket is live; its namespace outlives it.
         unsafe { Net::from_raw(bindings::tlsnic_sock_net(self.as_raw())) }
+    }
+}
+
+/// The TCP data a socket holds, not read yet: its receive queue, and the segments waiting in its
+/// backlog while its owner holds it. Readable only while the caller owns the socket through
+/// `lock_sock` (process context), as `tls_dev_add` does: a value exists only there.
+///
+/// # Invariants
+///
+/// `sk` is a live TCP socket that the thread holding this value owns through `lock_sock`, for
+/// `'a`.
+pub(crate) struct HeldData<'a> {
+    sk: *mut bindings::sock,
+    _sock: PhantomData<&'a Socket>,
+}
+
+impl<'a> HeldData<'a> {
+    /// # Safety
+    ///
+    /// `sock` must be a TCP socket that the caller owns through `lock_sock`, in process
+    /// context, for `'a`.
+    pub(in crate::base) unsafe fn new(sock: &'a Socket) -> Self {
+        // INVARIANT: per the function's contract.
+        Self {
+            sk: sock.as_raw(),
+            _sock: PhantomData,
+        }
+    }
+
+    /// The next TCP sequence number the socket expects (`rcv_nxt`): the end of its receive
+    /// queue.
+    pub(crate) fn queue_end(&self) -> u32 {
+        // SAFETY: the socket is a live TCP socket, owned by this thread (type invariant), so
+        // `rcv_nxt` is stable.
+        unsafe { bindings::tlsnic_tcp_rcv_nxt(self.sk) }
+    }
+
+    /// The end of the data the socket holds in order: [`HeldData::queue_end`], carried on
+    /// through the segments that wait in order in its backlog.
+    pub(crate) fn end(&self) -> u32 {
+        // SAFETY: as above; the shim walks the backlog under its spinlock, which this thread
+        // does not hold (it owns the socket through `lock_sock`, which released it).
+        unsafe { bindings::tlsnic_tcp_held_end(self.sk) }
+    }
+
+    /// Copies the bytes of the stream at sequence number `seq` that the socket holds into
+    /// `buf`: `false` (with `buf` in any state) if it does not hold all of them in order.
+    pub(crate) fn read(&self, seq: u32, buf: &mut [u8]) -> bool {
+        // SAFETY: as above; owning the socket keeps its receive queue as it is during the walk;
+        // `buf` is valid for writes of its length.
+        unsafe {
+            bindings::tlsnic_tcp_held_copy(self.sk, seq, buf.as_mut_ptr().cast(), buf.len() as u32)
+                == 0
+        }
     }
 }

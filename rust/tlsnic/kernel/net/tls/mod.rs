@@ -9,7 +9,7 @@
 
 use crate::base::bindings;
 use crate::base::net::device::{Device, NetDeviceOps, SetupDevice};
-use crate::base::net::sock::Socket;
+use crate::base::net::sock::{HeldData, Socket};
 use crate::base::sync::{new_spinlock_bh, SpinLockBh};
 use core::{marker::PhantomData, mem, ops::Deref, ptr};
 use kernel::{
@@ -262,10 +262,12 @@ pub(crate) trait TlsDevOps: NetDeviceOps {
     );
 
     /// `tls_dev_add` for receive: as [`TlsDevOps::add_tx`]; `start_seq` is the TCP sequence
-    /// number of the first record the device is responsible for.
+    /// number of the first record the device is responsible for; `held` is the data the socket
+    /// holds unread (which may go past that record's start).
     fn add_rx(
         dev: &Device<Self>,
         sock: &TlsSocket,
+        held: &HeldData<'_>,
         crypto_info: &[u8],
         start_seq: u32,
     ) -> Result<Arc<Self::RxFlow>>;
@@ -432,7 +434,11 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
                     unsafe { sock.ctx().store_flow(Direction::Tx, flow) };
                 }
                 Direction::Rx => {
-                    let flow = T::add_rx(dev, sock, raw, start_offload_tcp_sn)?;
+                    // SAFETY: the TLS core calls `tls_dev_add` from `setsockopt(SOL_TLS)`, in
+                    // process context, with the socket owned through `lock_sock`; kTLS sockets
+                    // are TCP sockets.
+                    let held = unsafe { HeldData::new(sock) };
+                    let flow = T::add_rx(dev, sock, &held, raw, start_offload_tcp_sn)?;
                     // SAFETY: the socket is locked and its receive offload context exists (the
                     // core allocated it before this call). The control block is a field of the
                     // flow, which the slot keeps alive (and an `Arc` keeps in place) until
