@@ -147,6 +147,9 @@ int tlsnic_tcp_held_copy(struct sock *sk, u32 seq, void *buf, u32 len)
 	sock_owned_by_me(sk);
 	if (!len)
 		return 0;
+	/* Urgent data in the queue is not simply the stream's next bytes: unknown. */
+	if (tcp_sk(sk)->urg_data)
+		return -ENOENT;
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
 		tlsnic_seg_read(skb, 0, skb->len, seq + done, buf, len, &done);
 		if (done == len)

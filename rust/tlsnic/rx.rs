@@ -260,9 +260,10 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
 /// the data the socket holds in order ends, the bytes before the first record boundary there (as
 /// the held records' headers give it) going up as received. The boundary is trusted as
 /// `start_seq` is when it comes from the receive queue alone, which TCP accepted; one found
-/// through the backlog (segments TCP has not checked yet) puts the record there on probation.
-/// Where the held data does not tell (a header cut at its end), the tracker starts at
-/// `start_seq` and loses sync at the first frame, to be resynchronised as after a loss. Called
+/// through the backlog (segments TCP has not checked yet) puts the record there on probation,
+/// as does a header the end of the held data cuts (the wire completes it). Where the held data
+/// does not tell (a header that cannot be one), the tracker starts at `start_seq` and loses sync
+/// at the first frame, to be resynchronised as after a loss. Called
 /// just before the flow enters the table, to leave frames as little time as possible to reach
 /// the socket unseen.
 fn start_stream(held: &HeldData<'_>, start_seq: u32, rcd_sn: u64) -> (RxStream<RxRecord>, bool) {
@@ -271,8 +272,8 @@ fn start_stream(held: &HeldData<'_>, start_seq: u32, rcd_sn: u64) -> (RxStream<R
         return (RxStream::new(start_seq, rcd_sn), false);
     }
     let trusted = end == held.queue_end();
-    match rx::queued_start(start_seq, rcd_sn, end, |seq, hdr| held.read(seq, hdr)) {
-        Some((boundary, sn)) => (RxStream::starting_at(end, boundary, sn, trusted), true),
+    match rx::queued_start(start_seq, rcd_sn, end, |seq, buf| held.read(seq, buf)) {
+        Some(start) => (RxStream::starting_at(end, start, trusted), true),
         None => (RxStream::new(start_seq, rcd_sn), false),
     }
 }

@@ -12,8 +12,9 @@
  * even one; keys from kt_key(S, id, dir), dir 0 client to server, dir 1 server to client):
  *
  *   client: connect, send the id (8 bytes, little endian) in plaintext, TCP_ULP "tls", TLS_TX
- *           (dir 0), TLS_RX (dir 1) -- the flow's setup time is measured from before the connect
- *           to here -- then send MSG_LEN bytes of stream (S, id, 0) through kTLS.
+ *           (dir 0), TLS_RX (dir 1; with --late-rx only before reading the reply) -- the flow's
+ *           setup time is measured from before the connect to here -- then send MSG_LEN bytes
+ *           of stream (S, id, 0) through kTLS.
  *   server: read the 8-byte id in plaintext, TCP_ULP "tls", TLS_RX (dir 0), TLS_TX (dir 1), read
  *           and verify the MSG_LEN bytes, send BYTES of stream (S, id, 1), wait for
  *           the client's close (end of stream) and close.
@@ -69,6 +70,12 @@ static size_t reply_len = 4096;	/* server to client */
 static int late_rx;		/* client: TLS_RX once the reply has begun to arrive */
 
 /* The stream of flow @id's bytes in direction @dir. */
+/* Odd flows are AES-256-GCM, even ones AES-128-GCM. */
+static int flow_aes256(uint64_t id)
+{
+	return id & 1;
+}
+
 static uint64_t flow_stream(uint64_t id, int dir)
 {
 	return kt_mix(seed ^ kt_mix(id * 2 + (unsigned int)dir + 0x50a6));
@@ -180,7 +187,7 @@ static int sstep(struct sconn *c)
 		if (seen[c->id])
 			sfail(c, "flow id seen twice", 0);
 		seen[c->id] = 1;
-		aes256 = c->id & 1;
+		aes256 = flow_aes256(c->id);
 		if (kt_ulp(c->fd))
 			sfail(c, "TCP_ULP tls", errno);
 		if (kt_ktls(c->fd, TLS_RX, seed, c->id, 0, aes256))
@@ -315,7 +322,7 @@ static int copen(uint64_t id, double *us)
 {
 	struct timeval tmo = { .tv_sec = IO_TIMEOUT };
 	unsigned char hdr[8];
-	int aes256 = id & 1, fd;
+	int aes256 = flow_aes256(id), fd;
 	double t0;
 
 	for (int i = 0; i < 8; i++)
@@ -372,11 +379,13 @@ static int creply(int fd, uint64_t id)
 	if (late_rx) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
-		if (poll(&p, 1, IO_TIMEOUT * 1000) != 1) {
-			cfail(id, "waiting for the reply", errno);
+		int n = poll(&p, 1, IO_TIMEOUT * 1000);
+
+		if (n != 1) {
+			cfail(id, "waiting for the reply", n ? errno : ETIMEDOUT);
 			return -1;
 		}
-		if (kt_ktls(fd, TLS_RX, seed, id, 1, id & 1)) {
+		if (kt_ktls(fd, TLS_RX, seed, id, 1, flow_aes256(id))) {
 			cfail(id, "TLS_RX", errno);
 			return -1;
 		}

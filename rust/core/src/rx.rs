@@ -48,7 +48,9 @@
 //! and passes its bytes up untouched. If the tag matches, the records after it are decrypted again;
 //! if not, the next record is on probation too (or sync is lost at a header that cannot be one).
 //! A wrong hint, or a record altered on the way, thus costs decryption but never yields a packet
-//! marked decrypted with wrong plaintext.
+//! marked decrypted with wrong plaintext. The same probation applies to a flow's first record
+//! when the device found it through data its socket held but TCP had not accepted yet, or when
+//! its header began in that data ([`RxStream::starting_at`]).
 
 use super::gcm::{Gcm, GcmState};
 use super::tls12::{
@@ -281,22 +283,45 @@ impl<S> RxStream<S> {
         }
     }
 
-    /// A flow whose socket already holds the stream up to `rcv_nxt` (not read yet: it arrived
-    /// before the flow was handed to the device), where the first record starting at or after
-    /// `rcv_nxt` starts at `boundary` and has number `rcd_sn` ([`queued_start`] finds both). The
-    /// device sees the stream from `rcv_nxt`; the bytes up to `boundary` belong to a record the
-    /// socket holds the start of, and go up as received. With `trusted`, the boundary is trusted
-    /// as the flow's start is (it follows the lengths of records the kernel accepted and parses
-    /// itself); without, the record there is on probation (see the module documentation).
-    pub fn starting_at(rcv_nxt: u32, boundary: u32, rcd_sn: u64, trusted: bool) -> Self {
-        let mut stream = Self::new(rcv_nxt, rcd_sn);
-        let left = boundary.wrapping_sub(rcv_nxt) as usize;
-        stream.pos = if left != 0 {
-            Pos::Queued { left, trusted }
-        } else {
-            Self::fresh_prepend(trusted)
-        };
-        stream
+    /// A flow whose socket already holds the stream up to `held_end` (not read yet: it arrived
+    /// before the flow was handed to the device), where `start` says how records lie around
+    /// `held_end` ([`queued_start`]). The device sees the stream from `held_end`:
+    ///
+    /// - [`HeldStart::Boundary`] (at or after `held_end`): the bytes up to it belong to a record
+    ///   the socket holds the start of, and go up as received; the record there is the device's
+    ///   first. With `trusted` it is trusted as the flow's start is (its boundary follows the
+    ///   lengths of records TCP accepted and the kernel parses itself); without, it is on
+    ///   probation (see the module documentation).
+    /// - [`HeldStart::CutHeader`]: the record whose header `held_end` cuts is the device's first,
+    ///   its header completed from the wire, on probation (its start never crosses the device,
+    ///   so it goes up as received either way).
+    pub fn starting_at(held_end: u32, start: HeldStart, trusted: bool) -> Self {
+        match start {
+            HeldStart::Boundary { seq, rcd_sn } => {
+                let mut stream = Self::new(held_end, rcd_sn);
+                // `seq` is at or after `held_end` (`queued_start` returns no other).
+                let left = seq.wrapping_sub(held_end) as usize;
+                stream.pos = if left != 0 {
+                    Pos::Queued { left, trusted }
+                } else {
+                    Self::fresh_prepend(trusted)
+                };
+                stream
+            }
+            HeldStart::CutHeader { head, have, rcd_sn } => {
+                let mut stream = Self::new(held_end, rcd_sn);
+                let mut buf = [0; PREPEND_LEN];
+                let have = have.min(HEADER_LEN);
+                buf[..have].copy_from_slice(&head[..have]);
+                stream.pos = Pos::Prepend {
+                    buf,
+                    have,
+                    trusted: false,
+                    resumed: false,
+                };
+                stream
+            }
+        }
     }
 
     /// Whether the device follows the stream.
@@ -737,25 +762,58 @@ impl<S> RxStream<S> {
 /// a few hundred.
 const QUEUED_RECORDS_MAX: usize = 4096;
 
+/// How records lie around the end of the data a socket holds ([`queued_start`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldStart {
+    /// The first record that starts at or after the end starts at TCP sequence number `seq`
+    /// and has number `rcd_sn`.
+    Boundary {
+        /// Where the record starts.
+        seq: u32,
+        /// Its record number.
+        rcd_sn: u64,
+    },
+    /// The end cuts the header of the record numbered `rcd_sn`: the data holds its first `have`
+    /// bytes (fewer than [`HEADER_LEN`]), `head[..have]`.
+    CutHeader {
+        /// The header's first bytes.
+        head: [u8; HEADER_LEN],
+        /// How many.
+        have: usize,
+        /// The record's number.
+        rcd_sn: u64,
+    },
+}
+
 /// Where the device's view of a new flow starts when its socket already holds data past the
-/// flow's first record, at `start_seq` (record number `rcd_sn`), up to `rcv_nxt`: steps over the
-/// records whose headers `read` finds in that data (`read(seq, header)` copies the 5 bytes at
-/// TCP sequence number `seq`, or returns `false`) to the first record starting at or after
-/// `rcv_nxt`. Returns its start and record number (`(start_seq, rcd_sn)` when nothing is
-/// queued), or `None` where a header is missing (cut by `rcv_nxt`) or cannot be one, or the
-/// data holds more than [`QUEUED_RECORDS_MAX`] records: then the device cannot know.
+/// flow's first record, at `start_seq` (record number `rcd_sn`), up to `held_end`: steps over the
+/// records whose headers `read` finds in that data (`read(seq, buf)` copies the bytes at TCP
+/// sequence number `seq` into `buf`, or returns `false`; it is never asked for bytes at or past
+/// `held_end`) to the record at or after `held_end`, or to the one whose header `held_end` cuts.
+/// Returns [`HeldStart::Boundary`] `{ start_seq, rcd_sn }` when nothing is held; `None` where a
+/// header cannot be one or cannot be read, or the data holds more than [`QUEUED_RECORDS_MAX`]
+/// records: then the device cannot know.
 pub fn queued_start(
     start_seq: u32,
     rcd_sn: u64,
-    rcv_nxt: u32,
-    mut read: impl FnMut(u32, &mut [u8; HEADER_LEN]) -> bool,
-) -> Option<(u32, u64)> {
+    held_end: u32,
+    mut read: impl FnMut(u32, &mut [u8]) -> bool,
+) -> Option<HeldStart> {
     let (mut seq, mut sn) = (start_seq, rcd_sn);
     for _ in 0..QUEUED_RECORDS_MAX {
-        if !seq_before(seq, rcv_nxt) {
-            return Some((seq, sn));
+        if !seq_before(seq, held_end) {
+            return Some(HeldStart::Boundary { seq, rcd_sn: sn });
         }
         let mut hdr = [0u8; HEADER_LEN];
+        let held = held_end.wrapping_sub(seq) as usize;
+        if held < HEADER_LEN {
+            // The end cuts this header; the wire brings the rest.
+            return read(seq, &mut hdr[..held]).then_some(HeldStart::CutHeader {
+                head: hdr,
+                have: held,
+                rcd_sn: sn,
+            });
+        }
         if !read(seq, &mut hdr) || !header_ok(&hdr) {
             return None;
         }

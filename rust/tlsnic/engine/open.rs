@@ -125,9 +125,9 @@ pub(crate) struct KernelOpener {
     portable: bool,
     /// Whole records at once, if a synchronous `gcm(aes)` could be had.
     whole: Option<AeadDecryptor>,
-    /// Records opened with `whole` since [`KernelOpener::take_whole`], and those of them that
-    /// lay in two buffers.
+    /// Records opened with `whole` since [`KernelOpener::take_whole`].
     opened_whole: u32,
+    /// Those of them that lay in two buffers.
     opened_split: u32,
     /// Operations that failed since [`KernelOpener::take_errors`] (each fails its record).
     errors: u32,

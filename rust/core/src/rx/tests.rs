@@ -350,39 +350,92 @@ fn three_records() -> ([u8; 128], [usize; 4]) {
 #[test]
 fn queued_start_follows_the_queued_headers() {
     let (stream, at) = three_records();
-    let read = |upto: usize| {
-        move |seq: u32, hdr: &mut [u8; 5]| {
+    // A reader with no limit of its own (the socket's backlog may hold more than its end):
+    // `queued_start` must not ask for bytes at or past the end.
+    let read = |end: usize| {
+        move |seq: u32, buf: &mut [u8]| {
             let s = seq.wrapping_sub(1000) as usize;
-            if s + 5 > upto {
-                return false;
-            }
-            hdr.copy_from_slice(&stream[s..s + 5]);
+            assert!(s + buf.len() <= end, "read past the end");
+            buf.copy_from_slice(&stream[s..s + buf.len()]);
             true
         }
     };
-    // Nothing queued: the flow's start.
-    assert_eq!(queued_start(1000, 7, 1000, read(0)), Some((1000, 7)));
-    // Two whole records queued: the third starts at the socket's next byte.
-    let nxt = 1000 + at[2] as u32;
-    assert_eq!(queued_start(1000, 7, nxt, read(at[2])), Some((nxt, 9)));
-    // The queue ends inside the second record: the third is the device's first.
-    let nxt = 1000 + at[1] as u32 + 9;
+    let boundary = |seq: usize, rcd_sn| {
+        Some(HeldStart::Boundary {
+            seq: 1000 + seq as u32,
+            rcd_sn,
+        })
+    };
+    // Nothing held: the flow's start.
+    assert_eq!(queued_start(1000, 7, 1000, read(0)), boundary(0, 7));
+    // Two whole records held: the third starts at the end.
+    let end = 1000 + at[2] as u32;
+    assert_eq!(queued_start(1000, 7, end, read(at[2])), boundary(at[2], 9));
+    // The end lies inside the second record: the third is the device's first.
+    let end = 1000 + at[1] as u32 + 9;
     assert_eq!(
-        queued_start(1000, 7, nxt, read(at[1] + 9)),
-        Some((1000 + at[2] as u32, 9))
+        queued_start(1000, 7, end, read(at[1] + 9)),
+        boundary(at[2], 9)
     );
-    // The queue ends inside the second record's header: unknown.
-    let nxt = 1000 + at[1] as u32 + 3;
-    assert_eq!(queued_start(1000, 7, nxt, read(at[1] + 3)), None);
-    // A queued header that cannot be one: unknown.
+    // The end cuts the second record's header: its first 3 bytes are handed on.
+    let end = 1000 + at[1] as u32 + 3;
+    let mut head = [0u8; 5];
+    head[..3].copy_from_slice(&stream[at[1]..at[1] + 3]);
+    assert_eq!(
+        queued_start(1000, 7, end, read(at[1] + 3)),
+        Some(HeldStart::CutHeader {
+            head,
+            have: 3,
+            rcd_sn: 8
+        })
+    );
+    // A held header that cannot be one, or that cannot be read: unknown.
     let mut bad = stream;
     bad[at[1] + 1] = 2;
-    let read_bad = |seq: u32, hdr: &mut [u8; 5]| {
+    let read_bad = |seq: u32, buf: &mut [u8]| {
         let s = seq.wrapping_sub(1000) as usize;
-        hdr.copy_from_slice(&bad[s..s + 5]);
+        buf.copy_from_slice(&bad[s..s + buf.len()]);
         true
     };
     assert_eq!(queued_start(1000, 7, 1000 + at[2] as u32, read_bad), None);
+    assert_eq!(queued_start(1000, 7, end, |_, _| false), None);
+    // Near the sequence number wrap.
+    let base = u32::MAX - 40;
+    let read_wrap = |seq: u32, buf: &mut [u8]| {
+        let s = seq.wrapping_sub(base) as usize;
+        buf.copy_from_slice(&stream[s..s + buf.len()]);
+        true
+    };
+    assert_eq!(
+        queued_start(base, 0, base.wrapping_add(at[2] as u32), read_wrap),
+        Some(HeldStart::Boundary {
+            seq: base.wrapping_add(at[2] as u32),
+            rcd_sn: 2
+        })
+    );
+}
+
+#[test]
+fn a_stream_starting_at_a_cut_header_checks_that_record_first() {
+    // The socket held the first record and 3 bytes of the second's header: the second record
+    // (completed from the wire) is on probation, the third decrypted.
+    let (mut stream, at) = three_records();
+    let end = at[1] + 3;
+    let mut head = [0u8; 5];
+    head[..3].copy_from_slice(&stream[at[1]..end]);
+    let start = HeldStart::CutHeader {
+        head,
+        have: 3,
+        rcd_sn: 1,
+    };
+    let mut rx = RxStream::starting_at(end as u32, start, true);
+    let (second, third) = stream[end..at[3]].split_at_mut(at[2] - end);
+    let v = run(&mut rx, end as u32, second).unwrap();
+    assert!(!v.decrypted);
+    assert_eq!(v.records_ok, 1);
+    let v = run(&mut rx, at[2] as u32, third).unwrap();
+    assert!(v.decrypted);
+    assert_eq!(v.records_ok, 1);
 }
 
 #[test]
@@ -391,7 +444,14 @@ fn a_stream_starting_past_queued_data_decrypts_from_the_next_record() {
     // the frame with the rest of the second goes up as received, the third is decrypted.
     let (mut stream, at) = three_records();
     let nxt = at[1] + 9;
-    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2, true);
+    let mut rx = RxStream::starting_at(
+        nxt as u32,
+        HeldStart::Boundary {
+            seq: at[2] as u32,
+            rcd_sn: 2,
+        },
+        true,
+    );
     let (rest, third) = stream[nxt..at[3]].split_at_mut(at[2] - nxt);
     let v = run(&mut rx, nxt as u32, rest).unwrap();
     assert!(!v.decrypted);
@@ -403,14 +463,28 @@ fn a_stream_starting_past_queued_data_decrypts_from_the_next_record() {
     // In one frame, the rest of the second record and the third: not decrypted as a whole,
     // but the third authenticates and the stream stays in sync.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(nxt as u32, at[2] as u32, 2, true);
+    let mut rx = RxStream::starting_at(
+        nxt as u32,
+        HeldStart::Boundary {
+            seq: at[2] as u32,
+            rcd_sn: 2,
+        },
+        true,
+    );
     let v = run(&mut rx, nxt as u32, &mut stream[nxt..at[3]]).unwrap();
     assert!(!v.decrypted);
     assert_eq!(v.records_ok, 1);
     assert!(rx.synced());
     // Starting at a record boundary: decrypted from the first frame.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(at[2] as u32, at[2] as u32, 2, true);
+    let mut rx = RxStream::starting_at(
+        at[2] as u32,
+        HeldStart::Boundary {
+            seq: at[2] as u32,
+            rcd_sn: 2,
+        },
+        true,
+    );
     let v = run(&mut rx, at[2] as u32, &mut stream[at[2]..at[3]]).unwrap();
     assert!(v.decrypted);
 }
@@ -420,7 +494,14 @@ fn an_untrusted_start_puts_the_first_record_on_probation() {
     // Found through data TCP had not accepted yet: the first record is checked, passed up as
     // received, and the one after it is decrypted.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(at[1] as u32, at[1] as u32, 1, false);
+    let mut rx = RxStream::starting_at(
+        at[1] as u32,
+        HeldStart::Boundary {
+            seq: at[1] as u32,
+            rcd_sn: 1,
+        },
+        false,
+    );
     let (second, third) = stream[at[1]..at[3]].split_at_mut(at[2] - at[1]);
     let v = run(&mut rx, at[1] as u32, second).unwrap();
     assert!(!v.decrypted);
@@ -431,7 +512,14 @@ fn an_untrusted_start_puts_the_first_record_on_probation() {
     // Likewise after the rest of a held record.
     let (mut stream, at) = three_records();
     let nxt = at[0] + 20;
-    let mut rx = RxStream::starting_at(nxt as u32, at[1] as u32, 1, false);
+    let mut rx = RxStream::starting_at(
+        nxt as u32,
+        HeldStart::Boundary {
+            seq: at[1] as u32,
+            rcd_sn: 1,
+        },
+        false,
+    );
     let v = run(&mut rx, nxt as u32, &mut stream[nxt..at[2]]).unwrap();
     assert!(!v.decrypted);
     assert_eq!(v.records_ok, 1);

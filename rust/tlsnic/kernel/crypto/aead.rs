@@ -557,10 +557,10 @@ impl AeadDecryptor {
         let req = self.req.as_ptr();
         let parts = [first, second];
         let entries = 1 + parts.iter().filter(|p| !p.is_empty()).count();
-        // SAFETY: the table is ours (up to three entries): the additional data (kmalloc'ed),
-        // then the non-empty buffers in order, each directly mapped (checked above) hence
-        // physically contiguous; the request is ours and synchronous (type invariant), so
-        // nothing uses the buffers after the call.
+        // Nothing uses the buffers after the call: the request is synchronous.
+        // SAFETY: our table (up to three entries): the additional data (kmalloc'ed), then the
+        // non-empty buffers, directly mapped (checked above) hence physically contiguous; the
+        // request is ours and synchronous (type invariant).
         let rc = unsafe {
             bindings::sg_init_table(sg, entries as u32);
             bindings::tlsnic_sg_set_buf(sg, scratch.aad.as_ptr().cast(), aad.len() as u32);

@@ -113,6 +113,8 @@ pub(crate) struct HeldData<'a> {
 }
 
 impl<'a> HeldData<'a> {
+    /// The data `sock` holds.
+    ///
     /// # Safety
     ///
     /// `sock` must be a TCP socket that the caller owns through `lock_sock`, in process
