@@ -487,7 +487,13 @@ pub(crate) fn receive<T: NetDeviceOps>(
             out = None;
             break;
         }
-        engine.inject(faults.hit());
+        // Each region draws the fault, as when each was fed on its own; a hit fails the run's
+        // next engine operation.
+        let hit = lens
+            .iter()
+            .filter(|&&n| n != 0)
+            .fold(false, |hit, _| faults.hit() | hit);
+        engine.inject(hit);
         stream.feed_parts(engine, flow.salt.bytes(), &mut run.parts());
         engine.inject(false);
         if !run.into_regions().all(|r| out_skb.attach(r)) {
