@@ -263,9 +263,8 @@ pub(crate) fn add_rx<T: NetDeviceOps>(
 /// through the backlog (segments TCP has not checked yet) puts the record there on probation,
 /// as does a header the end of the held data cuts (the wire completes it). Where the held data
 /// does not tell (a header that cannot be one), the tracker starts at `start_seq` and loses sync
-/// at the first frame, to be resynchronised as after a loss. Called
-/// just before the flow enters the table, to leave frames as little time as possible to reach
-/// the socket unseen.
+/// at the first frame, to be resynchronised as after a loss. Called just before the flow enters
+/// the table, to leave frames as little time as possible to reach the socket unseen.
 fn start_stream(held: &HeldData<'_>, start_seq: u32, rcd_sn: u64) -> (RxStream<RxRecord>, bool) {
     let end = held.end();
     if end == start_seq {
@@ -476,31 +475,26 @@ pub(crate) fn receive<T: NetDeviceOps>(
             out = None;
             break;
         };
-        let lens = run.lens();
-        let mut copied = true;
-        let mut at = off;
-        for part in run.parts() {
-            copied &= skb.copy_bits(at as u32, part);
-            at += part.len();
+        let mut parts = run.parts();
+        let (mut len, mut copied, mut hit) = (0, true, false);
+        for part in parts.iter_mut().filter(|p| !p.is_empty()) {
+            copied &= skb.copy_bits((off + len) as u32, part);
+            // Each region draws the fault, as when each was fed on its own; a hit fails the
+            // run's next engine operation.
+            hit |= faults.hit();
+            len += part.len();
         }
         if !copied {
             out = None;
             break;
         }
-        // Each region draws the fault, as when each was fed on its own; a hit fails the run's
-        // next engine operation.
-        let hit = lens
-            .iter()
-            .filter(|&&n| n != 0)
-            .fold(false, |hit, _| faults.hit() | hit);
         engine.inject(hit);
-        stream.feed_parts(engine, flow.salt.bytes(), &mut run.parts());
+        stream.feed_parts(engine, flow.salt.bytes(), &mut parts);
         engine.inject(false);
         if !run.into_regions().all(|r| out_skb.attach(r)) {
             out = None;
             break;
         }
-        let len: usize = lens.iter().sum();
         off += len;
         left -= len;
     }

@@ -82,15 +82,16 @@ pub trait Opener {
     /// Opens a record that arrived whole: `record` is its ciphertext followed by its tag, and the
     /// ciphertext is decrypted in place. Returns whether the tag authenticates it (on a mismatch
     /// the ciphertext's bytes may hold anything: they are not delivered). The default goes
-    /// through [`Opener::begin`], [`Opener::decrypt`] and [`Opener::verify`]; an engine with a
-    /// one-shot AEAD does it in one operation. `record` is at least [`TAG_LEN`] bytes long.
+    /// through [`Opener::open_split`] with `record` as the first buffer and nothing in the
+    /// second; an engine with a one-shot AEAD does it in one operation. `record` is at least
+    /// [`TAG_LEN`] bytes long.
     fn open(
         &mut self,
         nonce: &[u8; tls12::NONCE_LEN],
         aad: &[u8; tls12::AAD_LEN],
         record: &mut [u8],
     ) -> bool {
-        open_in_pieces(self, nonce, aad, record, &mut [])
+        self.open_split(nonce, aad, record, &mut [])
     }
 
     /// Opens a record that arrived whole in one packet but lies in two of the device's buffers:
@@ -238,13 +239,15 @@ enum Pos<S> {
         trusted: bool,
         alt: Option<S>,
     },
-    /// Bytes of unknown meaning before a resync point, `left` to go.
-    Unknown { left: usize },
-    /// The rest of a record whose start the socket already held when the flow was set up
-    /// ([`RxStream::starting_at`]), `left` to go: passed up as received (the kernel decrypts
-    /// that record in software); the record after it is the device's first (on probation unless
-    /// `trusted`).
-    Queued { left: usize, trusted: bool },
+    /// Bytes whose records the device does not follow, `left` to go, passed up as received:
+    /// those before a resync point, or the rest of a record whose start the socket already held
+    /// when the flow was set up ([`RxStream::starting_at`]; the kernel decrypts that record in
+    /// software). The record after them begins as [`Pos::Prepend`] with `trusted` and `resumed`.
+    Unknown {
+        left: usize,
+        trusted: bool,
+        resumed: bool,
+    },
 }
 
 /// One flow's receive state.
@@ -302,7 +305,11 @@ impl<S> RxStream<S> {
                 // `seq` is at or after `held_end` (`queued_start` returns no other).
                 let left = seq.wrapping_sub(held_end) as usize;
                 stream.pos = if left != 0 {
-                    Pos::Queued { left, trusted }
+                    Pos::Unknown {
+                        left,
+                        trusted,
+                        resumed: false,
+                    }
                 } else {
                     Self::fresh_prepend(trusted)
                 };
@@ -369,7 +376,7 @@ impl<S> RxStream<S> {
             }
             // A gap (loss, reordering) or a partial overlap: the bytes in between are unknown.
             self.synced = false;
-            self.pos = Pos::Unknown { left: 0 };
+            self.pos = Self::before_resync(0);
             lost = true;
         }
         let skip = if lost { Skip::Lost } else { Skip::OutOfSync };
@@ -401,9 +408,7 @@ impl<S> RxStream<S> {
         self.synced = true;
         self.expected = seq;
         self.rcd_sn = hint.rcd_sn;
-        self.pos = Pos::Unknown {
-            left: offset as usize,
-        };
+        self.pos = Self::before_resync(offset as usize);
         let start = self.start_packet(len);
         self.verdict.resumed = true;
         if offset == 0 {
@@ -531,21 +536,30 @@ impl<S> RxStream<S> {
         }
     }
 
-    fn fresh_prepend(trusted: bool) -> Pos<S> {
+    /// The start of a record, nothing of it collected yet.
+    fn prepend(trusted: bool, resumed: bool) -> Pos<S> {
         Pos::Prepend {
             buf: [0; PREPEND_LEN],
             have: 0,
             trusted,
-            resumed: false,
+            resumed,
         }
+    }
+
+    fn fresh_prepend(trusted: bool) -> Pos<S> {
+        Self::prepend(trusted, false)
     }
 
     /// The record at a resync point: on probation, with the alternative record number checked
     /// too (see [`other_rcd_sn`]).
     fn resume_prepend() -> Pos<S> {
-        Pos::Prepend {
-            buf: [0; PREPEND_LEN],
-            have: 0,
+        Self::prepend(false, true)
+    }
+
+    /// `left` bytes of unknown meaning, then the record at a resync point.
+    fn before_resync(left: usize) -> Pos<S> {
+        Pos::Unknown {
+            left,
             trusted: false,
             resumed: true,
         }
@@ -566,29 +580,23 @@ impl<S> RxStream<S> {
         while !data.is_empty() {
             // Each step takes the position by value (the engine state moves from the body to
             // the tag and is consumed by the check) and leaves the next one.
-            self.pos = match core::mem::replace(&mut self.pos, Pos::Unknown { left: 0 }) {
-                Pos::Unknown { left } => {
+            self.pos = match core::mem::replace(&mut self.pos, Self::before_resync(0)) {
+                Pos::Unknown {
+                    left,
+                    trusted,
+                    resumed,
+                } => {
                     let n = data.len().min(left);
                     data = &mut data[n..];
                     self.tainted = true;
                     if left == n {
-                        // The record at a resync point.
-                        Self::resume_prepend()
+                        // The record at a resync point, or the flow's first on the wire.
+                        Self::prepend(trusted, resumed)
                     } else {
-                        Pos::Unknown { left: left - n }
-                    }
-                }
-                Pos::Queued { left, trusted } => {
-                    let n = data.len().min(left);
-                    data = &mut data[n..];
-                    self.tainted = true;
-                    if left == n {
-                        // The device's first record.
-                        Self::fresh_prepend(trusted)
-                    } else {
-                        Pos::Queued {
+                        Pos::Unknown {
                             left: left - n,
                             trusted,
+                            resumed,
                         }
                     }
                 }

@@ -381,10 +381,6 @@ impl Opener for KernelOpener {
         rec.len = rec.len.wrapping_add(data.len() as u32);
     }
 
-    fn open(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN], record: &mut [u8]) -> bool {
-        self.open_split(nonce, aad, record, &mut [])
-    }
-
     fn open_split(
         &mut self,
         nonce: &[u8; NONCE_LEN],
@@ -585,10 +581,6 @@ impl Opener for RxEngine {
             (RxKind::Kernel(e), RxRecordKind::Kernel(s)) => e.authenticate(s, data),
             _ => state.failed = true,
         }
-    }
-
-    fn open(&mut self, nonce: &[u8; NONCE_LEN], aad: &[u8; AAD_LEN], record: &mut [u8]) -> bool {
-        self.open_split(nonce, aad, record, &mut [])
     }
 
     fn open_split(

@@ -305,13 +305,6 @@ impl FragAlloc {
 }
 
 impl<'a> FragRun<'a> {
-    /// The regions' lengths, in order (0 for none).
-    pub(crate) fn lens(&self) -> [usize; MAX_RUN] {
-        self.regions
-            .each_ref()
-            .map(|r| r.as_ref().map_or(0, FragRegion::len))
-    }
-
     /// The regions' bytes, in order (empty for none).
     pub(crate) fn parts(&mut self) -> [&mut [u8]; MAX_RUN] {
         self.regions

@@ -347,6 +347,11 @@ fn three_records() -> ([u8; 128], [usize; 4]) {
     (stream, at)
 }
 
+/// A stream whose socket held data up to `held_end`, the next record starting at `seq`.
+fn held_stream(held_end: u32, seq: u32, rcd_sn: u64, trusted: bool) -> RxStream<u8> {
+    RxStream::starting_at(held_end, HeldStart::Boundary { seq, rcd_sn }, trusted)
+}
+
 #[test]
 fn queued_start_follows_the_queued_headers() {
     let (stream, at) = three_records();
@@ -444,14 +449,7 @@ fn a_stream_starting_past_queued_data_decrypts_from_the_next_record() {
     // the frame with the rest of the second goes up as received, the third is decrypted.
     let (mut stream, at) = three_records();
     let nxt = at[1] + 9;
-    let mut rx = RxStream::starting_at(
-        nxt as u32,
-        HeldStart::Boundary {
-            seq: at[2] as u32,
-            rcd_sn: 2,
-        },
-        true,
-    );
+    let mut rx = held_stream(nxt as u32, at[2] as u32, 2, true);
     let (rest, third) = stream[nxt..at[3]].split_at_mut(at[2] - nxt);
     let v = run(&mut rx, nxt as u32, rest).unwrap();
     assert!(!v.decrypted);
@@ -463,28 +461,14 @@ fn a_stream_starting_past_queued_data_decrypts_from_the_next_record() {
     // In one frame, the rest of the second record and the third: not decrypted as a whole,
     // but the third authenticates and the stream stays in sync.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(
-        nxt as u32,
-        HeldStart::Boundary {
-            seq: at[2] as u32,
-            rcd_sn: 2,
-        },
-        true,
-    );
+    let mut rx = held_stream(nxt as u32, at[2] as u32, 2, true);
     let v = run(&mut rx, nxt as u32, &mut stream[nxt..at[3]]).unwrap();
     assert!(!v.decrypted);
     assert_eq!(v.records_ok, 1);
     assert!(rx.synced());
     // Starting at a record boundary: decrypted from the first frame.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(
-        at[2] as u32,
-        HeldStart::Boundary {
-            seq: at[2] as u32,
-            rcd_sn: 2,
-        },
-        true,
-    );
+    let mut rx = held_stream(at[2] as u32, at[2] as u32, 2, true);
     let v = run(&mut rx, at[2] as u32, &mut stream[at[2]..at[3]]).unwrap();
     assert!(v.decrypted);
 }
@@ -494,14 +478,7 @@ fn an_untrusted_start_puts_the_first_record_on_probation() {
     // Found through data TCP had not accepted yet: the first record is checked, passed up as
     // received, and the one after it is decrypted.
     let (mut stream, at) = three_records();
-    let mut rx = RxStream::starting_at(
-        at[1] as u32,
-        HeldStart::Boundary {
-            seq: at[1] as u32,
-            rcd_sn: 1,
-        },
-        false,
-    );
+    let mut rx = held_stream(at[1] as u32, at[1] as u32, 1, false);
     let (second, third) = stream[at[1]..at[3]].split_at_mut(at[2] - at[1]);
     let v = run(&mut rx, at[1] as u32, second).unwrap();
     assert!(!v.decrypted);
@@ -512,14 +489,7 @@ fn an_untrusted_start_puts_the_first_record_on_probation() {
     // Likewise after the rest of a held record.
     let (mut stream, at) = three_records();
     let nxt = at[0] + 20;
-    let mut rx = RxStream::starting_at(
-        nxt as u32,
-        HeldStart::Boundary {
-            seq: at[1] as u32,
-            rcd_sn: 1,
-        },
-        false,
-    );
+    let mut rx = held_stream(nxt as u32, at[1] as u32, 1, false);
     let v = run(&mut rx, nxt as u32, &mut stream[nxt..at[2]]).unwrap();
     assert!(!v.decrypted);
     assert_eq!(v.records_ok, 1);

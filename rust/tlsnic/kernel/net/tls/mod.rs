@@ -152,10 +152,10 @@ impl RxResyncCtl {
         if self.mode != RxResync::DriverReq {
             return false;
         }
-        // SAFETY: `sk` is a socket whose receive offload context exists (type invariant, held
-        // by the lock), and its resync type is `TLS_OFFLOAD_SYNC_TYPE_DRIVER_REQ` (set by
-        // `connect` from `self.mode`, checked above), so `resync_req` is the union's live field;
-        // the helper writes it atomically.
+        // The resync type is `TLS_OFFLOAD_SYNC_TYPE_DRIVER_REQ` (set by `connect` from
+        // `self.mode`, checked above), so `resync_req` is the union's live field.
+        // SAFETY: `sk`'s receive offload context exists (type invariant, held by the lock);
+        // `resync_req` is live (above); the helper writes it atomically.
         self.with_sock(|sk, _| unsafe { bindings::tlsnic_tls_rx_resync_request(sk, seq) })
     }
 
@@ -198,15 +198,16 @@ impl RxResyncCtl {
     /// [`Self::disconnect`] is called there before the flow is released.
     unsafe fn connect(&self, sk: *mut bindings::sock) {
         if self.mode == RxResync::DriverReqAsync {
-            // SAFETY: per the function's contract, `sk`'s receive context exists. The context
-            // (and the pointer stored in it) lives until the socket is destroyed, the structure
-            // only until the flow goes after `tls_dev_del`; the core reads it from its record
-            // parser, and only while the device offloads the socket's receive side: on close,
-            // the parser is stopped under the socket lock before `tls_dev_del`; on device down,
-            // `tls_device_down` sets `TLS_RX_DEV_DEGRADED`, which the parser tests first, before
-            // it calls `tls_dev_del`. A parser in process context that tested the flag just
-            // before it was set can still read the structure as the flow goes: a window of the
-            // kernel's own, which mlx5's structure has too (Documentation/tls-rx-offload.rst).
+            // The context (and the pointer stored in it) lives until the socket is destroyed, the
+            // structure only until the flow goes after `tls_dev_del`; the core reads it from its
+            // record parser, and only while the device offloads the socket's receive side: on
+            // close, the parser is stopped under the socket lock before `tls_dev_del`; on device
+            // down, `tls_device_down` sets `TLS_RX_DEV_DEGRADED`, which the parser tests first,
+            // before it calls `tls_dev_del`. A parser in process context that tested the flag
+            // just before it was set can still read the structure as the flow goes: a window of
+            // the kernel's own, which mlx5's structure has too (Documentation/tls-rx-offload.rst).
+            // SAFETY: per the function's contract, `sk`'s receive context exists; the structure
+            // outlives the core's reads of it (above).
             unsafe { bindings::tlsnic_tls_rx_set_resync_async(sk, self.async_req.get()) };
         }
         // SAFETY: per the function's contract; the resync type is one of the context's fields.
@@ -439,10 +440,10 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
                     // are TCP sockets.
                     let held = unsafe { HeldData::new(sock) };
                     let flow = T::add_rx(dev, sock, &held, raw, start_offload_tcp_sn)?;
+                    // The control block is a field of the flow, which the slot keeps alive (and an
+                    // `Arc` keeps in place) until `tls_dev_del`, which disconnects it first.
                     // SAFETY: the socket is locked and its receive offload context exists (the
-                    // core allocated it before this call). The control block is a field of the
-                    // flow, which the slot keeps alive (and an `Arc` keeps in place) until
-                    // `tls_dev_del`, which disconnects it first.
+                    // core allocated it before this call); the block stays in place (above).
                     unsafe { T::rx_resync(&flow).connect(sk) };
                     // SAFETY: as above, for the receive context and `Arc<T::RxFlow>`.
                     unsafe { sock.ctx().store_flow(Direction::Rx, flow) };
@@ -509,13 +510,13 @@ impl<T: TlsDevOps> TlsDevOpsTable<T> {
             };
             match Direction::from_raw(direction).ok_or(EINVAL)? {
                 Direction::Tx => {
+                    // The slot keeps the flow for the whole call: on device-down, `tls_dev_del`
+                    // runs under `device_offload_lock` for writing after the context's device
+                    // was cleared, while the core calls this holding the lock for reading with
+                    // the device set; on close, it runs only once the socket is destroyed,
+                    // while the core calls this from `tls_push_record` under the socket's lock.
                     // SAFETY: the socket's transmit side is offloaded to `dev`, and the slot
-                    // keeps the flow for the whole call: on device-down, `tls_dev_del` runs
-                    // under `device_offload_lock` for writing after the context's device was
-                    // cleared, while the core calls this holding the lock for reading with the
-                    // device set; on close, it runs only once the socket is destroyed, while
-                    // the core calls this from `tls_push_record` under the socket's lock, held
-                    // by a user of the socket.
+                    // keeps the flow for the whole call (above).
                     let flow = unsafe { sock.ctx().flow::<T::TxFlow>(Direction::Tx) };
                     if let Some(flow) = flow {
                         T::resync_tx(dev, flow, seq, sn);
